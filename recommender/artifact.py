@@ -1,0 +1,249 @@
+"""The versioned model artifact: save, publish atomically, prune, and load with checks.
+
+Layout of a models folder::
+
+    MODELS_DIR/
+        CURRENT                  the name of the current version (replaced atomically)
+        20261128-121500-123456/  one folder per version
+            manifest.json        version, time, parameters, libraries, counts, fingerprint, sha256s
+            *.npy                numeric arrays, memory-mapped on load, never unpickled
+            articles.jsonl       the metadata the service returns, one article per line
+
+A version is written to a hidden temporary folder, checked, renamed into place (atomic on one file
+system) and only then named in ``CURRENT``; a failure at any point leaves the previous current
+version current and intact.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+from importlib.metadata import version as _dist_version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import __version__
+from .model import RelatedArticles
+from .store import ArticleStore, SortedIndex
+
+FORMAT = 1
+POINTER = "CURRENT"
+MANIFEST = "manifest.json"
+DENSE = (
+    "terms_", "idf_", "tag_keys_", "tag_names_", "tag_idf_", "tagged_", "candidates_", "candidate_scores_",
+    "duplicate_group_", "published_days_", "section_codes_", "sections_",
+)
+SPARSE = ("text_matrix_", "text_index_", "tag_matrix_", "tag_index_")
+
+
+class ArtifactError(Exception):
+    """A model artifact that is missing, broken or incompatible; the message names the problem."""
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "recommender": __version__,
+        **{name: _dist_version(name) for name in ("numpy", "scipy", "scikit-learn", "joblib")},
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write a fitted model into an empty ``folder``; return its manifest (written last)."""
+    model._check_fitted()
+    folder.mkdir(parents=True, exist_ok=False)
+    arrays: dict[str, np.ndarray] = {name.rstrip("_"): getattr(model, name) for name in DENSE}
+    arrays["ids"], arrays["id_order"] = model.ids_.keys, model.ids_.order
+    arrays["articles_offsets"] = model.articles_.offsets
+    for name in SPARSE:
+        matrix = getattr(model, name)
+        for part in ("data", "indices", "indptr"):
+            arrays[f"{name.rstrip('_')}.{part}"] = getattr(matrix, part)
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    (folder / "articles.jsonl").write_bytes(bytes(model.articles_.buffer))
+    files = sorted(p.name for p in folder.iterdir())
+    for name in files:
+        _fsync(folder / name)
+    manifest = {
+        "format": FORMAT,
+        "version": version,
+        "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "parameters": model.get_params(),
+        "libraries": library_versions(),
+        "articles": len(model),
+        "counts": {
+            "articles": len(model),
+            "terms": int(len(model.terms_)),
+            "tags": int(len(model.tag_keys_)),
+            "tagged_articles": int(model.tagged_.sum()),
+            "duplicate_groups": int(len(model) - len(np.unique(model.duplicate_group_))),
+        },
+        "shapes": {name: list(getattr(model, name).shape) for name in SPARSE},
+        "corpus_fingerprint": model.corpus_fingerprint_,
+        "files": {name: {"sha256": _sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in files},
+        "evaluation": None,
+        **(info or {}),
+    }
+    path = folder / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    _fsync(path)
+    return manifest
+
+
+def new_version() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+
+
+def current_version(models_dir: Path) -> str | None:
+    """The version named by ``CURRENT``, or ``None`` when nothing was published yet."""
+    try:
+        return (Path(models_dir) / POINTER).read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _point_to(models_dir: Path, version: str) -> None:
+    tmp = models_dir / f".{POINTER}.{os.getpid()}.tmp"
+    tmp.write_text(version + "\n")
+    _fsync(tmp)
+    os.replace(tmp, models_dir / POINTER)
+    _fsync(models_dir)
+
+
+def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Save ``model`` as a new version, check it loads, make it current, prune old versions.
+
+    Returns the manifest. ``keep`` versions stay (the current one always among them).
+    """
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    version = new_version()
+    tmp = models_dir / f".tmp-{version}"
+    try:
+        manifest = save(model, tmp, version=version, info=info)
+        load(tmp)  # refuse to publish what the service would refuse to load
+        os.rename(tmp, models_dir / version)
+        _fsync(models_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _point_to(models_dir, version)
+    prune(models_dir, keep)
+    return manifest
+
+
+def versions(models_dir: Path) -> list[str]:
+    """Published version folders, oldest first."""
+    return sorted(p.name for p in Path(models_dir).iterdir() if p.is_dir() and (p / MANIFEST).is_file() and not p.name.startswith("."))
+
+
+def prune(models_dir: Path, keep: int) -> list[str]:
+    """Delete all but the ``keep`` newest versions, never the current one; return what was deleted."""
+    current = current_version(models_dir)
+    old = [v for v in versions(models_dir) if v != current]
+    doomed = old[: max(0, len(old) - (keep - (1 if current else 0)))]
+    for name in doomed:
+        shutil.rmtree(Path(models_dir) / name, ignore_errors=True)
+    return doomed
+
+
+def _check_libraries(built: dict[str, str]) -> None:
+    here = library_versions()
+    # the analyzer and its stop-word list come from scikit-learn; numpy's file format from numpy
+    for name, parts in (("scikit-learn", 2), ("numpy", 1)):
+        then, now = built.get(name, "?"), here[name]
+        if then.split(".")[:parts] != now.split(".")[:parts]:
+            raise ArtifactError(f"model built with {name} {then}, this is {now}: retrain the model")
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except FileNotFoundError:
+        raise ArtifactError(f"{folder}: no {MANIFEST}; not a model version folder") from None
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{folder / MANIFEST}: unreadable ({exc})") from None
+    if manifest.get("format") != FORMAT:
+        raise ArtifactError(f"{folder}: artifact format {manifest.get('format')!r}, this code reads format {FORMAT}")
+    return manifest
+
+
+def resolve(path: Path) -> Path:
+    """A version folder from either a models folder (via ``CURRENT``) or a version folder itself."""
+    path = Path(path)
+    if (path / MANIFEST).is_file():
+        return path
+    version = current_version(path)
+    if version is None:
+        raise ArtifactError(f"{path}: no model here (no {POINTER} pointer and no {MANIFEST}); run the training job first")
+    return path / version
+
+
+def load(path: Path, *, verify: bool = True) -> RelatedArticles:
+    """Load a model from a version folder or a models folder (its current version).
+
+    Arrays are memory-mapped read-only and never unpickled. With ``verify`` (the default) every
+    file's sha256 is checked against the manifest. Raises :class:`ArtifactError`.
+    """
+    folder = resolve(path)
+    manifest = read_manifest(folder)
+    _check_libraries(manifest.get("libraries", {}))
+    for name, meta in manifest["files"].items():
+        file = folder / name
+        if not file.is_file():
+            raise ArtifactError(f"{folder}: file {name} is missing")
+        if file.stat().st_size != meta["bytes"] or (verify and _sha256(file) != meta["sha256"]):
+            raise ArtifactError(f"{folder}: file {name} is corrupt (checksum mismatch)")
+    try:
+        return _assemble(folder, manifest)
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        raise ArtifactError(f"{folder}: cannot be loaded ({exc})") from None
+
+
+def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
+    def array(name: str) -> np.ndarray:
+        return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+    params = dict(manifest["parameters"])
+    params["ngram_range"] = tuple(params["ngram_range"])
+    params["verbose"] = False
+    model = RelatedArticles(**params)
+    for name in DENSE:
+        setattr(model, name, array(name.rstrip("_")))
+    for name in SPARSE:
+        stem = name.rstrip("_")
+        parts = [array(f"{stem}.{p}") for p in ("data", "indices", "indptr")]
+        setattr(model, name, sp.csr_matrix(tuple(parts), shape=tuple(manifest["shapes"][name]), copy=False))
+    model.ids_ = SortedIndex(array("ids"), array("id_order"))
+    model.articles_ = ArticleStore(np.memmap(folder / "articles.jsonl", dtype=np.uint8, mode="r"), array("articles_offsets"))
+    model.corpus_fingerprint_ = manifest["corpus_fingerprint"]
+    model.version_ = manifest["version"]
+    model.manifest_ = manifest
+    if len(model.ids_.keys) != manifest["articles"] or len(model.articles_) != manifest["articles"]:
+        raise ValueError("article count does not match the manifest")
+    return model

@@ -1,0 +1,436 @@
+"""The related-article model: TF-IDF text similarity blended with rarity-weighted tag overlap.
+
+One class, :class:`RelatedArticles`, is shared by the training job (fit and save), the service
+(load and answer) and the evaluation (ask the same questions). It follows scikit-learn's estimator
+conventions: parameters in ``__init__``, ``fit`` returns ``self``, learned state ends in ``_``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import normalize
+
+from .neighbours import Corpus, blend, candidate_search, score_rows, top_k
+from .schema import Article, date_to_days, parse_article, parse_date
+from .store import ArticleStore, SortedIndex, string_array
+from .tags import normalise_synonyms, normalise_tags
+from .text import build_analyzer, count_known, idf_weights, learn_counts, prune_vocabulary, weigh
+
+# Every setting in one table: name -> (default, help). The README documents the same names.
+PARAMETERS: dict[str, tuple[Any, str]] = {
+    "tag_weight": (0.3, "w in (1 - w) * text + w * tags, for pairs where both articles have tags"),
+    "title_weight": (2.0, "how many times a title term counts against a subtitle or body term"),
+    "ngram_range": ((1, 1), "word n-grams used as terms, e.g. (1, 2) adds bigrams"),
+    "min_df": (2, "drop terms in fewer documents (int: count, float: share of the corpus)"),
+    "max_df": (1.0, "drop terms in more documents (int: count, float: share of the corpus)"),
+    "stop_words": ("english", "scikit-learn's English stop-word list, or None to keep every word"),
+    "sublinear_tf": (True, "use 1 + log(tf) instead of raw term counts"),
+    "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
+    "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
+    "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
+    "n_jobs": (1, "worker processes for the candidate search (-1: all cores)"),
+    "memory_mb": (256, "memory budget of one worker's dense score block, in MiB"),
+    "verbose": (False, "print progress to stderr while fitting"),
+}
+
+#: Fields of an article kept in the model and returned by the service (the body is not kept).
+METADATA_FIELDS = ("id", "title", "subtitle", "url", "published_at", "section", "language", "tags", "labels")
+
+
+class UnknownArticleError(KeyError):
+    """The article id is not in the model."""
+
+    def __init__(self, article_id: str):
+        super().__init__(article_id)
+        self.article_id = article_id
+
+    def __str__(self) -> str:
+        return f"unknown article id: {self.article_id!r}"
+
+
+class DuplicateIdError(ValueError):
+    """The corpus holds the same id more than once; ``ids`` lists them."""
+
+    def __init__(self, ids: list[str]):
+        shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+        super().__init__(f"{len(ids)} duplicate article ids: {shown}")
+        self.ids = ids
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One item of a "like this" list. ``why`` is filled only when an explanation was asked for."""
+
+    id: str
+    score: float
+    why: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the caller wants left out or preferred; the defaults filter nothing."""
+
+    exclude: frozenset[str] = frozenset()
+    section: str | None = None
+    since: str | None = None
+    until: str | None = None
+    min_score: float = 0.0
+    half_life_days: float | None = None
+
+
+class RelatedArticles:
+    """Recommend related articles from text (TF-IDF) and tags (rarity-weighted overlap).
+
+    Parameters are listed with their defaults and meaning in :data:`PARAMETERS`.
+
+    Learned attributes: ``terms_`` (sorted vocabulary), ``idf_``, ``text_matrix_`` (articles × terms,
+    l2-normalised), ``text_index_`` (its transpose), ``tag_keys_`` (sorted normalised tags),
+    ``tag_names_`` (their most common spelling), ``tag_idf_``, ``tag_matrix_``, ``tag_index_``,
+    ``tagged_``, ``candidates_`` and ``candidate_scores_`` (each article's best ``n_candidates``),
+    ``duplicate_group_``, ``published_days_``, ``section_codes_``, ``sections_``, ``ids_`` and
+    ``articles_`` (the metadata store).
+    """
+
+    def __init__(
+        self,
+        *,
+        tag_weight: float = 0.3,
+        title_weight: float = 2.0,
+        ngram_range: tuple[int, int] = (1, 1),
+        min_df: float = 2,
+        max_df: float = 1.0,
+        stop_words: str | None = "english",
+        sublinear_tf: bool = True,
+        tag_synonyms: Mapping[str, str] | None = None,
+        n_candidates: int = 50,
+        duplicate_threshold: float = 0.8,
+        n_jobs: int = 1,
+        memory_mb: float = 256,
+        verbose: bool = False,
+    ):
+        self.tag_weight = tag_weight
+        self.title_weight = title_weight
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.stop_words = stop_words
+        self.sublinear_tf = sublinear_tf
+        self.tag_synonyms = tag_synonyms
+        self.n_candidates = n_candidates
+        self.duplicate_threshold = duplicate_threshold
+        self.n_jobs = n_jobs
+        self.memory_mb = memory_mb
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ parameters and state
+    def get_params(self) -> dict[str, Any]:
+        """The parameters as a plain dict (JSON-friendly: tuples become lists)."""
+        params = {name: getattr(self, name) for name in PARAMETERS}
+        params["ngram_range"] = list(params["ngram_range"])
+        params["tag_synonyms"] = dict(params["tag_synonyms"]) if params["tag_synonyms"] else None
+        return params
+
+    def _check_params(self) -> None:
+        if not 0.0 <= float(self.tag_weight) <= 1.0:
+            raise ValueError(f"tag_weight must be between 0 and 1, got {self.tag_weight}")
+        if self.title_weight <= 0:
+            raise ValueError(f"title_weight must be positive, got {self.title_weight}")
+        if int(self.n_candidates) < 1:
+            raise ValueError(f"n_candidates must be at least 1, got {self.n_candidates}")
+        if not 0.0 < float(self.duplicate_threshold) <= 1.0:
+            raise ValueError(f"duplicate_threshold must be in (0, 1], got {self.duplicate_threshold}")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "candidates_"):
+            raise NotFittedError("this RelatedArticles model is not fitted yet: call fit(articles) or load one")
+
+    def _log(self, message: str) -> None:
+        if self.verbose:
+            print(message, file=sys.stderr, flush=True)
+
+    def __len__(self) -> int:
+        self._check_fitted()
+        return len(self.ids_.keys)
+
+    def __contains__(self, article_id: object) -> bool:
+        self._check_fitted()
+        return isinstance(article_id, str) and self.ids_.get(article_id) >= 0
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, articles: Iterable[Article | Mapping[str, Any]]) -> "RelatedArticles":
+        """Learn term and tag weights and precompute every article's candidates.
+
+        ``articles`` are :class:`Article` objects or mappings in the article schema. Raises
+        ``ValueError`` for an empty corpus or one with no usable terms, and
+        :class:`DuplicateIdError` when an id occurs twice.
+        """
+        self._check_params()
+        docs = [a if isinstance(a, Article) else parse_article(a) for a in articles]
+        if not docs:
+            raise ValueError("the corpus is empty: no articles to fit")
+        counted = Counter(a.id for a in docs)
+        duplicates = sorted(i for i, c in counted.items() if c > 1)
+        if duplicates:
+            raise DuplicateIdError(duplicates)
+        n = len(docs)
+        began = time.perf_counter()
+        self.corpus_fingerprint_ = corpus_fingerprint(docs)
+
+        analyzer = build_analyzer(self.ngram_range, self.stop_words)
+        counts, terms = learn_counts(((a.title, f"{a.subtitle}\n{a.body}") for a in docs), analyzer, self.title_weight)
+        counts, terms, df = prune_vocabulary(counts, terms, self.min_df, self.max_df)
+        if len(terms) == 0:
+            raise ValueError("no terms left after stop words and min_df/max_df: the corpus is too small or too uniform")
+        self.terms_ = string_array(list(terms))
+        self.idf_ = idf_weights(df, n, smooth_one=True)
+        self.text_matrix_ = weigh(counts, self.idf_, self.sublinear_tf)
+        self._log(f"vocabulary: {len(terms):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
+
+        self._fit_tags(docs)
+        self._log(f"tags: {len(self.tag_keys_):,} distinct, {int(self.tagged_.sum()):,} articles tagged")
+
+        self.ids_ = SortedIndex.build([a.id for a in docs])
+        self.published_days_ = np.array([date_to_days(a.published_at) for a in docs], dtype=np.float64)
+        sections = [a.section.casefold() for a in docs]
+        self.sections_ = string_array(sorted(set(sections)))
+        self.section_codes_ = SortedIndex(self.sections_).positions(sections).astype(np.int32)
+        self.articles_ = ArticleStore.build(
+            {k: v for k, v in a.to_dict().items() if k in METADATA_FIELDS} for a in docs
+        )
+        self.text_index_ = self.text_matrix_.T.tocsr()
+        self.tag_index_ = self.tag_matrix_.T.tocsr()
+        self.candidates_, self.candidate_scores_, self.duplicate_group_ = candidate_search(
+            self._corpus(),
+            int(self.n_candidates),
+            float(self.duplicate_threshold),
+            n_jobs=self.n_jobs,
+            memory_mb=self.memory_mb,
+            progress=self._log_blocks if self.verbose else None,
+        )
+        n_dup = n - len(np.unique(self.duplicate_group_))
+        self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {n_dup:,} near-duplicates grouped")
+        return self
+
+    def _log_blocks(self, done: int, total: int, elapsed: float) -> None:
+        left = elapsed / done * (total - done)
+        self._log(f"candidates: block {done}/{total} done, {elapsed:.1f} s elapsed, about {left:.0f} s left")
+
+    def _fit_tags(self, docs: list[Article]) -> None:
+        synonyms = normalise_synonyms(self.tag_synonyms)
+        spellings: dict[str, Counter[str]] = {}
+        keyed = []
+        for doc in docs:
+            keys = []
+            for raw in doc.tags:
+                key = normalise_tags([raw], synonyms)
+                if key:
+                    spellings.setdefault(key[0], Counter())[raw.strip().lstrip("#")] += 1
+                    keys.append(key[0])
+            keyed.append(list(dict.fromkeys(keys)))
+        self.tag_keys_ = string_array(sorted(spellings))
+        # the display name is the most common spelling, ties to the alphabetically first
+        self.tag_names_ = string_array([min(spellings[k].items(), key=lambda kv: (-kv[1], kv[0]))[0] for k in self.tag_keys_.tolist()])
+        binary = self._tag_counts(keyed)
+        df = np.bincount(binary.indices, minlength=binary.shape[1])
+        self.tag_idf_ = idf_weights(df, len(docs), smooth_one=False)
+        self.tag_matrix_ = weigh(binary, self.tag_idf_, sublinear_tf=False)
+        self.tagged_ = np.diff(self.tag_matrix_.indptr) > 0
+
+    def _tag_counts(self, keyed: list[list[str]]) -> sp.csr_matrix:
+        index = SortedIndex(self.tag_keys_)
+        rows = [{int(c): 1.0 for c in index.positions(keys) if c >= 0} for keys in keyed]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(r) for r in rows], out=indptr[1:])
+        indices = np.array([c for r in rows for c in sorted(r)], dtype=np.int64)
+        data = np.ones(len(indices), dtype=np.float32)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(self.tag_keys_)))
+
+    def _corpus(self) -> Corpus:
+        return Corpus(
+            self.text_matrix_, self.text_index_, self.tag_matrix_, self.tag_index_, self.tagged_, float(self.tag_weight)
+        )
+
+    # ------------------------------------------------------------------ vectors for unseen articles
+    def transform(self, articles: Iterable[Article]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """Text rows, tag rows and ``tagged`` flags of articles, with the fitted vocabulary."""
+        self._check_fitted()
+        docs = list(articles)
+        analyzer = build_analyzer(self.ngram_range, self.stop_words)
+        counts = count_known(
+            ((a.title, f"{a.subtitle}\n{a.body}") for a in docs),
+            analyzer,
+            self.title_weight,
+            SortedIndex(self.terms_).positions,
+            len(self.terms_),
+        )
+        text = weigh(counts, self.idf_, self.sublinear_tf)
+        synonyms = normalise_synonyms(self.tag_synonyms)
+        tags = weigh(self._tag_counts([normalise_tags(a.tags, synonyms) for a in docs]), self.tag_idf_, False)
+        return text, tags, np.diff(tags.indptr) > 0
+
+    # ------------------------------------------------------------------ questions
+    def index_of(self, article_id: str) -> int:
+        """Row of an article id; raises :class:`UnknownArticleError`."""
+        self._check_fitted()
+        i = self.ids_.get(article_id) if isinstance(article_id, str) else -1
+        if i < 0:
+            raise UnknownArticleError(article_id)
+        return i
+
+    def article(self, article_id: str) -> dict[str, Any]:
+        """Stored metadata of an article (everything but the body)."""
+        return self.articles_.get(self.index_of(article_id))
+
+    def article_at(self, i: int) -> dict[str, Any]:
+        self._check_fitted()
+        return self.articles_.get(i)
+
+    def score(self, id_a: str, id_b: str) -> float:
+        """The blended score of any two articles in the model (symmetric; 1.0 for an article itself)."""
+        i, j = self.index_of(id_a), self.index_of(id_b)
+        text = float(self.text_matrix_[i].multiply(self.text_matrix_[j]).sum())
+        tags = float(self.tag_matrix_[i].multiply(self.tag_matrix_[j]).sum())
+        both = bool(self.tagged_[i] and self.tagged_[j])
+        return float(blend(np.float32(text), np.float32(tags), np.bool_(both), float(self.tag_weight)))
+
+    def related(
+        self,
+        article_id: str,
+        k: int = 8,
+        *,
+        exclude: Iterable[str] = (),
+        section: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        min_score: float = 0.0,
+        half_life_days: float | None = None,
+        explain: bool = False,
+    ) -> list[Recommendation]:
+        """The "like this" list of an article in the model, best first.
+
+        Never the article itself; near-duplicates of it and of each other are collapsed to one.
+        ``exclude`` drops ids (and their near-duplicates: an excluded story stays excluded when
+        re-sent as an update); ``section`` keeps one section (case-insensitive); ``since``/``until``
+        keep a window of ISO dates (inclusive; undated articles drop out); ``min_score`` drops weak
+        items; ``half_life_days`` prefers recent articles by halving an item's score for every
+        ``half_life_days`` it is older than the source (the score returned is the adjusted one).
+        ``explain`` fills each item's ``why``. Raises :class:`UnknownArticleError` for an unknown id.
+        """
+        i = self.index_of(article_id)
+        filters = _filters(exclude, section, since, until, min_score, half_life_days)
+        banned = {int(self.duplicate_group_[i])}
+        chosen = self._choose(self.candidates_[i], self.candidate_scores_[i], i, banned, filters, k, self.published_days_[i])
+        full = self.candidates_[i][-1] >= 0  # the precomputed list may have been cut short
+        if len(chosen[0]) < k and full:
+            scores, _ = score_rows(self._corpus(), self.text_matrix_[i], self.tag_matrix_[i], self.tagged_[i : i + 1])
+            idx, val = top_k(scores, len(self))
+            chosen = self._choose(idx[0], val[0], i, banned, filters, k, self.published_days_[i])
+        source = (self.text_matrix_[i], self.tag_matrix_[i], bool(self.tagged_[i]))
+        return self._recommendations(chosen, source if explain else None)
+
+    def related_to(self, article: Article | Mapping[str, Any], k: int = 8, *, explain: bool = False, **filters: Any) -> list[Recommendation]:
+        """The "like this" list of an article that is not in the model, scored with the fitted vocabulary.
+
+        Takes the same filters as :meth:`related`. Articles in the model that are near-duplicates of
+        the given one (and their groups) are left out, as for :meth:`related`. An ``id`` that is in
+        the model is left out too.
+        """
+        self._check_fitted()
+        doc = article if isinstance(article, Article) else parse_article(article, require_id=False)
+        text, tags, tagged = self.transform([doc])
+        scores, cosines = score_rows(self._corpus(), text, tags, tagged)
+        duplicates = np.flatnonzero(cosines[0] >= self.duplicate_threshold)
+        banned = {int(g) for g in self.duplicate_group_[duplicates]}
+        own = self.ids_.get(doc.id) if doc.id else -1
+        idx, val = top_k(scores, len(self))
+        days = date_to_days(doc.published_at)
+        chosen = self._choose(idx[0], val[0], own, banned, _filters(**filters), k, days)
+        return self._recommendations(chosen, (text, tags, bool(tagged[0])) if explain else None)
+
+    # ------------------------------------------------------------------ selection and explanation
+    def _choose(
+        self, idx: np.ndarray, val: np.ndarray, source: int, banned: set[int], f: Filters, k: int, source_days: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        keep = (idx >= 0) & (idx != source) & (val > 0) & (val >= f.min_score)
+        idx, val = idx[keep].astype(np.int64), val[keep].astype(np.float64)
+        excluded = self.ids_.positions(f.exclude)
+        banned = banned | {int(g) for g in self.duplicate_group_[excluded[excluded >= 0]]}
+        mask = ~np.isin(self.duplicate_group_[idx], list(banned))
+        if f.section is not None:
+            code = SortedIndex(self.sections_).get(f.section.casefold())
+            mask &= self.section_codes_[idx] == code
+        days = self.published_days_[idx]
+        if f.since is not None:
+            mask &= days >= date_to_days(f.since)
+        if f.until is not None:
+            mask &= days < date_to_days(f.until) + (1.0 if len(f.until) == 10 else 1e-9)
+        idx, val, days = idx[mask], val[mask], days[mask]
+        if f.half_life_days and not np.isnan(source_days):
+            older_by = np.nan_to_num(np.maximum(source_days - days, 0.0), nan=0.0)
+            val = val * 0.5 ** (older_by / f.half_life_days)
+            order = np.lexsort((idx, -val))
+            idx, val = idx[order], val[order]
+        _, first = np.unique(self.duplicate_group_[idx], return_index=True)
+        first = np.sort(first)[:k]
+        return idx[first], val[first]
+
+    def _recommendations(self, chosen: tuple[np.ndarray, np.ndarray], source) -> list[Recommendation]:
+        ids = self.ids_.keys
+        return [
+            Recommendation(str(ids[j]), round(float(s), 6), self._why(source, int(j)) if source else None)
+            for j, s in zip(*chosen)
+        ]
+
+    def _why(self, source: tuple[sp.csr_matrix, sp.csr_matrix, bool], j: int, n_terms: int = 5) -> dict[str, Any]:
+        text_row, tag_row, tagged = source
+        both = tagged and bool(self.tagged_[j])
+        w = float(self.tag_weight) if both else 0.0
+        shared = text_row.multiply(self.text_matrix_[j]).tocoo()
+        text_score = float(shared.data.sum())
+        tag_shared = tag_row.multiply(self.tag_matrix_[j]).tocoo()
+        tag_score = float(tag_shared.data.sum())
+        total = (1 - w) * text_score + w * tag_score
+        order = np.lexsort((shared.col, -shared.data))[:n_terms]
+        return {
+            "text_score": round(text_score, 6),
+            "tag_score": round(tag_score, 6) if both else None,
+            "shared_tags": [str(self.tag_names_[c]) for c in sorted(tag_shared.col, key=lambda c: -self.tag_idf_[c])],
+            "top_terms": [
+                {"term": str(self.terms_[shared.col[o]]), "share": round((1 - w) * float(shared.data[o]) / total, 4) if total else 0.0}
+                for o in order
+            ],
+            "tag_share": round(w * tag_score / total, 4) if total else 0.0,
+        }
+
+
+def corpus_fingerprint(docs: Iterable[Article]) -> str:
+    """sha256 over every article's fields in corpus order: the same corpus gives the same value."""
+    digest = hashlib.sha256()
+    for doc in docs:
+        digest.update(json.dumps(doc.to_dict(), sort_keys=True, ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _filters(
+    exclude: Iterable[str] = (),
+    section: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    min_score: float = 0.0,
+    half_life_days: float | None = None,
+) -> Filters:
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    if half_life_days is not None and half_life_days <= 0:
+        raise ValueError("half_life_days must be positive")
+    return Filters(frozenset(exclude), section or None, parse_date(since), parse_date(until), float(min_score or 0.0), half_life_days)

@@ -1,0 +1,120 @@
+"""The article schema: one place that says what a valid article is.
+
+Every loader, the training job, the service's ``POST /related`` and the evaluation turn their raw
+records into :class:`Article` through :func:`parse_article`, so a record is judged the same way
+wherever it comes from.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+OPTIONAL_TEXT_FIELDS = ("subtitle", "body", "url", "section", "language")
+
+
+class SchemaError(ValueError):
+    """A record that is not a valid article. ``field`` names the offending field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article in the schema of DESIGN.md.
+
+    ``labels`` are ground-truth categories people assigned (Reuters TOPICS, BBC categories). The model
+    never reads them; only the evaluation does.
+    """
+
+    id: str
+    title: str
+    subtitle: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    published_at: str | None = None
+    url: str = ""
+    section: str = ""
+    language: str = ""
+    labels: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["tags"] = list(self.tags)
+        d["labels"] = list(self.labels)
+        return d
+
+
+def parse_date(value: Any) -> str | None:
+    """Validate an ISO 8601 date or datetime and return it as given (stripped); ``None`` if empty."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SchemaError("published_at must be an ISO 8601 date string", "published_at")
+    text = value.strip()
+    try:
+        _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise SchemaError(f"published_at is not an ISO 8601 date: {text[:40]!r}", "published_at") from None
+    return text
+
+
+def date_to_days(value: str | None) -> float:
+    """Days since 1970-01-01 (UTC) of an ISO date, or NaN when there is none."""
+    if not value:
+        return float("nan")
+    moment = _dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    return moment.timestamp() / 86400.0
+
+
+def _string_list(value: Any, name: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise SchemaError(f"{name} must be a list of strings", name)
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def parse_article(record: Mapping[str, Any], *, require_id: bool = True) -> Article:
+    """Turn a raw mapping into an :class:`Article`, or raise :class:`SchemaError` saying why not.
+
+    Numbers given as ``id`` are accepted and turned into strings. ``tags`` may be a list of strings
+    or one comma-separated string. Unknown fields are ignored. With ``require_id=False`` (an article
+    posted to the service that the model has not seen) a missing id becomes ``""``.
+    """
+    if not isinstance(record, Mapping):
+        raise SchemaError("an article must be a JSON object")
+    raw_id = record.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or str(raw_id).strip() == "":
+        if require_id or raw_id not in (None, ""):
+            raise SchemaError("id is required and must be a non-empty string", "id")
+        raw_id = ""
+    title = record.get("title")
+    if title is not None and not isinstance(title, str):
+        raise SchemaError("title must be a string", "title")
+    values: dict[str, str] = {}
+    for name in OPTIONAL_TEXT_FIELDS:
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            raise SchemaError(f"{name} must be a string", name)
+        values[name] = (value or "").strip()
+    title = (title or "").strip()
+    if not title:
+        if require_id:
+            raise SchemaError("title is required and must not be blank", "title")
+        if not values["body"]:
+            raise SchemaError("an article needs a title or a body", "title")
+    return Article(
+        id=str(raw_id).strip(),
+        title=title,
+        tags=_string_list(record.get("tags"), "tags"),
+        labels=_string_list(record.get("labels"), "labels"),
+        published_at=parse_date(record.get("published_at")),
+        **values,
+    )

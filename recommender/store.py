@@ -1,0 +1,71 @@
+"""Lookup structures that live in plain numpy arrays, so a loaded model can memory-map them and
+several server processes share one copy: a sorted string index and a JSON-lines metadata store."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+
+def string_array(values: Sequence[str]) -> np.ndarray:
+    """A fixed-width unicode array (never ``object``), so it saves and loads without pickle."""
+    width = max((len(v) for v in values), default=1) or 1
+    return np.asarray(values, dtype=f"<U{width}")
+
+
+class SortedIndex:
+    """Position of a string key in an array of keys, by binary search over a sorted copy.
+
+    ``keys`` is in its own order (corpus order for ids); ``order`` sorts it. For keys that are
+    already sorted (a vocabulary) pass ``order=None``.
+    """
+
+    def __init__(self, keys: np.ndarray, order: np.ndarray | None = None):
+        self.keys = keys
+        self.order = order
+        self._sorted = keys if order is None else keys[order]
+
+    @classmethod
+    def build(cls, keys: Sequence[str]) -> "SortedIndex":
+        array = string_array(keys)
+        return cls(array, np.argsort(array, kind="stable").astype(np.int64))
+
+    def positions(self, wanted: Iterable[str]) -> np.ndarray:
+        """Positions of ``wanted`` keys in ``keys``; -1 for a key that is not there."""
+        wanted = np.asarray(list(wanted), dtype=str)
+        if wanted.size == 0 or self._sorted.size == 0:
+            return np.full(wanted.size, -1, dtype=np.int64)
+        at = np.searchsorted(self._sorted, wanted)
+        at = np.minimum(at, self._sorted.size - 1)
+        found = self._sorted[at] == wanted
+        pos = at if self.order is None else self.order[at]
+        return np.where(found, pos, -1).astype(np.int64)
+
+    def get(self, key: str) -> int:
+        return int(self.positions([key])[0])
+
+
+class ArticleStore:
+    """Article metadata as JSON lines in one byte buffer plus an offsets array.
+
+    Built in memory after ``fit``; after ``load`` the buffer is a memory-mapped file, so only the
+    records actually asked for are ever parsed.
+    """
+
+    def __init__(self, buffer: Any, offsets: np.ndarray):
+        self.buffer = buffer
+        self.offsets = offsets
+
+    @classmethod
+    def build(cls, records: Iterable[dict[str, Any]]) -> "ArticleStore":
+        lines = [json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in records]
+        offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+        np.cumsum([len(line) for line in lines], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(lines), dtype=np.uint8), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def get(self, i: int) -> dict[str, Any]:
+        return json.loads(bytes(self.buffer[self.offsets[i] : self.offsets[i + 1]]))

@@ -1,0 +1,133 @@
+"""The versioned artifact: round trips, atomic publishing, pruning, and refusing broken models."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from recommender import artifact
+from recommender.artifact import ArtifactError
+
+from .test_model import ALL_IDS
+
+
+@pytest.fixture
+def published(model, tmp_path):
+    models = tmp_path / "models"
+    manifest = artifact.publish(model, models)
+    return models, manifest
+
+
+def test_save_then_load_gives_identical_lists(model, published):
+    models, manifest = published
+    loaded = artifact.load(models)
+    assert loaded.version_ == manifest["version"] == artifact.current_version(models)
+    for article_id in ALL_IDS:
+        assert loaded.related(article_id, k=8, explain=True) == model.related(article_id, k=8, explain=True)
+        assert loaded.article(article_id) == model.article(article_id)
+    post = {"title": "Bread prices", "body": "sourdough flour bakery", "tags": ["bread"]}
+    assert loaded.related_to(post) == model.related_to(post)
+
+
+def test_loaded_arrays_are_memory_mapped(published):
+    loaded = artifact.load(published[0])
+    base = loaded.text_matrix_.data
+    while base is not None and not isinstance(base, np.memmap):
+        base = base.base
+    assert isinstance(base, np.memmap)
+
+
+def test_manifest_describes_the_version(model, published):
+    models, manifest = published
+    on_disk = json.loads((models / manifest["version"] / "manifest.json").read_text())
+    assert on_disk == manifest
+    assert manifest["articles"] == len(model)
+    assert manifest["corpus_fingerprint"] == model.corpus_fingerprint_
+    assert manifest["parameters"]["tag_weight"] == model.tag_weight
+    assert {"numpy", "scipy", "scikit-learn", "joblib", "python"} <= set(manifest["libraries"])
+    files = {p.name for p in (models / manifest["version"]).iterdir()} - {"manifest.json"}
+    assert set(manifest["files"]) == files
+    assert all(len(meta["sha256"]) == 64 for meta in manifest["files"].values())
+    assert not any(name.endswith((".pkl", ".joblib", ".pickle")) for name in files)
+
+
+def test_a_corrupt_file_is_refused_with_its_name(published):
+    models, manifest = published
+    target = models / manifest["version"] / "candidates.npy"
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match="candidates.npy is corrupt"):
+        artifact.load(models)
+
+
+def test_a_missing_file_is_refused(published):
+    models, manifest = published
+    (models / manifest["version"] / "idf.npy").unlink()
+    with pytest.raises(ArtifactError, match="idf.npy is missing"):
+        artifact.load(models)
+
+
+def test_an_incompatible_library_version_is_refused(published):
+    models, manifest = published
+    path = models / manifest["version"] / "manifest.json"
+    manifest["libraries"]["scikit-learn"] = "0.1.0"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="scikit-learn 0.1.0"):
+        artifact.load(models)
+
+
+def test_an_unknown_format_is_refused(published):
+    models, manifest = published
+    path = models / manifest["version"] / "manifest.json"
+    path.write_text(json.dumps({**manifest, "format": 99}))
+    with pytest.raises(ArtifactError, match="format 99"):
+        artifact.load(models)
+
+
+def test_an_empty_models_folder_says_to_train_first(tmp_path):
+    with pytest.raises(ArtifactError, match="run the training job"):
+        artifact.load(tmp_path)
+
+
+def test_a_failure_while_publishing_leaves_the_previous_model_current(model, published, monkeypatch):
+    models, manifest = published
+    calls = {"n": 0}
+    real_save = np.save
+
+    def failing_save(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError(28, "No space left on device")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(artifact.np, "save", failing_save)
+    with pytest.raises(OSError):
+        artifact.publish(model, models)
+    monkeypatch.undo()
+    assert artifact.current_version(models) == manifest["version"]
+    assert artifact.versions(models) == [manifest["version"]]
+    assert not [p for p in models.iterdir() if p.name.startswith(".tmp-")]
+    assert artifact.load(models).related("s1") == model.related("s1")
+
+
+def test_a_failure_before_the_pointer_moves_keeps_the_old_pointer(model, published, monkeypatch):
+    models, manifest = published
+
+    def broken_replace(*args, **kwargs):
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(artifact.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        artifact.publish(model, models)
+    monkeypatch.undo()
+    assert artifact.current_version(models) == manifest["version"]
+    artifact.load(models)
+
+
+def test_old_versions_are_pruned_but_never_the_current_one(model, tmp_path):
+    models = tmp_path / "models"
+    made = [artifact.publish(model, models, keep=2)["version"] for _ in range(4)]
+    assert artifact.versions(models) == made[-2:]
+    assert artifact.current_version(models) == made[-1]

@@ -1,0 +1,192 @@
+"""The model contract, on a corpus whose right answers are obvious."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from recommender.model import PARAMETERS, DuplicateIdError, RelatedArticles, UnknownArticleError
+
+from .conftest import FOOD, SPACE, make_articles
+
+ALL_IDS = [a["id"] for a in make_articles()]
+
+
+def ids(items):
+    return [r.id for r in items]
+
+
+@pytest.mark.parametrize("article_id", ALL_IDS)
+def test_never_returns_the_article_itself_and_stays_on_topic(model, article_id):
+    got = ids(model.related(article_id, k=3))
+    assert article_id not in got
+    assert len(got) == len(set(got))
+    space = {r[0] for r in SPACE} | {"d1", "d2", "u1"}
+    assert (got[0] in space) == (article_id in space)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 100])
+def test_k_is_respected(model, k):
+    got = model.related("s1", k=k)
+    assert len(got) == min(k, len(got))
+    assert len(got) <= k
+    if k <= 5:
+        assert len(got) == k
+
+
+def test_scores_are_descending_and_positive(model):
+    scores = [r.score for r in model.related("f1", k=8)]
+    assert scores == sorted(scores, reverse=True)
+    assert all(s > 0 for s in scores)
+
+
+def test_tags_change_the_ranking():
+    # same text for two candidates; only one shares a rare tag with the source
+    rows = [
+        ("a", "Harbour crane", "crane harbour port ships cargo", ["cranes"], "2024-01-01"),
+        ("b", "Harbour crane", "crane harbour port ships cargo quay", ["docks"], "2024-01-01"),
+        ("c", "Harbour crane", "crane harbour port ships cargo pier", ["cranes"], "2024-01-01"),
+        ("x", "Cake recipe", "flour sugar eggs", ["docks"], "2024-01-01"),
+    ]
+    corpus = make_articles(rows)
+    text_only = RelatedArticles(min_df=1, tag_weight=0.0, duplicate_threshold=1.0).fit(corpus)
+    blended = RelatedArticles(min_df=1, tag_weight=0.5, duplicate_threshold=1.0).fit(corpus)
+    assert ids(text_only.related("a", k=2)) == ["b", "c"]  # a tie, broken by corpus order
+    assert ids(blended.related("a", k=2)) == ["c", "b"]
+
+
+def test_tagless_articles_fall_back_to_text_without_penalty():
+    rows = [
+        ("a", "Harbour crane", "crane harbour port ships cargo", [], "2024-01-01"),
+        ("b", "Harbour crane", "crane harbour port ships cargo quay", ["docks"], "2024-01-01"),
+        ("x", "Cake recipe", "flour sugar eggs", ["docks"], "2024-01-01"),
+    ]
+    corpus = make_articles(rows)
+    text_only = RelatedArticles(min_df=1, tag_weight=0.0, duplicate_threshold=1.0).fit(corpus)
+    blended = RelatedArticles(min_df=1, tag_weight=0.9, duplicate_threshold=1.0).fit(corpus)
+    assert blended.related("a", k=1)[0].score == pytest.approx(text_only.related("a", k=1)[0].score)
+    assert blended.score("a", "b") == pytest.approx(text_only.score("a", "b"))
+    # both tagged, no shared tag: the blend does lower the score
+    assert blended.score("b", "x") < text_only.score("b", "x") or text_only.score("b", "x") == 0
+
+
+def test_tag_normalisation_matches_messy_spellings():
+    rows = [
+        ("a", "One", "alpha beta", ["#USElections"], None),
+        ("b", "Two", "gamma delta", ["us election"], None),
+        ("c", "Three", "epsilon zeta", ["sport"], None),
+    ]
+    m = RelatedArticles(min_df=1, tag_weight=0.5).fit(make_articles(rows))
+    assert ids(m.related("a", k=1)) == ["b"]
+    assert m.related("a", k=1, explain=True)[0].why["shared_tags"] in (["USElections"], ["us election"])
+
+
+def test_rare_tags_weigh_more_than_common_ones(model):
+    keys = list(model.tag_keys_)
+    assert model.tag_idf_[keys.index("space")] < model.tag_idf_[keys.index("telescope")]
+
+
+def test_near_duplicates_are_collapsed(model):
+    assert "d2" not in ids(model.related("d1", k=10))
+    assert "d1" not in ids(model.related("d2", k=10))
+    lists = ids(model.related("s1", k=10))
+    assert not {"d1", "d2"} <= set(lists), "a story and its update appear in one list"
+    assert model.duplicate_group_[model.index_of("d1")] == model.duplicate_group_[model.index_of("d2")]
+
+
+def test_unknown_id_raises_a_specific_error(model):
+    with pytest.raises(UnknownArticleError) as info:
+        model.related("nope")
+    assert info.value.article_id == "nope"
+    assert "nope" not in model
+    assert "s1" in model
+
+
+def test_unfitted_model_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        RelatedArticles().related("s1")
+
+
+def test_fit_is_deterministic(articles):
+    one = RelatedArticles(min_df=1).fit(articles)
+    two = RelatedArticles(min_df=1, n_jobs=2, memory_mb=0.0001).fit(articles)  # many blocks, 2 processes
+    for article_id in ALL_IDS:
+        assert one.related(article_id, k=8) == two.related(article_id, k=8)
+    np.testing.assert_array_equal(one.candidates_, two.candidates_)
+
+
+def test_duplicate_ids_are_refused(articles):
+    with pytest.raises(DuplicateIdError) as info:
+        RelatedArticles(min_df=1).fit(articles + articles[:2])
+    assert info.value.ids == sorted(a["id"] for a in articles[:2])
+
+
+def test_empty_corpus_is_refused():
+    with pytest.raises(ValueError, match="empty"):
+        RelatedArticles().fit([])
+
+
+@pytest.mark.parametrize("bad", [{"tag_weight": 1.5}, {"title_weight": 0}, {"n_candidates": 0}, {"duplicate_threshold": 0}])
+def test_bad_parameters_are_refused(articles, bad):
+    with pytest.raises(ValueError):
+        RelatedArticles(**bad).fit(articles)
+
+
+def test_related_to_an_unseen_article_uses_the_fitted_vocabulary(model):
+    got = model.related_to({"title": "Sourdough bread at the bakery", "body": "fresh loaf from the oven", "tags": ["bread"]}, k=3)
+    assert {r.id for r in got} <= {r[0] for r in FOOD} | {"u2"}
+    assert len(got) == 3
+
+
+def test_related_to_drops_the_posted_article_and_its_duplicates(model, articles):
+    d1 = next(a for a in articles if a["id"] == "d1")
+    got = ids(model.related_to(d1, k=10))
+    assert "d1" not in got and "d2" not in got
+
+
+def test_filters(model):
+    assert ids(model.related("s1", k=3, exclude=["s2", "s3"]))[:1] != ["s2"]
+    assert not {"s2", "s3"} & set(ids(model.related("s1", k=10, exclude=["s2", "s3"])))
+    assert all(model.article(i)["section"] == "food" for i in ids(model.related("s1", k=5, section="FOOD")))
+    dated = ids(model.related("s1", k=10, since="2024-02-01", until="2024-03-31"))
+    assert dated and all("2024-02-01" <= model.article(i)["published_at"] <= "2024-03-31" for i in dated)
+    assert all(r.score >= 0.2 for r in model.related("s1", k=10, min_score=0.2))
+
+
+def test_filters_that_exhaust_the_candidates_fall_back_to_the_whole_corpus(articles):
+    short = RelatedArticles(min_df=1, n_candidates=2).fit(articles)
+    long = RelatedArticles(min_df=1).fit(articles)
+    top2 = ids(short.related("s1", k=2))
+    got = ids(short.related("s1", k=4, exclude=top2))
+    assert len(got) >= 3 and not set(got) & set(top2)  # both precomputed candidates were excluded
+    assert got == ids(long.related("s1", k=4, exclude=top2))
+
+
+def test_half_life_prefers_recent_articles(model):
+    plain = model.related("f2", k=8)
+    recent = model.related("f2", k=8, half_life_days=30)
+    f3 = lambda items: next(r.score for r in items if r.id == "f3")  # two years older than f2
+    assert f3(recent) < f3(plain) / 100
+
+
+def test_explanations_name_shared_tags_and_terms(model):
+    why = model.related("s2", k=1, explain=True)[0].why
+    assert why["shared_tags"] and why["top_terms"]
+    assert all(0 <= t["share"] <= 1 for t in why["top_terms"])
+    total = sum(t["share"] for t in why["top_terms"]) + why["tag_share"]
+    assert total <= 1.0 + 1e-6
+    assert model.related("s2", k=1)[0].why is None
+
+
+def test_score_is_symmetric(model):
+    assert model.score("s1", "s2") == pytest.approx(model.score("s2", "s1"))
+    assert model.score("s1", "s1") == pytest.approx(1.0)
+    assert model.score("s1", "f4") < model.score("s1", "s2")
+
+
+def test_parameter_table_matches_the_constructor():
+    defaults = RelatedArticles().get_params()
+    for name, (default, help_text) in PARAMETERS.items():
+        expected = list(default) if isinstance(default, tuple) else default
+        assert defaults[name] == expected, name
+        assert help_text

@@ -1,0 +1,107 @@
+"""``python -m train INPUT... --out MODELS_DIR``: the nightly retraining job's command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from recommender.model import PARAMETERS
+
+from .job import JobError, train
+from .loaders import FORMATS
+
+
+def _number(text: str) -> float:
+    """An int for a count of documents ("2"), a float for a share of them ("0.5")."""
+    return int(text) if text.isdigit() else float(text)
+
+
+def _bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _pair(text: str) -> tuple[int, int]:
+    low, _, high = text.partition(",")
+    return int(low), int(high or low)
+
+
+def _synonyms(path: str) -> dict[str, str]:
+    try:
+        table = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"cannot read synonyms file {path}: {exc}") from None
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise argparse.ArgumentTypeError(f"{path}: expected a JSON object of alias -> tag")
+    return table
+
+
+def _stop_words(text: str) -> str | None:
+    return None if text.lower() == "none" else text
+
+
+# how each model parameter is spelled on the command line; the help comes from PARAMETERS
+PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "tag_weight": (float, "W"),
+    "title_weight": (float, "X"),
+    "ngram_range": (_pair, "MIN,MAX"),
+    "min_df": (_number, "N"),
+    "max_df": (_number, "N"),
+    "stop_words": (_stop_words, "english|none"),
+    "sublinear_tf": (_bool, "true|false"),
+    "tag_synonyms": (_synonyms, "FILE.json"),
+    "n_candidates": (int, "N"),
+    "duplicate_threshold": (float, "T"),
+    "n_jobs": (int, "N"),
+    "memory_mb": (float, "MIB"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m train",
+        description="Train the related-article model on a corpus and publish a new model version.",
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders of articles")
+    parser.add_argument("--out", required=True, type=Path, metavar="MODELS_DIR", help="models folder to publish into")
+    parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed from each input)")
+    parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
+    parser.add_argument("--keep", type=int, default=3, metavar="N", help="model versions to keep (default: 3)")
+    parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
+    model = parser.add_argument_group("model settings")
+    for name, (parse, metavar) in PARSERS.items():
+        default, text = PARAMETERS[name]
+        shown = "all cores" if name == "n_jobs" else default
+        model.add_argument(
+            "--" + name.replace("_", "-"), dest=name, type=parse, metavar=metavar,
+            help=f"{text} (default: {shown})",
+        )
+    parser.set_defaults(n_jobs=-1)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not None}
+    try:
+        manifest = train(
+            args.inputs, args.out, fmt=args.format, strict=args.strict, keep=args.keep,
+            tag_delimiter=args.tag_delimiter, params=params,
+        )
+    except JobError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; the previous model stays current", file=sys.stderr)
+        return 130
+    print(manifest["version"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The training job as one function: read articles, fit the model, publish a new version.
+
+Failures raise :class:`JobError` with a one-line reason; they happen before anything is published,
+so the previous current model stays current and intact.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from recommender import artifact
+from recommender.model import DuplicateIdError, RelatedArticles
+
+from .loaders import LoadError, LoadReport, load_articles
+
+Log = Callable[[str], None]
+
+
+class JobError(Exception):
+    """Why the job stopped, in one line."""
+
+
+def log_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def check_writable(out: Path) -> None:
+    """Fail before the long work if the models folder cannot be created or written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise JobError(f"cannot write to the models folder {out}: {exc.strerror or exc}") from None
+
+
+def report_load(report: LoadReport, log: Log, shown: int = 10) -> None:
+    log(f"read {report.read:,} articles; skipped {len(report.skipped):,}")
+    for reason, count in report.skipped_by_reason().items():
+        log(f"  skipped {count:,}: {reason}")
+    for bad in report.skipped[:shown]:
+        log(f"  e.g. {bad}")
+    for warning in report.warnings:
+        log(f"  warning: {warning}")
+
+
+def train(
+    inputs: Sequence[Path],
+    out: Path,
+    *,
+    fmt: str | None = None,
+    strict: bool = False,
+    keep: int = 3,
+    tag_delimiter: str = "|",
+    params: dict[str, Any] | None = None,
+    log: Log = log_stderr,
+) -> dict[str, Any]:
+    """Train on ``inputs`` and publish into ``out``; return the new version's manifest."""
+    out = Path(out)
+    check_writable(out)
+    seconds: dict[str, float] = {}
+    began = time.perf_counter()
+    report = LoadReport()
+
+    def progress(r: LoadReport) -> None:
+        log(f"reading: {r.read:,} articles, {len(r.skipped):,} skipped")
+
+    try:
+        articles = list(
+            load_articles(inputs, fmt, strict=strict, report=report, tag_delimiter=tag_delimiter, on_progress=progress)
+        )
+    except LoadError as exc:
+        raise JobError(str(exc)) from None
+    seconds["read"] = time.perf_counter() - began
+    report_load(report, log)
+    if not articles:
+        raise JobError(f"empty corpus: no valid articles in {', '.join(map(str, inputs))}")
+
+    model = RelatedArticles(**{**(params or {}), "verbose": True})
+    model.verbose = True
+    mark = time.perf_counter()
+    try:
+        model.fit(articles)
+    except DuplicateIdError as exc:
+        raise JobError(str(exc)) from None
+    except ValueError as exc:
+        raise JobError(f"cannot fit: {exc}") from None
+    seconds["fit"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    info = {
+        "training": {
+            "inputs": [os.path.abspath(p) for p in inputs],
+            "format": fmt or "guessed",
+            "read": report.read,
+            "skipped": len(report.skipped),
+            "skipped_by_reason": report.skipped_by_reason(),
+            "warnings": report.warnings[:100],
+            "seconds": seconds,
+        }
+    }
+    try:
+        manifest = artifact.publish(model, out, keep=keep, info=info)
+    except OSError as exc:
+        raise JobError(f"cannot publish into {out}: {exc}") from None
+    seconds["write"] = time.perf_counter() - mark
+    log(
+        f"published version {manifest['version']} with {manifest['articles']:,} articles in {out} "
+        f"(read {seconds['read']:.1f} s, fit {seconds['fit']:.1f} s, write {seconds['write']:.1f} s)"
+    )
+    return manifest
