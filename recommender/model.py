@@ -326,15 +326,16 @@ class RelatedArticles:
         ``explain`` fills each item's ``why``. Raises :class:`UnknownArticleError` for an unknown id.
         """
         i = self.index_of(article_id)
-        filters = _filters(exclude, section, since, until, min_score, half_life_days)
-        banned = {int(self.duplicate_group_[i])}
-        chosen = self._choose(self.candidates_[i], self.candidate_scores_[i], i, banned, filters, k, self.published_days_[i])
-        full = self.candidates_[i][-1] >= 0  # the precomputed list may have been cut short
-        if len(chosen[0]) < k and full:
-            scores, _ = score_rows(self._corpus(), self.text_matrix_[i], self.tag_matrix_[i], self.tagged_[i : i + 1])
-            idx, val = top_k(scores, len(self))
-            chosen = self._choose(idx[0], val[0], i, banned, filters, k, self.published_days_[i])
-        source = (self.text_matrix_[i], self.tag_matrix_[i], bool(self.tagged_[i]))
+        source = (self.text_matrix_[i], self.tag_matrix_[i], self.tagged_[i : i + 1])
+        chosen = self._rank(
+            (self.candidates_[i], self.candidate_scores_[i]),
+            lambda: score_rows(self._corpus(), *source)[0],
+            i,
+            {int(self.duplicate_group_[i])},
+            _filters(exclude, section, since, until, min_score, half_life_days),
+            k,
+            self.published_days_[i],
+        )
         return self._recommendations(chosen, source if explain else None)
 
     def related_to(self, article: Article | Mapping[str, Any], k: int = 8, *, explain: bool = False, **filters: Any) -> list[Recommendation]:
@@ -346,15 +347,29 @@ class RelatedArticles:
         """
         self._check_fitted()
         doc = article if isinstance(article, Article) else parse_article(article, require_id=False)
-        text, tags, tagged = self.transform([doc])
-        scores, cosines = score_rows(self._corpus(), text, tags, tagged)
+        source = self.transform([doc])
+        scores, cosines = score_rows(self._corpus(), *source)
         duplicates = np.flatnonzero(cosines[0] >= self.duplicate_threshold)
-        banned = {int(g) for g in self.duplicate_group_[duplicates]}
-        own = self.ids_.get(doc.id) if doc.id else -1
-        idx, val = top_k(scores, len(self))
-        days = date_to_days(doc.published_at)
-        chosen = self._choose(idx[0], val[0], own, banned, _filters(**filters), k, days)
-        return self._recommendations(chosen, (text, tags, bool(tagged[0])) if explain else None)
+        first = top_k(scores, min(len(self), max(int(self.n_candidates), 4 * k)))
+        chosen = self._rank(
+            (first[0][0], first[1][0]),
+            lambda: scores,
+            self.ids_.get(doc.id) if doc.id else -1,
+            {int(g) for g in self.duplicate_group_[duplicates]},
+            _filters(**filters),
+            k,
+            date_to_days(doc.published_at),
+        )
+        return self._recommendations(chosen, source if explain else None)
+
+    def _rank(self, first, all_scores, source: int, banned: set[int], f: Filters, k: int, source_days: float):
+        """Choose from the ``first`` candidates; if filters leave fewer than ``k`` and there may be
+        more, choose again from ``all_scores()`` (a 1 × n array) ranked in full."""
+        chosen = self._choose(*first, source, banned, f, k, source_days)
+        if len(chosen[0]) < k and first[0][-1] >= 0:
+            idx, val = top_k(all_scores(), len(self))
+            chosen = self._choose(idx[0], val[0], source, banned, f, k, source_days)
+        return chosen
 
     # ------------------------------------------------------------------ selection and explanation
     def _choose(
@@ -390,9 +405,9 @@ class RelatedArticles:
             for j, s in zip(*chosen)
         ]
 
-    def _why(self, source: tuple[sp.csr_matrix, sp.csr_matrix, bool], j: int, n_terms: int = 5) -> dict[str, Any]:
+    def _why(self, source: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray], j: int, n_terms: int = 5) -> dict[str, Any]:
         text_row, tag_row, tagged = source
-        both = tagged and bool(self.tagged_[j])
+        both = bool(tagged[0]) and bool(self.tagged_[j])
         w = float(self.tag_weight) if both else 0.0
         shared = text_row.multiply(self.text_matrix_[j]).tocoo()
         text_score = float(shared.data.sum())

@@ -1,0 +1,125 @@
+"""The training job end to end on a tiny corpus the tests write, including every way it can fail."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from recommender import artifact
+from train.__main__ import main
+
+from .conftest import make_articles
+
+
+def write_jsonl(path, rows, extra_lines=()):
+    lines = [json.dumps(r) for r in rows] + list(extra_lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return write_jsonl(tmp_path / "corpus.jsonl", make_articles())
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_job_trains_and_publishes_a_version(tmp_path, corpus, capsys):
+    models = tmp_path / "models"
+    code, out, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--n-jobs", "1")
+    assert code == 0, err
+    version = out.strip()
+    assert version == artifact.current_version(models)
+    for expected in ("read 14 articles; skipped 0", "vocabulary:", "candidates: block", "published version"):
+        assert expected in err
+    model = artifact.load(models)
+    assert len(model) == 14
+    assert model.manifest_["training"]["read"] == 14
+    assert model.related("s1")[0].id in {"d1", "d2", "u1", "s2", "s3", "s4"}
+
+
+def test_model_settings_reach_the_manifest(tmp_path, corpus, capsys):
+    models = tmp_path / "models"
+    code, _, err = run(capsys, corpus, "--out", models, "--tag-weight", "0.6", "--ngram-range", "1,2", "--min-df", "1")
+    assert code == 0, err
+    params = artifact.load(models).manifest_["parameters"]
+    assert params["tag_weight"] == 0.6 and params["ngram_range"] == [1, 2]
+
+
+def test_bad_records_are_skipped_and_counted_with_reasons(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json", json.dumps({"id": "x1", "title": " "})])
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")
+    assert code == 0, err
+    assert "read 14 articles; skipped 2" in err
+    assert "c.jsonl:15" in err and "c.jsonl:16" in err
+    assert artifact.load(tmp_path / "models").manifest_["training"]["skipped"] == 2
+
+
+def test_strict_stops_at_the_first_bad_record(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json"])
+    code, out, err = run(capsys, path, "--out", tmp_path / "models", "--strict")
+    assert code == 1 and out == ""
+    assert err.startswith("error: ") and "c.jsonl:15" in err and len(err.strip().splitlines()) == 1
+    assert artifact.current_version(tmp_path / "models") is None
+
+
+@pytest.fixture
+def previous(tmp_path, corpus, capsys):
+    models = tmp_path / "models"
+    assert run(capsys, corpus, "--out", models, "--min-df", "1")[0] == 0
+    return models, artifact.current_version(models)
+
+
+def _assert_failed_and_previous_intact(result, previous, reason):
+    code, out, err = result
+    models, version = previous
+    assert code == 1 and out == ""
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: ") and reason in last
+    assert artifact.current_version(models) == version
+    assert artifact.versions(models) == [version]
+    artifact.load(models)
+
+
+def test_duplicate_ids_fail_and_are_listed(tmp_path, previous, capsys):
+    path = write_jsonl(tmp_path / "dup.jsonl", make_articles() + make_articles()[:2])
+    result = run(capsys, path, "--out", previous[0])
+    _assert_failed_and_previous_intact(result, previous, "2 duplicate article ids: d1")
+
+
+def test_an_empty_corpus_fails(tmp_path, previous, capsys):
+    path = write_jsonl(tmp_path / "empty.jsonl", [], ["{broken"])
+    _assert_failed_and_previous_intact(run(capsys, path, "--out", previous[0]), previous, "empty corpus")
+
+
+def test_unreadable_input_fails(tmp_path, previous, capsys):
+    result = run(capsys, tmp_path / "missing.jsonl", "--out", previous[0])
+    _assert_failed_and_previous_intact(result, previous, "missing.jsonl")
+
+
+def test_an_unwritable_output_folder_fails_before_reading(tmp_path, corpus, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, out, err = run(capsys, corpus, "--out", blocker / "models")
+    assert code == 1 and out == ""
+    assert err.startswith("error: cannot write to the models folder") and "read" not in err.split("error:")[0]
+
+
+def test_a_failure_while_publishing_keeps_the_previous_model(tmp_path, corpus, previous, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(artifact, "_fsync", broken)
+    result = run(capsys, corpus, "--out", previous[0], "--min-df", "1")
+    monkeypatch.undo()
+    _assert_failed_and_previous_intact(result, previous, "No space left on device")
+
+
+def test_bad_options_are_usage_errors(tmp_path, corpus, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([str(corpus), "--out", str(tmp_path), "--format", "xml"])
+    assert info.value.code == 2
