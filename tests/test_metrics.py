@@ -1,0 +1,81 @@
+"""Every metric on small hand-made cases with known answers."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from train import metrics as m
+
+
+def test_precision_divides_by_k_even_for_short_lists():
+    assert m.precision_at_k(["a", "x", "b"], {"a", "b"}, 2) == 0.5
+    assert m.precision_at_k(["a"], {"a", "b"}, 4) == 0.25
+    assert m.precision_at_k([], {"a"}, 3) == 0.0
+
+
+def test_recall_and_queries_without_relevant_items():
+    assert m.recall_at_k(["a", "x", "b"], {"a", "b", "c", "d"}, 2) == 0.25
+    assert m.recall_at_k(["a"], {"a"}, 10) == 1.0
+    assert m.recall_at_k(["a"], set(), 10) is None
+    assert m.ndcg_at_k(["a"], set(), 10) is None
+    assert m.reciprocal_rank(["a"], set()) is None
+    assert m.hit_at_k(["a"], set(), 10) is None
+
+
+def test_ndcg_known_values():
+    assert m.ndcg_at_k(["a", "b"], {"a", "b"}, 2) == pytest.approx(1.0)
+    # one hit at rank 2 of two relevant: (1/log2 3) / (1 + 1/log2 3)
+    expected = (1 / math.log2(3)) / (1 + 1 / math.log2(3))
+    assert m.ndcg_at_k(["x", "a"], {"a", "b"}, 2) == pytest.approx(expected)
+    assert m.ndcg_at_k(["x", "y"], {"a"}, 2) == 0.0
+    # k larger than the list: the ideal is cut at the number of relevant items
+    assert m.ndcg_at_k(["a"], {"a"}, 10) == pytest.approx(1.0)
+
+
+def test_reciprocal_rank_and_hits():
+    assert m.reciprocal_rank(["x", "y", "a"], {"a"}) == pytest.approx(1 / 3)
+    assert m.reciprocal_rank(["x"], {"a"}) == 0.0
+    assert m.hit_at_k(["x", "a"], {"a"}, 1) == 0.0
+    assert m.hit_at_k(["x", "a"], {"a"}, 2) == 1.0
+
+
+def test_label_precision_counts_returned_items_only():
+    labels = {"a": {"sport"}, "b": {"sport", "money"}, "c": {"tech"}}
+    assert m.label_precision(["a", "b", "c"], {"sport"}, labels, 8) == pytest.approx(2 / 3)
+    assert m.label_precision(["c"], {"sport"}, labels, 8) == 0.0
+    assert m.label_precision([], {"sport"}, labels, 8) is None
+    assert m.label_precision(["a"], set(), labels, 8) is None
+
+
+def test_correlations_with_ties_and_degenerate_input():
+    got = m.correlations([0.1, 0.2, 0.2, 0.9], [1, 2, 2, 4])
+    assert got["pearson"] == pytest.approx(1.35 / math.sqrt(0.41 * 4.75))  # by hand
+    assert got["spearman"] == pytest.approx(1.0)
+    assert m.correlations([0.5, 0.5, 0.5], [1, 2, 3])["pearson"] is None
+    assert m.correlations([0.1, 0.2], [1, 2])["spearman"] is None
+
+
+def test_f1_micro_and_macro():
+    truth = [{"a"}, {"a", "b"}, {"c"}]
+    predicted = [{"a"}, {"a"}, {"b"}]
+    got = m.f1_scores(truth, predicted, ["a", "b", "c"])
+    # a: tp 2; b: fp 1, fn 1; c: fn 1 -> micro 2*2 / (4 + 1 + 2) = 4/7
+    assert got["micro_f1"] == pytest.approx(4 / 7)
+    assert got["macro_f1"] == pytest.approx((1.0 + 0.0 + 0.0) / 3)
+    assert m.f1_scores([set()], [set()], ["z"])["macro_f1"] == 1.0
+
+
+def test_knn_predict_weights_votes_by_similarity():
+    labels = {"n1": {"grain"}, "n2": {"grain", "wheat"}, "n3": {"money"}}
+    assert m.knn_predict([("n1", 0.5), ("n2", 0.3), ("n3", 0.2)], labels, 0.25) == {"grain", "wheat"}  # 0.8, 0.3, 0.2
+    assert m.knn_predict([("n1", 0.5), ("n2", 0.3), ("n3", 0.2)], labels, 0.9) == {"grain"}
+    assert m.knn_predict([], labels, 0.5) == set()
+
+
+def test_intra_list_similarity_and_mean():
+    score = lambda a, b: 1.0 if {a, b} == {"a", "b"} else 0.0
+    assert m.intra_list_similarity(["a", "b", "c"], score) == pytest.approx(1 / 3)
+    assert m.intra_list_similarity(["a"], score) is None
+    assert m.mean([1.0, None, 3.0]) == 2.0
+    assert m.mean([None]) is None
