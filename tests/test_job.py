@@ -34,11 +34,11 @@ def test_the_job_trains_and_publishes_a_version(tmp_path, corpus, capsys):
     assert code == 0, err
     version = out.strip()
     assert version == artifact.current_version(models)
-    for expected in ("read 14 articles; skipped 0", "vocabulary:", "candidates: block", "published version"):
+    for expected in ("read 12 articles; skipped 0", "vocabulary:", "candidates: block", "published version"):
         assert expected in err
     model = artifact.load(models)
-    assert len(model) == 14
-    assert model.manifest_["training"]["read"] == 14
+    assert len(model) == 12
+    assert model.manifest_["training"]["read"] == 12
     assert model.related("s1")[0].id in {"d1", "d2", "u1", "s2", "s3", "s4"}
 
 
@@ -54,8 +54,8 @@ def test_bad_records_are_skipped_and_counted_with_reasons(tmp_path, capsys):
     path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json", json.dumps({"id": "x1", "title": " "})])
     code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")
     assert code == 0, err
-    assert "read 14 articles; skipped 2" in err
-    assert "c.jsonl:15" in err and "c.jsonl:16" in err
+    assert "read 12 articles; skipped 2" in err
+    assert "c.jsonl:13" in err and "c.jsonl:14" in err
     assert artifact.load(tmp_path / "models").manifest_["training"]["skipped"] == 2
 
 
@@ -63,7 +63,7 @@ def test_strict_stops_at_the_first_bad_record(tmp_path, capsys):
     path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json"])
     code, out, err = run(capsys, path, "--out", tmp_path / "models", "--strict")
     assert code == 1 and out == ""
-    assert err.startswith("error: ") and "c.jsonl:15" in err and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: ") and "c.jsonl:13" in err and len(err.strip().splitlines()) == 1
     assert artifact.current_version(tmp_path / "models") is None
 
 
@@ -88,7 +88,7 @@ def _assert_failed_and_previous_intact(result, previous, reason):
 def test_duplicate_ids_fail_and_are_listed(tmp_path, previous, capsys):
     path = write_jsonl(tmp_path / "dup.jsonl", make_articles() + make_articles()[:2])
     result = run(capsys, path, "--out", previous[0])
-    _assert_failed_and_previous_intact(result, previous, "2 duplicate article ids: d1")
+    _assert_failed_and_previous_intact(result, previous, "2 duplicate article ids: s1, s2")
 
 
 def test_an_empty_corpus_fails(tmp_path, previous, capsys):

@@ -1,0 +1,81 @@
+"""CSV with a header row naming the fields of the article schema.
+
+Columns not in the schema are ignored. The ``tags`` and ``labels`` cells hold several values split
+on ``tag_delimiter`` (default ``"|"``). Quoted cells may span lines; a record's line number is the
+physical line where it starts. Blank rows are ignored.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Callable, Iterator
+
+from recommender.schema import Article, SchemaError, parse_article
+
+from . import BadRecord, LoadError
+from .text_encoding import read_text
+
+LIST_FIELDS = ("tags", "labels")
+
+
+def read(
+    path: Path, *, tag_delimiter: str = "|", warn: Callable[[str], None] | None = None
+) -> Iterator[Article | BadRecord]:
+    """Read a CSV file whose first row names the fields.
+
+    Parameters
+    ----------
+    path : Path
+        The file (decoded once as a whole; see :mod:`.text_encoding`).
+    tag_delimiter : str
+        Separator of the values in the ``tags`` and ``labels`` cells; ``""`` keeps a cell whole.
+    warn : callable, optional
+        Receives a warning when the file is not UTF-8 or is empty.
+
+    Yields
+    ------
+    Article or BadRecord
+        An article per valid row; a :class:`BadRecord` for a row with the wrong number of cells,
+        a row the csv module cannot parse, or a schema error.
+
+    Raises
+    ------
+    LoadError
+        When the file cannot be read, or its header row names neither ``id`` nor ``title``.
+    """
+    source = str(path)
+    reader = csv.reader(io.StringIO(read_text(path, warn), newline=""))
+    header: list[str] | None = None
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield BadRecord(source, start, f"unreadable CSV row: {exc}")
+            start = reader.line_num + 1
+            continue
+        line, start = start, reader.line_num + 1
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [name.strip().lower() for name in row]
+            if "id" not in header and "title" not in header:
+                raise LoadError(f"{path}: the first row must name the fields (id,title,body,...)")
+            continue
+        if len(row) != len(header):
+            yield BadRecord(source, line, "wrong number of cells")
+            continue
+        record: dict[str, object] = dict(zip(header, row))
+        for name in LIST_FIELDS:
+            cell = record.get(name)
+            if isinstance(cell, str):
+                record[name] = cell.split(tag_delimiter) if tag_delimiter else [cell]
+        try:
+            yield parse_article(record)
+        except SchemaError as exc:
+            yield BadRecord(source, line, str(exc))
+    if header is None and warn is not None:
+        warn(f"{path}: empty file")

@@ -1,0 +1,48 @@
+"""JSON Lines: one JSON object per line, in the fields of the article schema. Blank lines are ignored."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Iterator
+
+from recommender.schema import Article, SchemaError, parse_article
+
+from . import BadRecord
+from .text_encoding import read_text
+
+
+def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[Article | BadRecord]:
+    """Read a JSON Lines file.
+
+    Parameters
+    ----------
+    path : Path
+        The file (decoded once as a whole; see :mod:`.text_encoding`).
+    warn : callable, optional
+        Receives a warning when the file is not UTF-8.
+
+    Yields
+    ------
+    Article or BadRecord
+        An article per valid line; a :class:`BadRecord` with the 1-based line number and reason
+        ``"invalid JSON: <parser message>"`` or the schema error's message otherwise.
+
+    Raises
+    ------
+    LoadError
+        When the file cannot be read.
+    """
+    source = str(path)
+    text = read_text(path, warn)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield BadRecord(source, number, f"invalid JSON: {exc.msg}")
+            continue
+        try:
+            yield parse_article(record)
+        except SchemaError as exc:
+            yield BadRecord(source, number, str(exc))
