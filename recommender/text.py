@@ -102,7 +102,8 @@ def weigh(counts: sp.csr_matrix, idf: np.ndarray, sublinear_tf: bool) -> sp.csr_
     if sublinear_tf:
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1.0
-    matrix = matrix @ sp.diags(idf.astype(np.float32))
-    matrix = normalize(matrix.tocsr(), norm="l2", copy=False)
+    matrix = (matrix @ sp.diags(idf.astype(np.float32))).tocsr()
+    if matrix.shape[1]:  # a corpus without any tag has no tag columns at all
+        matrix = normalize(matrix, norm="l2", copy=False)
     matrix.eliminate_zeros()
     return matrix.astype(np.float32)

@@ -190,3 +190,12 @@ def test_parameter_table_matches_the_constructor():
         expected = list(default) if isinstance(default, tuple) else default
         assert defaults[name] == expected, name
         assert help_text
+
+
+def test_a_corpus_without_any_tag_is_ranked_by_text(articles):
+    untagged = [{**a, "tags": []} for a in articles]
+    m = RelatedArticles(min_df=1).fit(untagged)
+    text_only = RelatedArticles(min_df=1, tag_weight=0.0).fit(articles)
+    assert len(m.tag_keys_) == 0 and not m.tagged_.any()
+    assert m.related("s1") == text_only.related("s1")
+    assert m.related_to({"title": "Moon rocket", "tags": ["space"]})

@@ -1,0 +1,109 @@
+"""The service's app factory and its settings.
+
+Configuration enters the app in one place, :func:`load_settings`: each setting of :data:`SETTINGS`
+takes its default, then its environment variable, then the ``config`` passed to :func:`create_app`.
+``gunicorn 'recommender.app:create_app()'`` therefore configures the app through the environment.
+"""
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from dataclasses import dataclass
+from os import environ
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from flask import Flask
+
+from . import api, errors, headers, logs, openapi, preview
+from .holder import ModelHolder
+
+
+class SettingError(ValueError):
+    """A setting with a value the service cannot use; the message names the setting."""
+
+
+def _path(value: Any) -> Path | None:
+    return Path(value).expanduser() if value not in (None, "") else None
+
+
+def _seconds(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("must be a number of seconds, 0 or more")
+    return number
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("must be a whole number")
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or more")
+    return number
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    return tuple(o.strip().rstrip("/") for o in items if o.strip())
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name (the Flask config key), default, help, environment variable and parser."""
+
+    name: str
+    default: Any
+    help: str
+    env: str
+    parse: Callable[[Any], Any]
+
+
+#: Every setting of the service, in one table. The README documents the same names.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("MODELS_DIR", None, "the models folder; the version its CURRENT file names is served", "RECOMMENDER_MODELS", _path),
+    Setting("RELOAD_INTERVAL", 5.0, "seconds between checks of CURRENT for a new model version (one stat); 0 checks on every request", "RECOMMENDER_RELOAD_INTERVAL", _seconds),
+    Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "largest request body accepted, in bytes; a larger one gets 413", "RECOMMENDER_MAX_CONTENT_LENGTH", _count),
+    Setting("CACHE_MAX_AGE", 300, "max-age, in seconds, of the Cache-Control header on GET answers", "RECOMMENDER_CACHE_MAX_AGE", _count),
+    Setting("CORS_ORIGINS", (), "origins whose pages may call the API, comma-separated (https://news.example.com); * allows any; empty allows none", "RECOMMENDER_CORS_ORIGINS", _origins),
+)
+
+
+def load_settings(config: Mapping[str, Any] | None = None, env: Mapping[str, str] = environ) -> dict[str, Any]:
+    """Every setting's value: the default, overridden by its environment variable, then by ``config``."""
+    config = dict(config or {})
+    values = {}
+    for setting in SETTINGS:
+        raw, source = setting.default, "default"
+        if setting.env in env:
+            raw, source = env[setting.env], setting.env
+        if setting.name in config:
+            raw, source = config.pop(setting.name), setting.name
+        try:
+            values[setting.name] = setting.parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingError(f"{source}={raw!r}: {exc}") from None
+    return {**values, **config}  # keys that are not settings (TESTING, ...) pass through to Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the service: load the current model of MODELS_DIR and wire the blueprints.
+
+    Raises :class:`SettingError` for a bad setting and :class:`~recommender.holder.ModelUnavailable`
+    when there is no model to serve or it is broken, so a server never starts without a model.
+    """
+    settings = load_settings(config)
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(settings)
+    holder = ModelHolder(settings["MODELS_DIR"], interval=settings["RELOAD_INTERVAL"])
+    app.extensions["recommender.holder"] = holder
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGHUP, lambda signum, frame: holder.check_soon(force=True))
+    logs.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(preview.bp)
+    return app
