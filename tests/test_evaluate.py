@@ -1,0 +1,71 @@
+"""The evaluation engine on a tiny evaluation set with every kind of ground truth, and the report shape."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from recommender.schema import parse_article
+from train.evaluate import evaluate_set, write_report
+from train.groundtruth import EvalSet
+from train.systems import standard_systems
+
+from .conftest import make_articles
+
+
+@pytest.fixture
+def evalset():
+    articles = [parse_article({**a, "labels": ["space" if a["id"][0] in "sdu" and a["id"] != "u2" else "food"]}) for a in make_articles()]
+    index, queries = articles[:-2], articles[-2:]  # u1 (space) and u2 (food) are asked as unseen articles
+    return EvalSet(
+        name="tiny",
+        articles=index,
+        related={"s1": {"d1", "d2"}, "f1": {"f2"}, "s4": set()},
+        rated_pairs=[("s1", "d1", 4.0), ("s2", "s3", 3.5), ("s1", "f1", 1.0), ("f1", "f2", 3.0), ("s4", "f4", 1.0)],
+        labels={a.id: set(a.labels) for a in articles},
+        queries=queries,
+        categories=["food", "space"],
+        description="a tiny hand-made set",
+    )
+
+
+@pytest.fixture
+def result(evalset):
+    return evaluate_set(evalset, standard_systems([0.0, 0.3], min_df=1), sample=None, log=lambda m: None)
+
+
+def figures(result, name):
+    return next(s["figures"] for s in result["systems"] if s["system"] == name)
+
+
+def test_every_system_is_measured(result):
+    assert [s["system"] for s in result["systems"]] == ["random", "most recent", "tags only", "text only", "blend w=0.3"]
+    for s in result["systems"]:
+        f = s["figures"]
+        for key in ("recall@10", "ndcg@10", "mrr", "pearson", "knn_micro_f1", "label_precision@8", "coverage", "fit_seconds"):
+            assert key in f, (s["system"], key)
+
+
+def test_our_model_beats_random_on_every_kind_of_ground_truth(result):
+    ours, rnd = figures(result, "blend w=0.3"), figures(result, "random")
+    assert ours["pearson"] > 0.8
+    assert ours["knn_micro_f1"] == 1.0 and ours["label_precision@8"] >= rnd["label_precision@8"]
+    assert ours["mrr"] == 1.0  # d1 for s1 and f2 for f1 come first
+    assert ours["related_queries"] == 2  # s4 has no related item and is skipped
+    assert ours["near_duplicate_pairs"] == 0
+
+
+def test_best_weight_is_chosen_by_the_primary_metric(result):
+    best = result["best_tag_weight"]
+    assert best["metric"] == "knn_micro_f1" and best["tag_weight"] in (0.0, 0.3)
+
+
+def test_the_report_folder(result, tmp_path):
+    report = write_report([result], tmp_path, {"weights": [0.0, 0.3], "sample": None}, "python -m train.evaluate --test")
+    on_disk = json.loads((tmp_path / "report.json").read_text())
+    assert set(on_disk) == {"created_at", "command", "libraries", "settings", "summary", "datasets"}
+    assert on_disk["datasets"][0]["corpus_size"] == 10 and on_disk["datasets"][0]["queries"] == 2
+    assert {"scikit-learn", "numpy"} <= set(on_disk["libraries"])
+    md = (tmp_path / "report.md").read_text()
+    assert "## tiny" in md and "| blend w=0.3 |" in md and "kNN micro-F1" in md
+    assert report["plot"] == (tmp_path / "tag_weight.png").exists()

@@ -1,0 +1,334 @@
+"""``python -m train.evaluate``: measure the lists of our model and of baselines on ground truth.
+
+Every system is fitted on the same corpus and asked the questions the service answers; the figures
+go into a report folder: ``report.json`` (everything), ``report.md`` (tables) and
+``tag_weight.png`` (quality against the tag weight, when matplotlib is installed).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from recommender.artifact import library_versions
+from recommender.model import PARAMETERS
+from recommender.schema import date_to_days
+
+from . import metrics as M
+from .groundtruth import EvalSet
+from .systems import Blend, standard_systems
+
+LIST_K = 8  # the service's default list length
+RELATED_K = 10
+KNN_K = (10, 20, 30, 45)
+KNN_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.65, 0.05))
+DEFAULT_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
+# the figure each kind of ground truth is judged by, to choose a tag weight
+PRIMARY = (("knn_micro_f1", "reuters kNN micro-F1"), ("recall@10", "recall@10"), ("pearson", "Pearson"), ("label_precision@8", "label precision@8"))
+
+Log = Callable[[str], None]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _sample(ids: Sequence[str], n: int | None, seed: int = 0) -> list[str]:
+    if n is None or len(ids) <= n:
+        return list(ids)
+    picked = np.random.default_rng(seed).choice(len(ids), n, replace=False)
+    return [ids[i] for i in sorted(picked)]
+
+
+def reader_metrics(lists: dict[str, list[str]], judge: Blend, days: dict[str, float], n_corpus: int, k: int) -> dict[str, Any]:
+    """What a reader notices: empty and short lists, the same story twice, coverage, age, sameness."""
+    model = judge.model
+    dup_pairs, dup_lists, similarity, gaps = 0, 0, [], []
+    for source, items in lists.items():
+        if len(items) > 1:
+            rows = model.text_matrix_[[model.index_of(i) for i in items]]
+            sims = (rows @ rows.T).toarray()[np.triu_indices(len(items), 1)]
+            found = int((sims >= model.duplicate_threshold).sum())
+            dup_pairs += found
+            dup_lists += found > 0
+            similarity.append(float(sims.mean()))
+        for item in items:
+            gap = abs(days.get(source, np.nan) - days.get(item, np.nan))
+            if not np.isnan(gap):
+                gaps.append(gap)
+    n = max(1, len(lists))
+    return {
+        "empty_lists": sum(1 for v in lists.values() if not v) / n,
+        "short_lists": sum(1 for v in lists.values() if len(v) < k) / n,
+        "near_duplicate_pairs": dup_pairs,
+        "lists_with_near_duplicates": dup_lists,
+        "coverage": len({i for v in lists.values() for i in v}) / max(1, n_corpus),
+        "mean_age_gap_days": float(np.mean(gaps)) if gaps else None,
+        "intra_list_similarity": M.mean(similarity),
+    }
+
+
+def related_metrics(system, related: dict[str, set[str]], queries: list[str], k: int) -> dict[str, Any]:
+    rows = []
+    for q in queries:
+        ranked = [i for i, _ in system.related(q, k)]
+        rel = related[q]
+        rows.append((M.precision_at_k(ranked, rel, k), M.recall_at_k(ranked, rel, k), M.ndcg_at_k(ranked, rel, k),
+                     M.reciprocal_rank(ranked, rel), M.hit_at_k(ranked, rel, k)))
+    names = (f"precision@{k}", f"recall@{k}", f"ndcg@{k}", "mrr", f"hit_rate@{k}")
+    return {name: M.mean(r[j] for r in rows) for j, name in enumerate(names)} | {"related_queries": len(rows)}
+
+
+def knn_metrics(system, es: EvalSet, log: Log) -> dict[str, Any]:
+    """kNN label prediction: k and threshold tuned leave-one-out on the index, then applied once to
+    the unseen queries; plus label precision of the queries' lists."""
+    cats = set(es.categories)
+    train = [a.id for a in es.articles if es.labels.get(a.id, set()) & cats]
+    neighbours = {i: system.related(i, max(KNN_K)) for i in train}
+    truth = [es.labels[i] & cats for i in train]
+    best = (-1.0, KNN_K[0], KNN_THRESHOLDS[0])
+    for k in KNN_K:
+        for t in KNN_THRESHOLDS:
+            pred = [M.knn_predict(neighbours[i][:k], es.labels, t) & cats for i in train]
+            f1 = M.f1_scores(truth, pred, cats)["micro_f1"]
+            if f1 > best[0]:
+                best = (f1, k, t)
+    _, k, t = best
+    log(f"  {system.name}: kNN tuned on the index: k={k}, threshold={t} (leave-one-out micro-F1 {best[0]:.3f})")
+    queries = [q for q in es.queries if es.labels.get(q.id, set()) & cats]
+    began = time.perf_counter()
+    answers = {q.id: system.related_to(q, max(k, LIST_K)) for q in queries}
+    seconds = time.perf_counter() - began
+    pred = [M.knn_predict(answers[q.id][:k], es.labels, t) & cats for q in queries]
+    f1 = M.f1_scores([es.labels[q.id] & cats for q in queries], pred, cats)
+    lp = M.mean(M.label_precision([i for i, _ in answers[q.id]], es.labels[q.id], es.labels, LIST_K) for q in queries)
+    return {
+        "knn_micro_f1": f1["micro_f1"], "knn_macro_f1": f1["macro_f1"], "knn_k": k, "knn_threshold": t,
+        "knn_queries": len(queries), "knn_categories": len(cats), f"label_precision@{LIST_K}": lp,
+        "post_query_ms": 1000 * seconds / max(1, len(queries)),
+    }
+
+
+def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: Log = _log) -> dict[str, Any]:
+    """Fit every system on ``es.articles`` and measure it against every kind of ground truth there is."""
+    log(f"{es.name}: {len(es.articles):,} articles; {es.description}")
+    ids = [a.id for a in es.articles]
+    days = {a.id: date_to_days(a.published_at) for a in es.articles}
+    # near-duplicates and list similarity are judged by one text-only model with the systems' settings
+    model_params = next((s.params for s in systems if s.kind == "model"), {})
+    judge = Blend("judge", **{**model_params, "tag_weight": 0.0}).fit(es.articles)
+    asked = _sample(ids, sample)
+    related_queries = [q for q in ids if es.related.get(q)]
+    results = []
+    for system in systems:
+        began = time.perf_counter()
+        system.fit(es.articles)
+        fit_seconds = time.perf_counter() - began
+        began = time.perf_counter()
+        lists = {i: [j for j, _ in system.related(i, LIST_K)] for i in asked}
+        query_ms = 1000 * (time.perf_counter() - began) / max(1, len(asked))
+        figures: dict[str, Any] = {"fit_seconds": fit_seconds, "related_query_ms": query_ms}
+        figures |= reader_metrics(lists, judge, days, len(ids), LIST_K)
+        if related_queries:
+            figures |= related_metrics(system, es.related, related_queries, RELATED_K)
+        if es.rated_pairs:
+            pairs = [(a, b, r) for a, b, r in es.rated_pairs]
+            figures |= M.correlations([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])
+        if es.labels and not es.queries:
+            figures[f"label_precision@{LIST_K}"] = M.mean(
+                M.label_precision(v, es.labels.get(s, set()), es.labels, LIST_K) for s, v in lists.items()
+            )
+        if es.queries and es.categories:
+            figures |= knn_metrics(system, es, log)
+        results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
+        log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
+    return {
+        "dataset": es.name,
+        "description": es.description,
+        "corpus_size": len(es.articles),
+        "queries": len(es.queries),
+        "sampled_lists": len(asked),
+        "systems": results,
+        "best_tag_weight": best_weight(results),
+    }
+
+
+_SHOWN = {"knn_micro_f1", "label_precision@8", "recall@10", "pearson", "near_duplicate_pairs", "coverage"}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def primary_metric(results: list[dict[str, Any]]) -> str | None:
+    figures = results[0]["figures"] if results else {}
+    return next((key for key, _ in PRIMARY if figures.get(key) is not None), None)
+
+
+def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The tag weight (0 = text only) with the best primary figure; ties go to the smaller weight."""
+    key = primary_metric(results)
+    if key is None:
+        return None
+    scored = [(r["params"]["tag_weight"], r["figures"][key]) for r in results if r["kind"] == "model"]
+    weight, value = max(scored, key=lambda wv: (wv[1], -wv[0]))
+    text_only = next(v for w, v in scored if w == 0.0)
+    return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only}
+
+
+# ---------------------------------------------------------------------------------------- report
+TABLE_COLUMNS = (
+    ("knn_micro_f1", "kNN micro-F1"), ("knn_macro_f1", "kNN macro-F1"), ("label_precision@8", "label P@8"),
+    ("precision@10", "P@10"), ("recall@10", "R@10"), ("ndcg@10", "nDCG@10"), ("mrr", "MRR"), ("hit_rate@10", "hit@10"),
+    ("pearson", "Pearson"), ("spearman", "Spearman"),
+    ("empty_lists", "empty"), ("short_lists", "short"), ("near_duplicate_pairs", "dup pairs"), ("coverage", "coverage"),
+    ("mean_age_gap_days", "age gap (days)"), ("intra_list_similarity", "intra-list sim"),
+    ("fit_seconds", "fit s"), ("related_query_ms", "GET ms"), ("post_query_ms", "POST ms"),
+)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        "# Evaluation report",
+        "",
+        f"Created {report['created_at']} with `{report['command']}`.",
+        f"Lists of {LIST_K} (the service default) for up to {report['settings']['sample']} sampled articles per data set; "
+        f"related-item ground truth scored on lists of {RELATED_K}. Libraries: "
+        + ", ".join(f"{k} {v}" for k, v in report["libraries"].items()) + ".",
+        "",
+    ]
+    if report.get("summary"):
+        lines += ["## Summary", "", "| data set | judged by | text only | best blend | best tag weight |", "|---|---|---|---|---|"]
+        for row in report["summary"]:
+            lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row['text_only'])} | {_fmt(row['value'])} | {row['tag_weight']:g} |")
+        lines.append("")
+    for ds in report["datasets"]:
+        lines += [f"## {ds['dataset']}", "", ds["description"], "",
+                  f"Corpus: {ds['corpus_size']:,} articles" + (f"; unseen queries: {ds['queries']:,}" if ds["queries"] else "") + ".", ""]
+        present = [(k, label) for k, label in TABLE_COLUMNS if any(s["figures"].get(k) is not None for s in ds["systems"])]
+        lines.append("| system | " + " | ".join(label for _, label in present) + " |")
+        lines.append("|---|" + "---|" * len(present))
+        for s in ds["systems"]:
+            lines.append(f"| {s['system']} | " + " | ".join(_fmt(s["figures"].get(k)) for k, _ in present) + " |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def plot(report: dict[str, Any], path: Path) -> bool:
+    """Quality against the tag weight, one panel per data set; False when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    panels = [ds for ds in report["datasets"] if ds["best_tag_weight"]]
+    if not panels:
+        return False
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2), squeeze=False)
+    for ax, ds in zip(axes[0], panels):
+        key = ds["best_tag_weight"]["metric"]
+        points = sorted((s["params"]["tag_weight"], s["figures"][key]) for s in ds["systems"] if s["kind"] == "model")
+        ax.plot([w for w, _ in points], [v for _, v in points], marker="o")
+        ax.set_title(ds["dataset"], fontsize=9)
+        ax.set_xlabel("tag weight")
+        ax.set_ylabel(key)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, Any], command: str) -> dict[str, Any]:
+    summary = [{"dataset": d["dataset"], **d["best_tag_weight"]} for d in datasets if d["best_tag_weight"]]
+    report = {
+        "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
+        "libraries": library_versions(),
+        "settings": settings,
+        "summary": summary,
+        "datasets": datasets,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    (out / "report.md").write_text(markdown(report))
+    report["plot"] = plot(report, out / "tag_weight.png")
+    return report
+
+
+# ---------------------------------------------------------------------------------------- command line
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.splitlines()[0])
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--all", type=Path, metavar="DATASETS_DIR", help="run the standard suite on every known data set in the folder")
+    what.add_argument("--dataset", type=Path, metavar="FOLDER", help="one known data set folder (reuters21578, bbc, ...)")
+    what.add_argument("--corpus", type=Path, metavar="FILE", help="your own corpus (any input format of python -m train)")
+    parser.add_argument("--related", type=Path, metavar="FILE", help="with --corpus: related ids (JSONL or CSV)")
+    parser.add_argument("--ratings", type=Path, metavar="FILE", help="with --corpus: rated pairs (CSV id_a,id_b,similarity)")
+    parser.add_argument("--out", type=Path, default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
+    parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
+                        help="tag weights to sweep (default: %(default)s)")
+    parser.add_argument("--sample", type=int, default=2000, metavar="N", help="articles whose lists are judged per data set (default: 2000)")
+    parser.add_argument("--n-jobs", type=int, default=-1, metavar="N", help="worker processes for fitting (default: all cores)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .adapters import ADAPTERS, load_custom, load_dataset
+
+    args = build_parser().parse_args(argv)
+    try:
+        weights = sorted({float(w) for w in args.weights.split(",")} | {0.0})
+    except ValueError:
+        print(f"error: --weights must be numbers separated by commas, got {args.weights!r}", file=sys.stderr)
+        return 2
+    if args.all:
+        folders = [args.all / name for name in ADAPTERS if (args.all / name).is_dir()]
+        if not folders:
+            print(f"error: no known data set in {args.all} (looked for {', '.join(ADAPTERS)})", file=sys.stderr)
+            return 1
+        loaders = [(lambda f=f: load_dataset(f)) for f in folders]
+    elif args.dataset:
+        loaders = [lambda: load_dataset(args.dataset)]
+    else:
+        loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings)]
+    datasets = []
+    began = time.perf_counter()
+    for load in loaders:
+        try:
+            es = load()
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        datasets.append(evaluate_set(es, standard_systems(weights, n_jobs=args.n_jobs), sample=args.sample))
+    settings = {"weights": weights, "sample": args.sample, "list_k": LIST_K, "related_k": RELATED_K,
+                "knn_k": list(KNN_K), "knn_thresholds": list(KNN_THRESHOLDS),
+                "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
+    command = "python -m train.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
+    report = write_report(datasets, args.out, settings, command)
+    print(summary_text(report, time.perf_counter() - began))
+    return 0
+
+
+def summary_text(report: dict[str, Any], seconds: float) -> str:
+    lines = [f"evaluation report in {report.get('out', '')}".rstrip()]
+    for row in report["summary"]:
+        lines.append(f"{row['dataset']:<32} {row['metric']:<20} text only {_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}")
+    lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else ")"))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

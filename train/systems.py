@@ -1,0 +1,129 @@
+"""The systems the evaluation compares: our model at a tag weight, and the baselines.
+
+Every system answers the questions the service answers, in one shape: ``related(id, k)`` and
+``related_to(article, k)`` give ``[(id, score), ...]`` best first, and ``score(a, b)`` scores any pair
+of articles in the corpus.
+"""
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+
+from recommender.model import RelatedArticles
+from recommender.neighbours import top_k
+from recommender.schema import Article, date_to_days
+
+Ranked = list[tuple[str, float]]
+
+
+class Blend:
+    """Our model, ``RelatedArticles`` with the given settings (``tag_weight=0`` is text only)."""
+
+    kind = "model"
+
+    def __init__(self, name: str, **params: Any):
+        self.name = name
+        self.params = params
+
+    def fit(self, articles: list[Article]) -> "Blend":
+        self.model = RelatedArticles(**self.params).fit(articles)
+        return self
+
+    def related(self, article_id: str, k: int) -> Ranked:
+        return [(r.id, r.score) for r in self.model.related(article_id, k=k)]
+
+    def related_to(self, article: Article, k: int) -> Ranked:
+        return [(r.id, r.score) for r in self.model.related_to(article, k=k)]
+
+    def score(self, a: str, b: str) -> float:
+        return self.model.score(a, b)
+
+
+class TagsOnly(Blend):
+    """Rarity-weighted tag cosine alone; an article without tags gets an empty list."""
+
+    kind = "baseline"
+
+    def __init__(self, name: str = "tags only", **params: Any):
+        super().__init__(name, **{**params, "tag_weight": 1.0})
+
+    def _ranked(self, tag_rows, source: int, k: int) -> Ranked:
+        m = self.model
+        scores = (tag_rows @ m.tag_index_).toarray()
+        if source >= 0:
+            scores[0, source] = 0.0
+        idx, val = top_k(scores, k)
+        return [(str(m.ids_.keys[i]), float(v)) for i, v in zip(idx[0], val[0]) if i >= 0]
+
+    def related(self, article_id: str, k: int) -> Ranked:
+        i = self.model.index_of(article_id)
+        return self._ranked(self.model.tag_matrix_[i], i, k)
+
+    def related_to(self, article: Article, k: int) -> Ranked:
+        _, tags, _ = self.model.transform([article])
+        return self._ranked(tags, -1, k)
+
+    def score(self, a: str, b: str) -> float:
+        m = self.model
+        return float(m.tag_matrix_[m.index_of(a)].multiply(m.tag_matrix_[m.index_of(b)]).sum())
+
+
+class MostRecent:
+    """The newest articles, whatever they are about: what a plain "latest news" box shows."""
+
+    kind = "baseline"
+    name = "most recent"
+    params: dict[str, Any] = {}
+
+    def fit(self, articles: list[Article]) -> "MostRecent":
+        self.ids = [a.id for a in articles]
+        self.days = {a.id: date_to_days(a.published_at) for a in articles}
+        order = sorted(range(len(articles)), key=lambda i: (-np.nan_to_num(self.days[self.ids[i]], nan=-1e12), i))
+        self.newest = [self.ids[i] for i in order]
+        return self
+
+    def related(self, article_id: str, k: int) -> Ranked:
+        picked = [i for i in self.newest[: k + 1] if i != article_id][:k]
+        return [(i, 1.0 / (rank + 1)) for rank, i in enumerate(picked)]
+
+    def related_to(self, article: Article, k: int) -> Ranked:
+        return self.related(article.id, k)
+
+    def score(self, a: str, b: str) -> float:
+        """Closeness in time: minus the gap in days (0 when either date is unknown)."""
+        gap = abs(self.days[a] - self.days[b])
+        return 0.0 if np.isnan(gap) else -float(gap)
+
+
+class Random:
+    """Random articles, the same ones for the same question (seeded by the id)."""
+
+    kind = "baseline"
+    name = "random"
+    params: dict[str, Any] = {}
+
+    def fit(self, articles: list[Article]) -> "Random":
+        self.ids = [a.id for a in articles]
+        return self
+
+    def _pick(self, seed_text: str, exclude: str, k: int) -> Ranked:
+        rng = np.random.default_rng(zlib.crc32(seed_text.encode()))
+        picked = [self.ids[i] for i in rng.permutation(len(self.ids))[: k + 1] if self.ids[i] != exclude][:k]
+        return [(i, 1.0 / (rank + 1)) for rank, i in enumerate(picked)]
+
+    def related(self, article_id: str, k: int) -> Ranked:
+        return self._pick(article_id, article_id, k)
+
+    def related_to(self, article: Article, k: int) -> Ranked:
+        return self._pick(article.id or article.title, article.id, k)
+
+    def score(self, a: str, b: str) -> float:
+        return np.random.default_rng(zlib.crc32(f"{min(a, b)}\0{max(a, b)}".encode())).random()
+
+
+def standard_systems(weights: list[float], **params: Any) -> list:
+    """Random, most recent, tags only, text only, and our blend at each tag weight."""
+    blends = [Blend(f"blend w={w:g}", **{**params, "tag_weight": w}) for w in weights if w > 0]
+    return [Random(), MostRecent(), TagsOnly(**params), Blend("text only", **{**params, "tag_weight": 0.0}), *blends]
