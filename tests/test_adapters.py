@@ -1,0 +1,289 @@
+"""Dataset adapters on small files written here in each data set's format (never the real data)."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from train.adapters import (
+    ADAPTERS,
+    load_bbc,
+    load_custom,
+    load_dataset,
+    load_lee,
+    load_reuters,
+    load_semeval,
+    load_stackexchange,
+    read_ratings,
+    read_related,
+    strip_html,
+)
+
+
+# ---------------------------------------------------------------------------------------- Reuters
+def _reuters_doc(newid, split, topics_attr, topics, title):
+    d = "".join(f"<D>{t}</D>" for t in topics)
+    return (
+        f'<REUTERS TOPICS="{topics_attr}" LEWISSPLIT="{split}" CGISPLIT="TRAINING-SET" OLDID="{5000 + newid}" NEWID="{newid}">\n'
+        f"<DATE>26-FEB-1987 15:01:01.79</DATE>\n<TOPICS>{d}</TOPICS>\n<PLACES><D>usa</D></PLACES>\n"
+        "<PEOPLE></PEOPLE>\n<ORGS></ORGS>\n<EXCHANGES></EXCHANGES>\n<COMPANIES></COMPANIES>\n<UNKNOWN>x</UNKNOWN>\n"
+        f"<TEXT>&#2;\n<TITLE>{title}</TITLE>\n<DATELINE>    NEW YORK, Feb 26 - </DATELINE><BODY>{title.lower()} story text.\n"
+        " Reuter\n&#3;</BODY></TEXT>\n</REUTERS>\n"
+    )
+
+
+def test_reuters_uses_the_modapte_split_and_categories_seen_in_both(tmp_path):
+    folder = tmp_path / "reuters21578"
+    folder.mkdir()
+    head = '<!DOCTYPE lewis SYSTEM "lewis.dtd">\n'
+    (folder / "reut2-000.sgm").write_text(head + "".join([
+        _reuters_doc(1, "TRAIN", "YES", ["cocoa"], "COCOA CROP"),
+        _reuters_doc(2, "TRAIN", "YES", ["grain", "wheat"], "WHEAT EXPORTS"),
+        _reuters_doc(3, "TEST", "YES", ["cocoa"], "COCOA PRICES"),
+        _reuters_doc(4, "TRAIN", "NO", ["cocoa"], "NOT IN MODAPTE"),
+        _reuters_doc(5, "NOT-USED", "YES", ["grain"], "NOT USED"),
+    ]), encoding="latin-1")
+    (folder / "reut2-001.sgm").write_text(head + "".join([
+        _reuters_doc(6, "TEST", "YES", ["wheat"], "WHEAT TENDER"),
+        _reuters_doc(7, "TRAIN", "YES", [], "NO TOPIC AT ALL"),
+        _reuters_doc(8, "TEST", "YES", ["gold"], "GOLD ONLY IN TEST"),
+        _reuters_doc(9, "TRAIN", "BYPASS", ["gold"], "BYPASSED"),
+        _reuters_doc(10, "TEST", "NO", ["wheat"], "TEST BUT NOT MODAPTE"),
+    ]), encoding="latin-1")
+
+    es = load_reuters(folder)
+
+    assert es.name == "reuters21578"
+    assert [a.id for a in es.articles] == ["1", "2", "7"]
+    assert [q.id for q in es.queries] == ["3", "6", "8"]
+    assert es.labels == {"1": {"cocoa"}, "2": {"grain", "wheat"}, "7": set(),
+                         "3": {"cocoa"}, "6": {"wheat"}, "8": {"gold"}}
+    assert es.categories == ["cocoa", "wheat"]  # grain only in train, gold only in test
+    assert es.related == {} and es.rated_pairs == []
+    assert es.articles[1].title == "WHEAT EXPORTS"
+
+
+def test_reuters_missing_folder_is_a_value_error(tmp_path):
+    with pytest.raises(ValueError, match="no such file"):
+        load_reuters(tmp_path / "nowhere")
+
+
+# -------------------------------------------------------------------------------------------- BBC
+def test_bbc_labels_are_the_sub_folders(tmp_path):
+    folder = tmp_path / "bbc"
+    for name, text in {
+        "business/001.txt": "Shares rise\n\nShares rose on Monday.",
+        "business/002.txt": "Bank cuts rates\n\nThe bank cut rates.",
+        "sport/001.txt": "Team wins cup\n\nThe team won the cup.",
+    }.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "original_README.TXT").write_text("About this corpus\n\nNot an article.", encoding="utf-8")
+
+    es = load_bbc(folder)
+
+    assert [a.id for a in es.articles] == ["business/001", "business/002", "sport/001"]
+    assert es.labels == {"business/001": {"business"}, "business/002": {"business"}, "sport/001": {"sport"}}
+    assert es.categories == ["business", "sport"]
+    assert es.queries == [] and es.related == {}
+    assert es.articles[2].title == "Team wins cup"
+
+
+# ---------------------------------------------------------------------------------------- SemEval
+SEMEVAL_HEADER = ["Unnamed: 0", "pair_id", "lang1", "lang2", "text1", "text2", "Geography", "Entities",
+                  "Time", "Narrative", "Overall", "Style", "Tone"]
+
+
+def _write_semeval(folder, rows):
+    folder.mkdir()
+    with (folder / "training_set.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(SEMEVAL_HEADER)
+        for n, (pair_id, l1, l2, t1, t2, overall) in enumerate(rows):
+            writer.writerow([n, pair_id, l1, l2, t1, t2, 1.0, 1.0, 1.0, 1.0, overall, 1.0, 1.0])
+
+
+def test_semeval_keeps_english_pairs_flips_and_averages_ratings(tmp_path):
+    folder = tmp_path / "semeval2022_task8_hfl_sample"
+    first = ' Headline one\nBody one, with "quotes"\nover lines.'
+    _write_semeval(folder, [
+        ("100_200", "en", "en", first, "Second headline  Body two after two spaces.", 1.0),
+        ("100_300", "en", "en", first, "No break here. Rest of the body.", 4.0),
+        ("100_200", "en", "en", first, "Second headline  Body two after two spaces.", 2.0),
+        ("400it_500it", "en", "en", "Translated  row", "Translated  row two", 1.0),
+        ("900_910fr", "en", "en", "Translated  row", "Translated  row two", 1.0),
+        ("600_700", "de", "en", "Deutsch  Text", "English  text", 1.0),
+        ("300_800", "en", "en", "A different text for 300", "Eight hundred  body", 2.5),
+    ])
+
+    es = load_semeval(folder)
+
+    assert [a.id for a in es.articles] == ["100", "200", "300", "800"]
+    assert es.rated_pairs == [("100", "200", 3.5), ("100", "300", 1.0), ("300", "800", 2.5)]
+    one, two, three, _ = es.articles
+    assert (one.title, one.body) == ("Headline one", 'Body one, with "quotes"\nover lines.')
+    assert (two.title, two.body) == ("Second headline", "Body two after two spaces.")
+    assert (three.title, three.body) == ("No break here.", "Rest of the body.")  # the first text is kept
+    assert one.language == "en"
+    assert "1 repeated ids with a different text" in es.description
+
+
+def test_semeval_bad_overall_names_the_line(tmp_path):
+    folder = tmp_path / "semeval"
+    _write_semeval(folder, [("1_2", "en", "en", "A  b", "C  d", 1.0), ("3_4", "en", "en", "E\nf", "G  h", "n/a")])
+    with pytest.raises(ValueError, match=r"training_set\.csv:3: Overall"):
+        load_semeval(folder)
+
+
+# --------------------------------------------------------------------------------- Stack Exchange
+def _write_xml(path, root, rows):
+    attrs = "\n".join("  <row " + " ".join(f'{k}="{v}"' for k, v in row.items()) + " />" for row in rows)
+    path.write_bytes(("\ufeff" + f'<?xml version="1.0" encoding="utf-8"?>\n<{root}>\n{attrs}\n</{root}>\n').encode("utf-8"))
+
+
+def test_stackexchange_questions_and_symmetric_links_between_questions(tmp_path):
+    folder = tmp_path / "stackexchange_cstheory_meta"
+    folder.mkdir()
+    body = "&lt;p&gt;Hello &amp;amp; welcome&lt;/p&gt;&#xA;&lt;p&gt;Second &lt;em&gt;para&lt;/em&gt;&lt;/p&gt;"
+    _write_xml(folder / "Posts.xml", "posts", [
+        {"Id": "1", "PostTypeId": "1", "CreationDate": "2010-08-17T17:39:52.167", "Title": "First question",
+         "Body": body, "Tags": "&lt;meta&gt;&lt;bug&gt;"},
+        {"Id": "2", "PostTypeId": "2", "ParentId": "1", "CreationDate": "2010-08-18T10:00:00.000", "Body": "An answer"},
+        {"Id": "3", "PostTypeId": "1", "CreationDate": "2010-08-19T10:00:00.000", "Title": "Second question", "Body": "x"},
+        {"Id": "4", "PostTypeId": "1", "CreationDate": "2010-08-20T10:00:00.000", "Title": "Third question", "Body": "y"},
+    ])
+    _write_xml(folder / "PostLinks.xml", "postlinks", [
+        {"Id": "10", "PostId": "3", "RelatedPostId": "1", "LinkTypeId": "1"},
+        {"Id": "11", "PostId": "4", "RelatedPostId": "1", "LinkTypeId": "3"},
+        {"Id": "12", "PostId": "3", "RelatedPostId": "2", "LinkTypeId": "1"},  # to an answer
+        {"Id": "13", "PostId": "4", "RelatedPostId": "99", "LinkTypeId": "1"},  # to a missing post
+        {"Id": "14", "PostId": "1", "RelatedPostId": "3", "LinkTypeId": "1"},  # the same pair again
+    ])
+
+    es = load_stackexchange(folder)
+
+    assert [a.id for a in es.articles] == ["1", "3", "4"]
+    first = es.articles[0]
+    assert first.body == "Hello & welcome\nSecond para"
+    assert first.tags == ("meta", "bug")
+    assert first.published_at == "2010-08-17T17:39:52.167"
+    assert es.related == {"1": {"3", "4"}, "3": {"1"}, "4": {"1"}}
+    assert "2 links to answers or missing posts skipped" in es.description
+
+
+def test_strip_html_unescapes_and_breaks_at_blocks():
+    assert strip_html("<p>a &lt; b</p><ul><li>one</li><li>two  \n words</li></ul>") == "a < b\none\ntwo words"
+
+
+# -------------------------------------------------------------------------------------------- Lee
+def test_lee_reads_one_document_per_line_without_ground_truth(tmp_path):
+    folder = tmp_path / "lee2005_background"
+    folder.mkdir()
+    (folder / "lee_background.cor").write_text(
+        "Bushfires burn near Sydney. Crews fight the flames.\n\nThe cricket team won the test.\n", encoding="ascii")
+
+    es = load_lee(folder)
+
+    assert [(a.id, a.title) for a in es.articles] == [("1", "Bushfires burn near Sydney."), ("3", "The cricket team won the test.")]
+    assert (es.related, es.rated_pairs, es.labels, es.queries) == ({}, [], {}, [])
+
+
+# --------------------------------------------------------------------------------- user ground truth
+def test_read_related_jsonl_is_taken_as_given(tmp_path):
+    path = tmp_path / "related.jsonl"
+    path.write_text('{"id": "a", "related": ["b", "c"]}\n\n{"id": 7, "related": ["a"]}\n{"id": "a", "related": ["d"]}\n')
+    assert read_related(path) == {"a": {"b", "c", "d"}, "7": {"a"}}
+
+
+def test_read_related_csv_is_symmetric(tmp_path):
+    path = tmp_path / "related.csv"
+    path.write_text("id_a,id_b\na,b\na,c\n\n")
+    assert read_related(path) == {"a": {"b", "c"}, "b": {"a"}, "c": {"a"}}
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("r.jsonl", '{"id": "a", "related": ["b"]}\n{"id": "a", "related": [\n', 2),
+    ("r.jsonl", '{"id": "a", "related": "b"}\n', 1),
+    ("r.jsonl", '\n{"related": ["b"]}\n', 2),
+    ("r.jsonl", '{"id": "a", "related": ["a"]}\n', 1),
+    ("r.csv", "id_a,id_b\na,b\nc\n", 3),
+    ("r.csv", "id_a,id_b\na,b\n,d\n", 3),
+    ("r.csv", "first,second\na,b\n", 1),
+])
+def test_read_related_bad_lines_name_file_and_line(tmp_path, name, text, line):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"{name}:{line}:"):
+        read_related(path)
+
+
+def test_read_related_rejects_other_suffixes(tmp_path):
+    path = tmp_path / "related.txt"
+    path.write_text("a b\n")
+    with pytest.raises(ValueError, match="jsonl or .csv"):
+        read_related(path)
+
+
+def test_read_ratings(tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text("id_a,id_b,similarity\na,b,3.5\nb,c,-1\n")
+    assert read_ratings(path) == [("a", "b", 3.5), ("b", "c", -1.0)]
+
+
+@pytest.mark.parametrize("text, line", [
+    ("id_a,id_b,similarity\na,b,1\na,c,high\n", 3),
+    ("id_a,id_b,similarity\na,b,nan\n", 2),
+    ("id_a,id_b,similarity\na,b\n", 2),
+    ("id_a,id_b\na,b\n", 1),
+])
+def test_read_ratings_bad_rows_name_file_and_line(tmp_path, text, line):
+    path = tmp_path / "ratings.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"ratings\.csv:{line}:"):
+        read_ratings(path)
+
+
+def test_load_custom_drops_ground_truth_for_unknown_ids(tmp_path):
+    corpus = tmp_path / "mynews.jsonl"
+    corpus.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "title": "Alpha", "labels": ["x"]},
+        {"id": "b", "title": "Beta"},
+        {"id": "c", "title": "Gamma", "labels": ["y", "x"]},
+        {"id": "a", "title": "Alpha again"},
+    ]) + "\n")
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\na,b\na,zz\nqq,c\n")
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("id_a,id_b,similarity\na,c,2\nb,zz,4\n")
+
+    es = load_custom(corpus, related=related, ratings=ratings)
+
+    assert es.name == "mynews"
+    assert [a.title for a in es.articles] == ["Alpha", "Beta", "Gamma"]
+    assert es.related == {"a": {"b"}, "b": {"a"}}
+    assert es.rated_pairs == [("a", "c", 2.0)]
+    assert es.labels == {"a": {"x"}, "c": {"x", "y"}}
+    assert es.categories == ["x", "y"]
+    assert "2 ground-truth ids not in the corpus dropped" in es.description
+
+
+def test_load_custom_without_ground_truth_and_missing_corpus(tmp_path):
+    corpus = tmp_path / "plain.txt"
+    corpus.write_text("One story here.\nAnother story there.\n")
+    es = load_custom(corpus)
+    assert len(es.articles) == 2 and es.related == {} and es.rated_pairs == [] and es.labels == {}
+    with pytest.raises(ValueError, match="no such file"):
+        load_custom(tmp_path / "missing.jsonl")
+
+
+# ---------------------------------------------------------------------------------------- registry
+def test_load_dataset_picks_the_adapter_by_folder_name(tmp_path):
+    assert set(ADAPTERS) == {"reuters21578", "bbc", "semeval2022_task8_hfl_sample",
+                             "stackexchange_cstheory_meta", "lee2005_background"}
+    folder = tmp_path / "lee2005_background"
+    folder.mkdir()
+    (folder / "lee_background.cor").write_text("Only one document.\n")
+    assert load_dataset(folder).name == "lee2005_background"
+    with pytest.raises(ValueError, match="known: reuters21578, bbc"):
+        load_dataset(tmp_path)

@@ -1,0 +1,552 @@
+"""Dataset adapters: turn each known data set folder into an :class:`~train.groundtruth.EvalSet`.
+
+One ``load_<name>(folder)`` per data set in ``../shared/datasets``, :data:`ADAPTERS` keyed by the
+folder names, :func:`load_dataset` to pick by folder name, and :func:`load_custom` with the readers
+:func:`read_related` and :func:`read_ratings` for a user's own corpus and ground truth.
+
+Every failure to read input is raised as :class:`ValueError` (or :class:`OSError` for a file that
+cannot be opened), naming the file and, where there is one, the line.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+from recommender.schema import Article, SchemaError, parse_article
+
+from .groundtruth import EvalSet
+from .loaders import LoadError, LoadReport, first_sentence, load_articles
+from .loaders.reuters import read_splits
+from .loaders.text_encoding import decode
+
+SEMEVAL_FILE = "training_set.csv"
+LEE_FILE = "lee_background.cor"
+_PAIR_ID = re.compile(r"(\d+)_(\d+)")  # en-en pair ids; translated rows carry a language suffix
+_HEADLINE_BREAK = re.compile(r"[ \t]*\n\s*| {2,}")
+_SE_TAG = re.compile(r"[^<>|]+")  # "<a><b>" (older dumps) or "|a|b|" (newer ones)
+_SE_LINK_TYPES = {"1": "linked", "3": "duplicate"}
+_BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "tr"}
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _load(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[Article], LoadReport]:
+    """All articles of ``paths`` with the load report; a :class:`LoadError` becomes a ValueError."""
+    report = LoadReport()
+    try:
+        return list(load_articles(paths, fmt, report=report)), report
+    except LoadError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _skipped(report: LoadReport) -> str:
+    return f" ({len(report.skipped):,} unreadable records skipped)" if report.skipped else ""
+
+
+def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line, row)`` for each data row of a CSV file whose header names ``required``.
+
+    Header names are compared lower-cased; cells are stripped; blank rows are skipped; ``line`` is
+    the physical line where the row starts. Raises ValueError naming ``file:line``.
+    """
+    text, _ = decode(Path(path).read_bytes(), str(path))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ValueError(f"{path}:{start}: unreadable CSV row: {exc}") from None
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip().lower() for cell in row]
+            if not set(required) <= set(header):
+                raise ValueError(f"{path}:{line}: the header row must name {','.join(required)}")
+            continue
+        if len(row) != len(header):
+            raise ValueError(f"{path}:{line}: expected {len(header)} cells, found {len(row)}")
+        yield line, {name: cell.strip() for name, cell in zip(header, row)}
+    if header is None:
+        raise ValueError(f"{path}: empty file; expected a header row {','.join(required)}")
+
+
+def _xml_rows(path: Path) -> list[ET.Element]:
+    """The ``<row>`` elements of a Stack Exchange dump file."""
+    try:
+        return list(ET.parse(path).getroot().iter("row"))
+    except ET.ParseError as exc:
+        raise ValueError(f"{path}: not well-formed XML: {exc}") from None
+
+
+class _TextOnly(HTMLParser):
+    """Collects the text of an HTML fragment, with a line break at block elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(re.sub(r"\s+", " ", data))
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+
+def strip_html(markup: str) -> str:
+    """Return the text of an HTML fragment.
+
+    Parameters
+    ----------
+    markup : str
+        HTML such as a Stack Exchange post body.
+
+    Returns
+    -------
+    str
+        The text without tags, entities unescaped, runs of whitespace collapsed to one space and one
+        line per block element (paragraph, list item, heading...); no blank lines.
+    """
+    parser = _TextOnly()
+    parser.feed(markup)
+    parser.close()
+    lines = (line.strip() for line in "".join(parser.parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+# --------------------------------------------------------------------------------------- data sets
+def load_reuters(folder: Path) -> EvalSet:
+    """Reuters-21578 in the ModApte split.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder of ``reut2-*.sgm`` files.
+
+    Returns
+    -------
+    EvalSet
+        ``articles``: the ModApte training articles (LEWISSPLIT ``TRAIN``, TOPICS ``YES``);
+        ``queries``: the ModApte test articles (LEWISSPLIT ``TEST``, TOPICS ``YES``); ``labels``: the
+        TOPICS categories of both (possibly empty); ``categories``: the labels with at least one
+        training and one test article (90 on the full collection). No related or rated pairs.
+    """
+    folder = Path(folder)
+    try:
+        splits = read_splits(folder)
+    except LoadError as exc:
+        raise ValueError(str(exc)) from exc
+    loaded, _ = _load([folder], "reuters")
+    train = [a for a in loaded if splits.get(a.id) == ("TRAIN", "YES")]
+    test = [a for a in loaded if splits.get(a.id) == ("TEST", "YES")]
+    labels = {a.id: set(a.labels) for a in train + test}
+    seen_in_train = set().union(*(labels[a.id] for a in train))
+    seen_in_test = set().union(*(labels[a.id] for a in test))
+    categories = sorted(seen_in_train & seen_in_test)
+    unlabelled = sum(1 for ids in labels.values() if not ids)
+    modapte = sum(1 for split in splits.values() if split in (("TRAIN", "YES"), ("TEST", "YES")))
+    missing = modapte - len(train) - len(test)
+    description = (
+        f"ModApte split: {len(train):,} training articles form the corpus and {len(test):,} test articles "
+        f"are unseen queries; ground truth is the Reuters TOPICS labels, scored on the {len(categories)} "
+        f"categories with at least one training and one test article ({unlabelled:,} ModApte articles have no topic"
+        + (f", {missing} could not be read" if missing else "") + ")."
+    )
+    return EvalSet(name=folder.absolute().name, articles=train, labels=labels, queries=test,
+                   categories=categories, description=description)
+
+
+def load_bbc(folder: Path) -> EvalSet:
+    """The BBC News corpus: one topical class per article, no pairwise judgements.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder with one sub-folder per class (``business/001.txt``...).
+
+    Returns
+    -------
+    EvalSet
+        ``articles`` from the folder format (ids such as ``business/001``), ``labels`` the class
+        of each article and ``categories`` the classes (5 on the full corpus). No queries.
+    """
+    folder = Path(folder)
+    articles, report = _load([folder], "folder")
+    labels = {a.id: set(a.labels) for a in articles}
+    categories = sorted(set().union(*labels.values()))
+    description = (
+        f"{len(articles):,} BBC News articles{_skipped(report)}; ground truth is the topical class of each "
+        f"article ({len(categories)} classes: {', '.join(categories)}), no pairwise judgements."
+    )
+    return EvalSet(name=folder.absolute().name, articles=articles, labels=labels, categories=categories,
+                   description=description)
+
+
+def _semeval_article(article_id: str, text: str) -> Article:
+    """The headline is the text before the first line break or run of two or more spaces, else
+    its first sentence (at most 15 words); the body is the rest."""
+    text = text.strip()
+    found = _HEADLINE_BREAK.search(text)
+    if found:
+        title, body = text[:found.start()], text[found.end():]
+    else:
+        title = first_sentence(text)
+        body = " ".join(text.split()[len(title.split()):])
+    return parse_article({"id": article_id, "title": title, "body": body, "language": "en"})
+
+
+def load_semeval(folder: Path) -> EvalSet:
+    """The English–English pairs of the SemEval-2022 Task 8 sample training file.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder holding ``training_set.csv`` (columns ``pair_id, lang1, lang2, text1, text2,
+        Overall``, among others).
+
+    Returns
+    -------
+    EvalSet
+        ``articles``: each distinct article of the rows with ``lang1 == lang2 == "en"`` and a
+        ``pair_id`` of two plain numbers (``"1484084337_1484110209"``; suffixed ids are HFL's
+        translated rows), the first text seen for an id; headline = the text before the first line
+        break or run of two or more spaces, else the first sentence. ``rated_pairs``:
+        ``(id1, id2, 5 - Overall)``, so 1 = very dissimilar to 4 = very similar, averaged over rows
+        repeating a ``pair_id``.
+
+    Raises
+    ------
+    ValueError
+        When the file lacks a needed column or an ``Overall`` cell is not a number.
+    """
+    folder = Path(folder)
+    path = folder / SEMEVAL_FILE
+    required = ("pair_id", "lang1", "lang2", "text1", "text2", "overall")
+    texts: dict[str, str] = {}
+    articles: list[Article] = []
+    ratings: dict[tuple[str, str], list[float]] = {}
+    conflicts = other_rows = 0
+    unreadable: set[str] = set()
+    for line, row in _csv_rows(path, required):
+        pair = _PAIR_ID.fullmatch(row["pair_id"])
+        if not (row["lang1"] == row["lang2"] == "en" and pair):
+            other_rows += 1
+            continue
+        try:
+            overall = float(row["overall"])
+        except ValueError:
+            raise ValueError(f"{path}:{line}: Overall is not a number: {row['overall']!r}") from None
+        for article_id, text in zip(pair.groups(), (row["text1"], row["text2"])):
+            if article_id in texts or article_id in unreadable:
+                if texts.get(article_id, text) != text:
+                    conflicts += 1
+                continue
+            try:
+                articles.append(_semeval_article(article_id, text))
+                texts[article_id] = text
+            except SchemaError:
+                unreadable.add(article_id)
+        ratings.setdefault(pair.groups(), []).append(5.0 - overall)
+    pairs = [(a, b, sum(r) / len(r)) for (a, b), r in ratings.items() if a in texts and b in texts]
+    description = (
+        f"{len(pairs)} English-English article pairs with human similarity ratings (5 - Overall: 1 = very "
+        f"dissimilar, 4 = very similar) over {len(articles)} articles; {other_rows} other-language rows left out"
+        + (f", {conflicts} repeated ids with a different text kept their first text" if conflicts else "")
+        + (f", {len(ratings) - len(pairs)} pairs dropped for an empty text" if len(pairs) < len(ratings) else "")
+        + "."
+    )
+    return EvalSet(name=folder.absolute().name, articles=articles, rated_pairs=pairs, description=description)
+
+
+def load_stackexchange(folder: Path) -> EvalSet:
+    """A Stack Exchange dump: questions as articles, post links between questions as related.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder holding ``Posts.xml`` and ``PostLinks.xml``.
+
+    Returns
+    -------
+    EvalSet
+        ``articles``: the questions (``PostTypeId="1"``) with ``Title``, ``Body`` as plain text,
+        ``Tags`` as tags and ``CreationDate`` as ``published_at``; ``related``: for every link of
+        type 1 (linked) or 3 (duplicate) between two different questions, each one under the other.
+        Links to answers or to posts not in the dump are skipped. No queries or labels.
+    """
+    folder = Path(folder)
+    articles: list[Article] = []
+    unreadable = 0
+    for row in _xml_rows(folder / "Posts.xml"):
+        if row.get("PostTypeId") != "1":
+            continue
+        record = {
+            "id": row.get("Id"),
+            "title": row.get("Title"),
+            "body": strip_html(row.get("Body") or ""),
+            "tags": _SE_TAG.findall(row.get("Tags") or ""),
+            "published_at": row.get("CreationDate"),
+        }
+        try:
+            articles.append(parse_article(record))
+        except SchemaError:
+            unreadable += 1
+    questions = {a.id for a in articles}
+    related: dict[str, set[str]] = {}
+    used = {kind: 0 for kind in _SE_LINK_TYPES.values()}
+    skipped = 0
+    for row in _xml_rows(folder / "PostLinks.xml"):
+        a, b, kind = row.get("PostId"), row.get("RelatedPostId"), _SE_LINK_TYPES.get(row.get("LinkTypeId"))
+        if kind is None or a == b or a not in questions or b not in questions:
+            skipped += 1
+            continue
+        used[kind] += 1
+        related.setdefault(a, set()).add(b)
+        related.setdefault(b, set()).add(a)
+    description = (
+        f"{len(articles):,} questions{f' ({unreadable} unreadable skipped)' if unreadable else ''}; ground truth is "
+        f"{used['linked'] + used['duplicate']} post links between questions ({used['linked']} linked, "
+        f"{used['duplicate']} duplicate; {skipped} links to answers or missing posts skipped), "
+        f"{sum(map(len, related.values())) // 2} distinct pairs giving {len(related)} questions with at least one "
+        "related question."
+    )
+    return EvalSet(name=folder.absolute().name, articles=articles, related=related, description=description)
+
+
+def load_lee(folder: Path) -> EvalSet:
+    """The Lee (2005) background corpus: one document per line, no ground truth.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder holding ``lee_background.cor``.
+
+    Returns
+    -------
+    EvalSet
+        ``articles`` only (ids are line numbers); every kind of ground truth is empty.
+    """
+    folder = Path(folder)
+    articles, report = _load([folder / LEE_FILE], "lines")
+    description = (
+        f"Background corpus of {len(articles)} ABC news documents{_skipped(report)}, without ground truth "
+        "(only the list measures that need none apply)."
+    )
+    return EvalSet(name=folder.absolute().name, articles=articles, description=description)
+
+
+# --------------------------------------------------------------------------- user ground truth
+def read_related(path: Path) -> dict[str, set[str]]:
+    """Read related-article ground truth for your own corpus.
+
+    Two formats, chosen by the file suffix:
+
+    * ``.jsonl`` / ``.ndjson`` / ``.json``: one JSON object per line,
+      ``{"id": "a", "related": ["b", "c"]}``, meaning ``b`` and ``c`` are related to ``a`` (taken as
+      given, in that direction only). Ids may be strings or integers. Lines repeating an id add to
+      its set. Blank lines are ignored.
+    * ``.csv``: a header row ``id_a,id_b`` (other columns are ignored), then one related pair per
+      row. Pairs are symmetric: ``a,b`` makes ``b`` related to ``a`` and ``a`` related to ``b``.
+
+    An article is never related to itself.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+
+    Returns
+    -------
+    dict of str to set of str
+        For each query id, the ids related to it.
+
+    Raises
+    ------
+    ValueError
+        For another suffix, or a bad line (invalid JSON, missing or empty id, a ``related`` that is
+        not a list of ids, an id related to itself, a wrong number of CSV cells), naming
+        ``file:line``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    related: dict[str, set[str]] = {}
+    if suffix == ".csv":
+        for line, row in _csv_rows(path, ("id_a", "id_b")):
+            a, b = row["id_a"], row["id_b"]
+            if not a or not b or a == b:
+                raise ValueError(f"{path}:{line}: a row needs two different ids in id_a and id_b")
+            related.setdefault(a, set()).add(b)
+            related.setdefault(b, set()).add(a)
+        return related
+    if suffix not in (".jsonl", ".ndjson", ".json"):
+        raise ValueError(f"{path}: related ids must be a .jsonl or .csv file")
+    text, _ = decode(path.read_bytes(), str(path))
+    for line, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{line}: invalid JSON: {exc.msg}") from None
+        if not isinstance(record, dict):
+            raise ValueError(f"{path}:{line}: expected an object {{\"id\": ..., \"related\": [...]}}")  # noqa: TRY004 (bad input)
+        query, others = _id(record.get("id")), record.get("related")
+        if query is None:
+            raise ValueError(f"{path}:{line}: id is missing or empty")
+        if not isinstance(others, list) or any(_id(o) is None for o in others):
+            raise ValueError(f"{path}:{line}: related must be a list of ids")
+        others = {_id(o) for o in others}
+        if query in others:
+            raise ValueError(f"{path}:{line}: {query!r} is listed as related to itself")
+        related.setdefault(query, set()).update(others)
+    return related
+
+
+def _id(value: object) -> str | None:
+    """A string or integer id as a stripped string; None when it is neither or is blank."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        return None
+    return str(value).strip()
+
+
+def read_ratings(path: Path) -> list[tuple[str, str, float]]:
+    """Read rated pairs for your own corpus.
+
+    Format: CSV with a header row ``id_a,id_b,similarity`` (other columns are ignored), then one pair
+    per row; ``similarity`` is a number where higher means more similar (any scale).
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file.
+
+    Returns
+    -------
+    list of (str, str, float)
+        ``(id_a, id_b, similarity)`` in file order.
+
+    Raises
+    ------
+    ValueError
+        For a missing header, an empty id, a similarity that is not a finite number or a wrong
+        number of cells, naming ``file:line``.
+    """
+    path = Path(path)
+    pairs = []
+    for line, row in _csv_rows(path, ("id_a", "id_b", "similarity")):
+        if not row["id_a"] or not row["id_b"]:
+            raise ValueError(f"{path}:{line}: id_a and id_b must not be empty")
+        try:
+            similarity = float(row["similarity"])
+        except ValueError:
+            similarity = math.nan
+        if not math.isfinite(similarity):
+            raise ValueError(f"{path}:{line}: similarity is not a number: {row['similarity']!r}")
+        pairs.append((row["id_a"], row["id_b"], similarity))
+    return pairs
+
+
+def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | None = None) -> EvalSet:
+    """Your own corpus with your own ground truth.
+
+    Parameters
+    ----------
+    corpus_path : Path
+        Articles in any input format of ``python -m train`` (guessed from the name).
+    related : Path, optional
+        Related ids, see :func:`read_related`.
+    ratings : Path, optional
+        Rated pairs, see :func:`read_ratings`.
+
+    Returns
+    -------
+    EvalSet
+        Named after the corpus file's stem. ``labels`` come from the articles' ``labels`` field
+        (articles without labels are left out), ``categories`` are all those labels. Ground truth
+        naming an id that is not in the corpus is dropped, and the number of such ids is given in
+        ``description``. Articles repeating an id are dropped (the first one is kept) and counted.
+    """
+    corpus_path = Path(corpus_path)
+    loaded, report = _load([corpus_path])
+    articles, ids = [], set()
+    for article in loaded:
+        if article.id not in ids:
+            ids.add(article.id)
+            articles.append(article)
+    unknown: set[str] = set()
+    links: dict[str, set[str]] = {}
+    for query, others in (read_related(related) if related is not None else {}).items():
+        unknown |= {i for i in others | {query} if i not in ids}
+        if query in ids and others & ids:
+            links[query] = others & ids
+    pairs = []
+    for a, b, similarity in (read_ratings(ratings) if ratings is not None else []):
+        unknown |= {i for i in (a, b) if i not in ids}
+        if a in ids and b in ids:
+            pairs.append((a, b, similarity))
+    labels = {a.id: set(a.labels) for a in articles if a.labels}
+    categories = sorted(set().union(*labels.values()))
+    parts = [f"{len(articles):,} articles{_skipped(report)}"]
+    if len(loaded) > len(articles):
+        parts.append(f"{len(loaded) - len(articles)} repeated ids dropped")
+    if links:
+        parts.append(f"{len(links):,} queries with related ids")
+    if pairs:
+        parts.append(f"{len(pairs):,} rated pairs")
+    if labels:
+        parts.append(f"{len(labels):,} labelled articles in {len(categories)} categories")
+    if related is not None or ratings is not None:
+        parts.append(f"{len(unknown)} ground-truth ids not in the corpus dropped")
+    description = "Your corpus: " + "; ".join(parts) + "."
+    return EvalSet(name=corpus_path.stem, articles=articles, related=links, rated_pairs=pairs,
+                   labels=labels, categories=categories, description=description)
+
+
+# ---------------------------------------------------------------------------------------- registry
+ADAPTERS = {
+    "reuters21578": load_reuters,
+    "bbc": load_bbc,
+    "semeval2022_task8_hfl_sample": load_semeval,
+    "stackexchange_cstheory_meta": load_stackexchange,
+    "lee2005_background": load_lee,
+}
+
+
+def load_dataset(folder: Path) -> EvalSet:
+    """Load a known data set, choosing the adapter by the folder's name.
+
+    Parameters
+    ----------
+    folder : Path
+        A folder named as a key of :data:`ADAPTERS` (``reuters21578``, ``bbc``...).
+
+    Returns
+    -------
+    EvalSet
+        What that adapter returns.
+
+    Raises
+    ------
+    ValueError
+        When the folder's name is not a known data set (the message lists the known names).
+    """
+    folder = Path(folder)
+    name = folder.absolute().name
+    if name not in ADAPTERS:
+        raise ValueError(f"{folder}: unknown data set {name!r}; known: {', '.join(ADAPTERS)}")
+    return ADAPTERS[name](folder)
