@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 from flask import Flask
 
 from . import api, errors, headers, logs, openapi, preview
-from .holder import ModelHolder
+from .holder import EXTENSION, ModelHolder
 
 
 class SettingError(ValueError):
@@ -29,19 +29,20 @@ def _path(value: Any) -> Path | None:
 
 
 def _seconds(value: Any) -> float:
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
     if not math.isfinite(number) or number < 0:
         raise ValueError("must be a number of seconds, 0 or more")
     return number
 
 
 def _count(value: Any) -> int:
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise ValueError("must be a whole number")
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be 0 or more")
-    return number
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit():
+        raise ValueError("must be a whole number, 0 or more")
+    return int(text)
 
 
 def _origins(value: Any) -> tuple[str, ...]:
@@ -62,8 +63,8 @@ class Setting:
 
 #: Every setting of the service, in one table. The README documents the same names.
 SETTINGS: tuple[Setting, ...] = (
-    Setting("MODELS_DIR", None, "the models folder; the version its CURRENT file names is served", "RECOMMENDER_MODELS", _path),
-    Setting("RELOAD_INTERVAL", 5.0, "seconds between checks of CURRENT for a new model version (one stat); 0 checks on every request", "RECOMMENDER_RELOAD_INTERVAL", _seconds),
+    Setting("MODELS_DIR", None, "the models folder; the service serves the version named in its CURRENT file", "RECOMMENDER_MODELS", _path),
+    Setting("RELOAD_INTERVAL", 5.0, "seconds between checks of CURRENT for a new model version (one stat each); 0 checks on every request", "RECOMMENDER_RELOAD_INTERVAL", _seconds),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "largest request body accepted, in bytes; a larger one gets 413", "RECOMMENDER_MAX_CONTENT_LENGTH", _count),
     Setting("CACHE_MAX_AGE", 300, "max-age, in seconds, of the Cache-Control header on GET answers", "RECOMMENDER_CACHE_MAX_AGE", _count),
     Setting("CORS_ORIGINS", (), "origins whose pages may call the API, comma-separated (https://news.example.com); * allows any; empty allows none", "RECOMMENDER_CORS_ORIGINS", _origins),
@@ -97,7 +98,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(settings)
     holder = ModelHolder(settings["MODELS_DIR"], interval=settings["RELOAD_INTERVAL"])
-    app.extensions["recommender.holder"] = holder
+    app.extensions[EXTENSION] = holder
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGHUP, lambda signum, frame: holder.check_soon(force=True))
     logs.init_app(app)

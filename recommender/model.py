@@ -391,7 +391,8 @@ class RelatedArticles:
         idx, val, days = idx[mask], val[mask], days[mask]
         if f.half_life_days and not np.isnan(source_days):
             older_by = np.nan_to_num(np.maximum(source_days - days, 0.0), nan=0.0)
-            val = val * 0.5 ** (older_by / f.half_life_days)
+            with np.errstate(over="ignore"):  # a tiny half-life sends old items' weight to 0, not an error
+                val = val * np.exp2(-(older_by / f.half_life_days))
             order = np.lexsort((idx, -val))
             idx, val = idx[order], val[order]
         _, first = np.unique(self.duplicate_group_[idx], return_index=True)

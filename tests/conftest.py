@@ -1,8 +1,16 @@
 """A tiny corpus whose right answers are obvious: two topics, shared tags, one story sent twice."""
 from __future__ import annotations
 
-import pytest
+import contextlib
+import signal
+import threading
+from typing import Iterator
 
+import pytest
+from werkzeug.serving import make_server
+
+from recommender import artifact
+from recommender.app import create_app
 from recommender.model import RelatedArticles
 
 SPACE = [
@@ -42,3 +50,48 @@ def articles():
 @pytest.fixture
 def model(articles):
     return RelatedArticles(min_df=1).fit(articles)
+
+
+# ---------------------------------------------------------------------------- the service
+@pytest.fixture
+def models_dir(model, tmp_path):
+    """A models folder with the tiny model published as its current version."""
+    folder = tmp_path / "models"
+    artifact.publish(model, folder)
+    return folder
+
+
+@pytest.fixture
+def make_app(models_dir):
+    """Build an app over ``models_dir`` with extra settings; the SIGHUP handler it installs is undone after."""
+    before = signal.getsignal(signal.SIGHUP)
+
+    def make(**config):
+        return create_app({"MODELS_DIR": models_dir, "TESTING": True, **config})
+
+    yield make
+    signal.signal(signal.SIGHUP, before)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on a free port of 127.0.0.1 in a background thread; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

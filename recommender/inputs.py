@@ -1,0 +1,143 @@
+"""Parse and validate what a request brings: article ids in paths, query parameters, posted articles.
+
+Each function returns clean values or raises :class:`~recommender.errors.ApiError` naming what is
+wrong, so views never see bad input and the model never raises for it. An empty query value counts as
+not given (as an HTML form sends it).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from typing import Any, Mapping
+
+from flask import request
+from werkzeug.datastructures import MultiDict
+
+from .errors import ApiError, invalid_parameter
+from .model import METADATA_FIELDS
+from .schema import Article, SchemaError, date_to_days, parse_article, parse_date
+
+DEFAULT_K = 8
+MAX_K = 100
+MAX_ID_LENGTH = 512
+MAX_EXCLUDED = 1000
+MAX_TEXT_PARAMETER = 200
+MIN_HALF_LIFE_DAYS = 0.01  # shorter ones overflow the decay arithmetic for old articles
+_WHOLE = re.compile(r"[0-9]{1,12}")
+_DECIMAL = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def article_id(value: str) -> str:
+    """An article id from a URL path: at most MAX_ID_LENGTH characters, no control characters."""
+    if len(value) > MAX_ID_LENGTH:
+        raise invalid_parameter("id", f"an article id has at most {MAX_ID_LENGTH} characters, this one {len(value)}")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        raise invalid_parameter("id", "an article id cannot contain control characters")
+    return value
+
+
+def _single(args: MultiDict, name: str) -> str | None:
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise invalid_parameter(name, f"{name} is given {len(values)} times; give it once")
+    value = values[0].strip() if values else ""
+    return value or None
+
+
+def _k(args: MultiDict) -> int:
+    value = _single(args, "k")
+    if value is None:
+        return DEFAULT_K
+    if not _WHOLE.fullmatch(value) or not 1 <= int(value) <= MAX_K:
+        raise invalid_parameter("k", f"k must be a whole number from 1 to {MAX_K}, got {value[:40]!r}")
+    return int(value)
+
+
+def _number(args: MultiDict, name: str, *, least: float) -> float | None:
+    value = _single(args, name)
+    if value is None:
+        return None
+    number = float(value) if _DECIMAL.fullmatch(value) else math.nan
+    if not math.isfinite(number) or number < least:
+        raise invalid_parameter(name, f"{name} must be a number, {least:g} or more, got {value[:40]!r}")
+    return number
+
+
+def _date(args: MultiDict, name: str) -> str | None:
+    value = _single(args, name)
+    try:
+        return parse_date(value)
+    except SchemaError:
+        raise invalid_parameter(name, f"{name} must be an ISO 8601 date or datetime (2024-05-01), got {value[:40]!r}") from None
+
+
+def _text(args: MultiDict, name: str) -> str | None:
+    value = _single(args, name)
+    if value is not None and len(value) > MAX_TEXT_PARAMETER:
+        raise invalid_parameter(name, f"{name} has at most {MAX_TEXT_PARAMETER} characters")
+    return value
+
+
+def _explain(args: MultiDict) -> bool:
+    value = _single(args, "explain")
+    if value is None:
+        return False
+    if value.lower() not in _BOOLEANS:
+        raise invalid_parameter("explain", f"explain must be true, false, 1 or 0, got {value[:40]!r}")
+    return _BOOLEANS[value.lower()]
+
+
+def _exclude(args: MultiDict) -> list[str]:
+    ids = [part.strip() for value in args.getlist("exclude") for part in value.split(",") if part.strip()]
+    if len(ids) > MAX_EXCLUDED:
+        raise invalid_parameter("exclude", f"exclude takes at most {MAX_EXCLUDED} ids, got {len(ids)}")
+    return ids
+
+
+def related_options(args: MultiDict) -> dict[str, Any]:
+    """Keyword arguments for ``model.related`` and ``model.related_to`` from the query parameters."""
+    options = {
+        "k": _k(args),
+        "exclude": _exclude(args),
+        "section": _text(args, "section"),
+        "since": _date(args, "since"),
+        "until": _date(args, "until"),
+        "min_score": _number(args, "min_score", least=0.0) or 0.0,
+        "half_life_days": _number(args, "half_life_days", least=MIN_HALF_LIFE_DAYS),
+        "explain": _explain(args),
+    }
+    if options["since"] and options["until"] and date_to_days(options["since"]) > date_to_days(options["until"]):
+        raise invalid_parameter("until", "until must not be before since")
+    return options
+
+
+def search_query(args: MultiDict) -> str:
+    """The title search of the preview index (``q``), possibly empty."""
+    return _text(args, "q") or ""
+
+
+def json_body() -> Any:
+    """The request's JSON body: 415 when it is not sent as JSON, 413 when too large, 400 when broken."""
+    if not request.is_json:
+        shown = request.mimetype or "none"
+        raise ApiError(415, "unsupported_media_type", f"send the article as JSON with Content-Type: application/json (got {shown[:60]})")
+    data = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the body is JSON nested too deeply") from None
+    except ValueError as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+
+
+def posted_article(record: Any) -> tuple[Article, dict[str, Any]]:
+    """The posted article and the metadata fields it gave (echoed in the answer); 422 names a bad field."""
+    try:
+        article = parse_article(record, require_id=False)
+    except SchemaError as exc:
+        raise ApiError(422, "invalid_article", str(exc), field=exc.field) from None
+    given = article.to_dict()
+    return article, {name: given[name] for name in METADATA_FIELDS if isinstance(record, Mapping) and name in record}

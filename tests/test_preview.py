@@ -1,0 +1,68 @@
+"""The preview pages in-process: the article and its list, links, title search, escaping."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from recommender import artifact
+from recommender.model import RelatedArticles
+
+from .conftest import make_articles
+
+
+def test_the_article_page_shows_the_story_and_its_list(client, app):
+    r = client.get("/preview/s1")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    page = r.get_data(as_text=True)
+    assert "<h1 id=\"headline\">Rocket launch delayed by storm</h1>" in page
+    assert "10 January 2024" in page and "science" in page and "Space" in page and "#Rockets" in page
+    model = app.extensions["recommender.holder"].model
+    for rec in model.related("s1", k=8):
+        assert f'href="/preview/{rec.id}"' in page
+    assert re.search(r"score <span class=\"score\">0\.\d{3}</span>", page)
+    assert "words: " in page
+
+
+def test_the_article_page_takes_the_api_filters(client):
+    page = client.get("/preview/f1?k=1&section=food").get_data(as_text=True)
+    assert page.count('class="item"') == 1
+
+
+def test_the_index_lists_the_newest_first_and_searches_titles(client):
+    page = client.get("/preview").get_data(as_text=True)
+    titles = re.findall(r'class="title" href="/preview/([^"]+)"', page)
+    assert titles[:2] == ["u2", "u1"] and len(titles) == 12
+    found = re.findall(r'class="title" href="/preview/([^"]+)"', client.get("/preview?q=BREAD").get_data(as_text=True))
+    assert sorted(found) == ["f1", "u2"]
+    assert "No title contains" in client.get("/preview?q=zebra").get_data(as_text=True)
+
+
+def test_search_results_are_capped(make_app, tmp_path):
+    rows = [{"id": f"a{i}", "title": f"Bread story {i}", "body": f"bread flour {i}"} for i in range(120)]
+    folder = tmp_path / "many"
+    artifact.publish(RelatedArticles(min_df=1).fit(rows), folder)
+    page = make_app(MODELS_DIR=folder).test_client().get("/preview?q=bread").get_data(as_text=True)
+    assert page.count('class="item"') == 50 and "the first 50 of 120 matches" in page
+
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_everything_is_escaped(make_app, tmp_path):
+    rows = make_articles()
+    rows[0].update(title=f"Rocket {HOSTILE}", subtitle=HOSTILE, tags=[HOSTILE, "space"], section=HOSTILE, url="javascript:alert(1)")
+    rows[1].update(title=f"Moon {HOSTILE} lander rocket")
+    folder = tmp_path / "hostile"
+    artifact.publish(RelatedArticles(min_df=1).fit(rows), folder)
+    client = make_app(MODELS_DIR=folder).test_client()
+    for url in ("/preview/s1", "/preview/s2", f"/preview?q={HOSTILE}", "/preview?q=moon"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>" not in page, url
+    assert "javascript:" not in client.get("/preview/s1").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path,status", [("/preview/nope", 404), ("/preview/%00", 400), ("/preview?q=" + "x" * 500, 400), ("/preview/s1?k=0", 400)])
+def test_preview_errors_are_the_usual_json(client, path, status):
+    r = client.get(path)
+    assert r.status_code == status and r.json["error"]["status"] == status

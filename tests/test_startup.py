@@ -1,0 +1,72 @@
+"""Start-up: settings from config or the environment, and a clear refusal when there is no model."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from recommender.app import SettingError, create_app, load_settings
+from recommender.holder import ModelUnavailable
+
+
+def test_defaults_then_environment_then_config():
+    env = {"RECOMMENDER_MODELS": "/srv/models", "RECOMMENDER_CACHE_MAX_AGE": "60", "RECOMMENDER_CORS_ORIGINS": "https://a.example, https://b.example"}
+    settings = load_settings({"CACHE_MAX_AGE": 10}, env=env)
+    assert str(settings["MODELS_DIR"]) == "/srv/models"
+    assert settings["CACHE_MAX_AGE"] == 10
+    assert settings["CORS_ORIGINS"] == ("https://a.example", "https://b.example")
+    assert settings["MAX_CONTENT_LENGTH"] == 1024 * 1024 and settings["RELOAD_INTERVAL"] == 5.0
+    assert load_settings({}, env={})["MODELS_DIR"] is None
+
+
+@pytest.mark.parametrize("name,value", [("RELOAD_INTERVAL", "-1"), ("RELOAD_INTERVAL", "soon"), ("CACHE_MAX_AGE", "1.5"), ("MAX_CONTENT_LENGTH", "-5")])
+def test_a_bad_setting_stops_start_up_naming_it(name, value):
+    with pytest.raises(SettingError, match=name):
+        load_settings({name: value}, env={})
+
+
+def test_the_models_folder_comes_from_the_environment(models_dir, monkeypatch, make_app):
+    monkeypatch.setenv("RECOMMENDER_MODELS", str(models_dir))
+    app = create_app()
+    assert app.extensions["recommender.holder"].models_dir == models_dir
+
+
+def test_no_models_folder_stops_start_up(monkeypatch):
+    monkeypatch.delenv("RECOMMENDER_MODELS", raising=False)
+    with pytest.raises(ModelUnavailable, match="RECOMMENDER_MODELS"):
+        create_app()
+
+
+def test_a_missing_folder_stops_start_up_naming_it(tmp_path):
+    with pytest.raises(ModelUnavailable, match="nowhere: no such folder"):
+        create_app({"MODELS_DIR": tmp_path / "nowhere"})
+
+
+def test_an_empty_folder_stops_start_up(tmp_path):
+    with pytest.raises(ModelUnavailable, match=f"{tmp_path}: no model here"):
+        create_app({"MODELS_DIR": tmp_path})
+
+
+def test_a_broken_model_stops_start_up_naming_the_file(models_dir):
+    version = (models_dir / "CURRENT").read_text().strip()
+    (models_dir / version / "idf.npy").unlink()
+    with pytest.raises(ModelUnavailable, match=f"{version}: file idf.npy is missing"):
+        create_app({"MODELS_DIR": models_dir})
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "recommender", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_the_cli_prints_one_error_line_and_exits_1(tmp_path):
+    done = run_cli("--models", str(tmp_path / "nowhere"), "--port", "0")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_the_cli_says_when_it_cannot_listen(models_dir):
+    done = run_cli("--models", str(models_dir), "--host", "256.1.1.1")
+    assert done.returncode == 1 and done.stderr.startswith("error: cannot listen") and done.stderr.count("\n") == 1
