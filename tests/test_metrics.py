@@ -79,3 +79,15 @@ def test_intra_list_similarity_and_mean():
     assert m.intra_list_similarity(["a"], score) is None
     assert m.mean([1.0, None, 3.0]) == 2.0
     assert m.mean([None]) is None
+
+
+def test_per_category_thresholds_pick_each_categorys_best():
+    votes = [{"a": 0.9, "b": 0.2}, {"a": 0.3, "b": 0.25}, {"a": 0.6}]
+    truth = [{"a", "b"}, {"b"}, {"a"}]
+    got = m.per_category_thresholds(votes, truth, [0.1, 0.2, 0.5], default=0.5)
+    assert got["*"] == 0.5
+    assert "a" not in got  # 0.5 already separates a perfectly
+    assert got["b"] == 0.2  # b's votes are low: 0.2 finds both without a false positive
+    neighbours, labels = [("n1", 0.7), ("n2", 0.3)], {"n1": {"a"}, "n2": {"b"}}
+    assert m.knn_predict(neighbours, labels, {"*": 0.5}) == {"a"}
+    assert m.knn_predict(neighbours, labels, {"*": 0.5, "b": 0.2}) == {"a", "b"}

@@ -91,19 +91,50 @@ def f1_scores(truth: Sequence[set[str]], predicted: Sequence[set[str]], categori
     return {"micro_f1": micro, "macro_f1": macro}
 
 
-def knn_predict(neighbours: Sequence[tuple[str, float]], labels: Mapping[str, set[str]], threshold: float) -> set[str]:
-    """kNN category prediction: a category's score is the similarity-weighted share of neighbours
-    carrying it; categories at or above ``threshold`` are predicted, and the best one always is."""
+def knn_votes(neighbours: Sequence[tuple[str, float]], labels: Mapping[str, set[str]]) -> dict[str, float]:
+    """Each category's similarity-weighted share of the neighbours that carry it."""
     votes: dict[str, float] = {}
     total = sum(max(s, 0.0) for _, s in neighbours)
     if total <= 0:
-        return set()
+        return votes
     for item, score in neighbours:
         for label in labels.get(item, ()):
             votes[label] = votes.get(label, 0.0) + max(score, 0.0) / total
-    best = max(votes.items(), key=lambda kv: (kv[1], kv[0]), default=None)
-    chosen = {c for c, v in votes.items() if v >= threshold}
-    return chosen | ({best[0]} if best else set())
+    return votes
+
+
+def knn_predict(
+    neighbours: Sequence[tuple[str, float]], labels: Mapping[str, set[str]], threshold: float | Mapping[str, float]
+) -> set[str]:
+    """kNN category prediction: categories whose vote (see :func:`knn_votes`) reaches the threshold
+    (one for all, or one per category with a ``"*"`` entry for the rest) are predicted, and the best
+    one always is."""
+    votes = knn_votes(neighbours, labels)
+    if not votes:
+        return set()
+    if isinstance(threshold, Mapping):
+        chosen = {c for c, v in votes.items() if v >= threshold.get(c, threshold["*"])}
+    else:
+        chosen = {c for c, v in votes.items() if v >= threshold}
+    return chosen | {max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0]}
+
+
+def per_category_thresholds(
+    votes: Sequence[dict[str, float]], truth: Sequence[set[str]], candidates: Sequence[float], default: float
+) -> dict[str, float]:
+    """Yang's SCut: for each category the threshold that maximises its own F1 on tuning data;
+    categories where no threshold beats the default keep it (under the ``"*"`` key)."""
+    chosen: dict[str, float] = {"*": default}
+    for c in sorted({c for t in truth for c in t}):
+        def f1(t: float) -> float:
+            tp = sum(1 for v, y in zip(votes, truth) if v.get(c, 0.0) >= t and c in y)
+            fp = sum(1 for v, y in zip(votes, truth) if v.get(c, 0.0) >= t and c not in y)
+            fn = sum(1 for v, y in zip(votes, truth) if v.get(c, 0.0) < t and c in y)
+            return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        best = max(candidates, key=lambda t: (f1(t), t == default, -abs(t - default)))
+        if f1(best) > f1(default):
+            chosen[c] = best
+    return chosen
 
 
 def intra_list_similarity(ranked: Sequence[str], pair_score: Callable[[str, str], float]) -> float | None:
