@@ -123,3 +123,24 @@ def test_bad_options_are_usage_errors(tmp_path, corpus, capsys):
     with pytest.raises(SystemExit) as info:
         main([str(corpus), "--out", str(tmp_path), "--format", "xml"])
     assert info.value.code == 2
+
+
+def test_tune_chooses_the_tag_weight_on_the_users_ground_truth(tmp_path, corpus, capsys):
+    truth = tmp_path / "related.csv"
+    truth.write_text("id_a,id_b\ns1,d1\ns2,s3\nf1,f2\nf3,f1\nu1,s2\n")
+    models = tmp_path / "models"
+    code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--tune", truth)
+    assert code == 0, err
+    assert "tuning: tag weight 0.3: recall@10" in err
+    tuning = artifact.load(models).manifest_["tuning"]
+    assert tuning["tag_weight"] == artifact.load(models).manifest_["parameters"]["tag_weight"]
+    best = max(tuning["scores"].values())
+    assert tuning["scores"][f"{tuning['tag_weight']:g}"] == best
+    assert min(float(w) for w, v in tuning["scores"].items() if v == best) == tuning["tag_weight"]
+
+
+def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, capsys):
+    truth = tmp_path / "ratings.csv"
+    truth.write_text("id_a,id_b,similarity\nx1,x2,3.0\n")
+    code, out, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
+    assert code == 1 and "no ground truth about articles of this corpus" in err

@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
     parser.add_argument("--keep", type=int, default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
+    parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
+                        help="choose the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
+                             "or rated pairs as CSV id_a,id_b,similarity)")
     model = parser.add_argument_group("model settings")
     for name, (parse, metavar) in PARSERS.items():
         default, text = PARAMETERS[name]
@@ -91,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         manifest = train(
             args.inputs, args.out, fmt=args.format, strict=args.strict, keep=args.keep,
-            tag_delimiter=args.tag_delimiter, params=params,
+            tag_delimiter=args.tag_delimiter, params=params, tune=args.tune,
         )
     except JobError as exc:
         print(f"error: {exc}", file=sys.stderr)

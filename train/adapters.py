@@ -461,6 +461,19 @@ def read_ratings(path: Path) -> list[tuple[str, str, float]]:
     return pairs
 
 
+def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, str, float]]]:
+    """Either kind of user ground truth from one file: a CSV whose header has a ``similarity`` column
+    is read by :func:`read_ratings`, anything else by :func:`read_related`. Returns
+    ``(related, ratings)`` with the other one empty."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+        if "similarity" in [h.strip() for h in header]:
+            return {}, read_ratings(path)
+    return read_related(path), []
+
+
 def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | None = None) -> EvalSet:
     """Your own corpus with your own ground truth.
 

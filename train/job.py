@@ -57,9 +57,15 @@ def train(
     keep: int = 3,
     tag_delimiter: str = "|",
     params: dict[str, Any] | None = None,
+    tune: Path | None = None,
     log: Log = log_stderr,
 ) -> dict[str, Any]:
-    """Train on ``inputs`` and publish into ``out``; return the new version's manifest."""
+    """Train on ``inputs`` and publish into ``out``; return the new version's manifest.
+
+    With ``tune`` (a ground-truth file, see :func:`train.adapters.read_related` and
+    :func:`train.adapters.read_ratings`) the tag weight is chosen first, by the figure of that ground
+    truth at each weight of :data:`train.tuning.TAG_WEIGHTS`.
+    """
     out = Path(out)
     check_writable(out)
     seconds: dict[str, float] = {}
@@ -80,8 +86,12 @@ def train(
     if not articles:
         raise JobError(f"empty corpus: no valid articles in {', '.join(map(str, inputs))}")
 
-    model = RelatedArticles(**{**(params or {}), "verbose": True})
-    model.verbose = True
+    params = dict(params or {})
+    tuning = None
+    if tune is not None:
+        tuning = tune_tag_weight(articles, Path(tune), params, log)
+        params["tag_weight"] = tuning["tag_weight"]
+    model = RelatedArticles(**{**params, "verbose": True})
     mark = time.perf_counter()
     try:
         model.fit(articles)
@@ -100,7 +110,8 @@ def train(
             "skipped_by_reason": report.skipped_by_reason(),
             "warnings": report.warnings[:100],
             "seconds": seconds,
-        }
+        },
+        "tuning": tuning,
     }
     try:
         manifest = artifact.publish(model, out, keep=keep, info=info)
@@ -112,3 +123,30 @@ def train(
         f"(read {seconds['read']:.1f} s, fit {seconds['fit']:.1f} s, write {seconds['write']:.1f} s)"
     )
     return manifest
+
+
+def tune_tag_weight(articles: list, ground_truth: Path, params: dict[str, Any], log: Log) -> dict[str, Any]:
+    """Measure the user's ground truth at each tag weight; return the scores and the best weight
+    (ties go to the smaller weight, so tags must earn their place)."""
+    from .adapters import read_ground_truth
+    from .groundtruth import EvalSet
+    from .tuning import TAG_WEIGHTS, tuning_score
+
+    try:
+        related, ratings = read_ground_truth(ground_truth)
+    except (OSError, ValueError) as exc:
+        raise JobError(f"cannot read the ground truth {ground_truth}: {exc}") from None
+    known = {a.id for a in articles}
+    related = {q: rel & known for q, rel in related.items() if q in known and rel & known}
+    ratings = [(a, b, r) for a, b, r in ratings if a in known and b in known]
+    if not related and not ratings:
+        raise JobError(f"{ground_truth}: no ground truth about articles of this corpus")
+    es = EvalSet(ground_truth.stem, articles, related=related, rated_pairs=ratings)
+    scores = {}
+    metric = ""
+    for weight in TAG_WEIGHTS:
+        metric, scores[weight] = tuning_score(es, {**params, "tag_weight": weight, "n_jobs": params.get("n_jobs", -1)})
+        log(f"tuning: tag weight {weight:g}: {metric} = {scores[weight]:.4f}")
+    best = max(scores, key=lambda w: (scores[w], -w))
+    log(f"tuning: chose tag weight {best:g}")
+    return {"ground_truth": str(ground_truth), "metric": metric, "scores": {f"{w:g}": v for w, v in scores.items()}, "tag_weight": best}
