@@ -145,7 +145,7 @@ def tune_tag_weight(articles: list, ground_truth: Path, params: dict[str, Any], 
     scores = {}
     metric = ""
     for weight in TAG_WEIGHTS:
-        metric, scores[weight] = tuning_score(es, {**params, "tag_weight": weight, "n_jobs": params.get("n_jobs", -1)})
+        metric, scores[weight], _ = tuning_score(es, {**params, "tag_weight": weight, "n_jobs": params.get("n_jobs", -1)})
         log(f"tuning: tag weight {weight:g}: {metric} = {scores[weight]:.4f}")
     best = max(scores, key=lambda w: (scores[w], -w))
     log(f"tuning: chose tag weight {best:g}")
