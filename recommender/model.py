@@ -27,9 +27,9 @@ from .text import build_analyzer, count_known, idf_weights, learn_counts, prune_
 
 # Every setting in one table: name -> (default, help). The README documents the same names.
 PARAMETERS: dict[str, tuple[Any, str]] = {
-    "tag_weight": (0.3, "w in (1 - w) * text + w * tags, for pairs where both articles have tags"),
+    "tag_weight": (0.0, "w in (1 - w) * text + w * tags, for pairs where both articles have tags; measure yours with --tune"),
     "title_weight": (2.0, "how many times a title term counts against a subtitle or body term"),
-    "ngram_range": ((1, 1), "word n-grams used as terms, e.g. (1, 2) adds bigrams"),
+    "ngram_range": ((1, 2), "word n-grams used as terms: (1, 2) is words and pairs of words, (1, 1) words only"),
     "min_df": (2, "drop terms in fewer documents (int: count, float: share of the corpus)"),
     "max_df": (1.0, "drop terms in more documents (int: count, float: share of the corpus)"),
     "stop_words": ("english", "scikit-learn's English stop-word list, or None to keep every word"),
@@ -103,9 +103,9 @@ class RelatedArticles:
     def __init__(
         self,
         *,
-        tag_weight: float = 0.3,
+        tag_weight: float = 0.0,
         title_weight: float = 2.0,
-        ngram_range: tuple[int, int] = (1, 1),
+        ngram_range: tuple[int, int] = (1, 2),
         min_df: float = 2,
         max_df: float = 1.0,
         stop_words: str | None = "english",

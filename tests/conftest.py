@@ -49,7 +49,7 @@ def articles():
 
 @pytest.fixture
 def model(articles):
-    return RelatedArticles(min_df=1).fit(articles)
+    return RelatedArticles(min_df=1, tag_weight=0.3).fit(articles)
 
 
 # ---------------------------------------------------------------------------- the service

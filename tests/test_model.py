@@ -154,8 +154,8 @@ def test_filters(model):
 
 
 def test_filters_that_exhaust_the_candidates_fall_back_to_the_whole_corpus(articles):
-    short = RelatedArticles(min_df=1, n_candidates=2).fit(articles)
-    long = RelatedArticles(min_df=1).fit(articles)
+    short = RelatedArticles(min_df=1, tag_weight=0.3, n_candidates=2).fit(articles)
+    long = RelatedArticles(min_df=1, tag_weight=0.3).fit(articles)
     top2 = ids(short.related("s1", k=2))
     got = ids(short.related("s1", k=4, exclude=top2))
     assert len(got) >= 3 and not set(got) & set(top2)  # both precomputed candidates were excluded
