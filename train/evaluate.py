@@ -323,12 +323,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
     command = "python -m train.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
     report = write_report(datasets, args.out, settings, command)
+    report["out"] = str(args.out)
     print(summary_text(report, time.perf_counter() - began))
     return 0
 
 
 def summary_text(report: dict[str, Any], seconds: float) -> str:
-    lines = [f"evaluation report in {report.get('out', '')}".rstrip()]
+    lines = [f"evaluation report in {report['out']}"]
     for row in report["summary"]:
         lines.append(f"{row['dataset']:<32} {row['metric']:<20} text only {_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}")
     lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else ")"))
