@@ -10,7 +10,6 @@ cannot be opened), naming the file and, where there is one, the line.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
@@ -23,6 +22,7 @@ from recommender.schema import Article, SchemaError, parse_article
 
 from .groundtruth import EvalSet
 from .loaders import LoadError, LoadReport, first_sentence, load_articles
+from .loaders.csv_format import csv_rows
 from .loaders.reuters import read_splits
 from .loaders.text_encoding import decode
 
@@ -56,19 +56,10 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict
     the physical line where the row starts. Raises ValueError naming ``file:line``.
     """
     text, _ = decode(Path(path).read_bytes(), str(path))
-    reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
-    start = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ValueError(f"{path}:{start}: unreadable CSV row: {exc}") from None
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue
+    for line, row in csv_rows(text):
+        if isinstance(row, csv.Error):
+            raise ValueError(f"{path}:{line}: unreadable CSV row: {row}")
         if header is None:
             header = [cell.strip().lower() for cell in row]
             if not set(required) <= set(header):

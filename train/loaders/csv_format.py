@@ -19,6 +19,26 @@ from .text_encoding import read_text
 LIST_FIELDS = ("tags", "labels")
 
 
+def csv_rows(text: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """``(line, cells)`` for each non-blank row of CSV text, or ``(line, error)`` for a row the csv
+    module cannot parse; ``line`` is the physical line where the row starts (quoted cells may span
+    lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, exc
+            start = reader.line_num + 1
+            continue
+        line, start = start, reader.line_num + 1
+        if any(cell.strip() for cell in row):
+            yield line, row
+
+
 def read(
     path: Path, *, tag_delimiter: str = "|", warn: Callable[[str], None] | None = None
 ) -> Iterator[Article | BadRecord]:
@@ -45,20 +65,10 @@ def read(
         When the file cannot be read, or its header row names neither ``id`` nor ``title``.
     """
     source = str(path)
-    reader = csv.reader(io.StringIO(read_text(path, warn), newline=""))
     header: list[str] | None = None
-    start = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            yield BadRecord(source, start, f"unreadable CSV row: {exc}")
-            start = reader.line_num + 1
-            continue
-        line, start = start, reader.line_num + 1
-        if not row or not any(cell.strip() for cell in row):
+    for line, row in csv_rows(read_text(path, warn)):
+        if isinstance(row, csv.Error):
+            yield BadRecord(source, line, f"unreadable CSV row: {row}")
             continue
         if header is None:
             header = [name.strip().lower() for name in row]
