@@ -4,6 +4,13 @@ Each block of rows is scored against the whole corpus as dense ``rows × n`` arr
 keeps them within a memory budget), its best ``n_candidates`` kept and the block dropped: nothing of
 size ``n × n`` ever exists. Blocks run in parallel through joblib, in a fixed order, so the result
 does not depend on the number of workers.
+
+When the score is text alone (``tag_weight`` 0, or no article has tags) and the optional package
+``sparse-dot-topn`` is installed, a faster exact path is taken: its compiled, multi-threaded sparse
+product keeps each row's best scores as it goes, with no dense block at all. Without the package
+(or with tags in the score) the search falls back to the dense blocks above; both give the same
+candidates, up to ties at equal scores and the last float32 bit. Each path gives the same result
+however many workers run it, here or on a cluster.
 """
 from __future__ import annotations
 
@@ -13,8 +20,15 @@ from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
+from joblib._parallel_backends import LokyBackend, MultiprocessingBackend, SequentialBackend, ThreadingBackend
+from joblib.parallel import get_active_backend
 from scipy.sparse.csgraph import connected_components
+
+try:  # optional: a compiled sparse product that keeps each row's top n (PyPI: sparse-dot-topn)
+    from sparse_dot_topn import sp_matmul_topn
+except ImportError:  # pragma: no cover - depends on what is installed
+    sp_matmul_topn = None
 
 # progress(blocks_done, blocks_total, seconds_elapsed)
 Progress = Callable[[int, int, float], None]
@@ -59,22 +73,35 @@ def score_rows(
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each row's ``k`` best columns and their scores, best first, ties broken by lower index.
 
-    Only positive scores are candidates; unused slots hold index -1 and score 0.
+    Only positive scores are candidates; unused slots hold index -1 and score 0. Rather than
+    partitioning whole rows, it first takes a lower bound of each row's ``k``-th best score (the
+    ``k``-th best of a strided sample of about ``64 k`` columns: no higher than the true one) and
+    sorts only the columns at or above it, a small share of a long row.
     """
     n_rows, n_cols = scores.shape
-    k_eff = min(k, n_cols)
-    if k_eff < n_cols:
-        part = np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff]
-    else:
-        part = np.tile(np.arange(n_cols), (n_rows, 1))
-    part_scores = np.take_along_axis(scores, part, axis=1)
-    order = np.lexsort((part, -part_scores), axis=1)
-    idx = np.take_along_axis(part, order, axis=1)
-    val = np.take_along_axis(part_scores, order, axis=1)
     out_idx = np.full((n_rows, k), -1, dtype=np.int32)
     out_val = np.zeros((n_rows, k), dtype=np.float32)
-    out_idx[:, :k_eff] = np.where(val > 0, idx, -1)
-    out_val[:, :k_eff] = np.where(val > 0, val, 0.0)
+    k_eff = min(k, n_cols)
+    if n_rows == 0 or k_eff == 0:
+        return out_idx, out_val
+    sample = scores[:, :: max(1, n_cols // (64 * k_eff))]
+    if sample.shape[1] >= k_eff:
+        bound = np.partition(sample, sample.shape[1] - k_eff, axis=1)[:, sample.shape[1] - k_eff]
+        keep = (scores >= bound[:, None]) & (scores > 0)
+    else:
+        keep = scores > 0
+    rows, cols = np.nonzero(keep)
+    return _best_per_row(rows, cols, scores[rows, cols], out_idx, out_val)
+
+
+def _best_per_row(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, out_idx: np.ndarray, out_val: np.ndarray):
+    """Fill each row of ``out_idx``/``out_val`` with its best (col, val) entries, ties to the lower col."""
+    order = np.lexsort((cols, -vals, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(out_idx.shape[0]))[rows]
+    chosen = rank < out_idx.shape[1]
+    out_idx[rows[chosen], rank[chosen]] = cols[chosen]
+    out_val[rows[chosen], rank[chosen]] = vals[chosen]
     return out_idx, out_val
 
 
@@ -98,6 +125,51 @@ def block_rows(n_articles: int, memory_mb: float) -> int:
     return int(max(1, min(n_articles, memory_mb * 2**20 // per_row)))
 
 
+#: Extra places asked of the compiled top-n product, so that ties at the last place are broken by
+#: the lower index here (as in :func:`top_k`) rather than by the product's own order.
+TIE_MARGIN = 8
+#: joblib backends that run on this machine; under any other (a Dask cluster) blocks are sent away.
+LOCAL_BACKENDS = (LokyBackend, MultiprocessingBackend, SequentialBackend, ThreadingBackend)
+
+
+def _compiled_csr(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """The matrix as the compiled product takes it: float32, one index width, writable arrays."""
+    index = np.int32 if matrix.nnz < 2**31 - 1 else np.int64
+
+    def fit(array, dtype):
+        return np.require(np.asarray(array), dtype=dtype, requirements=["C", "W"])
+
+    return sp.csr_matrix(
+        (fit(matrix.data, np.float32), fit(matrix.indices, index), fit(matrix.indptr, index)), shape=matrix.shape, copy=False
+    )
+
+
+def _top_n_block(text: sp.csr_matrix, text_t: sp.csr_matrix, start: int, stop: int, k: int, dup_threshold: float, threads: int):
+    """The compiled path for rows ``start:stop``: their best ``k`` and their near-duplicate pairs."""
+    top_n = k + 1 + TIE_MARGIN  # the article itself is among its own best
+    found = sp_matmul_topn(text[start:stop], text_t, top_n=top_n, threshold=0.0, n_threads=threads if threads > 1 else None)
+    lengths = np.diff(found.indptr)
+    rows = np.repeat(np.arange(stop - start, dtype=np.int64), lengths)
+    cols, vals = found.indices.astype(np.int64), np.asarray(found.data, dtype=np.float32)
+    other = cols != rows + start
+    near = other & (vals >= dup_threshold)
+    pairs = [np.stack([rows[near] + start, cols[near]], axis=1)]
+    # a row whose kept scores are all near-duplicates may have more of them: score it in full
+    full = np.flatnonzero(lengths == top_n)
+    if len(full):
+        crowded = full[np.minimum.reduceat(vals, found.indptr[full]) >= dup_threshold]
+        for r in crowded:
+            scores = (text[start + r] @ text_t).toarray()[0]
+            more = np.flatnonzero(scores >= dup_threshold)
+            pairs.append(np.stack([np.full(len(more), start + r), more], axis=1))
+    pairs = np.sort(np.concatenate(pairs), axis=1)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]].astype(np.int64)
+    idx = np.full((stop - start, k), -1, dtype=np.int32)
+    val = np.zeros((stop - start, k), dtype=np.float32)
+    _best_per_row(rows[other], cols[other], vals[other], idx, val)
+    return start, idx, val, pairs
+
+
 def candidate_search(
     corpus: Corpus,
     n_candidates: int,
@@ -111,16 +183,35 @@ def candidate_search(
 
     Two articles are near-duplicates when their text cosine is at least ``dup_threshold``; groups
     are the connected components of that relation, labelled by their lowest member's index order.
-    ``memory_mb`` bounds each worker's dense block.
+    ``memory_mb`` bounds each worker's dense block. Blocks run on ``n_jobs`` local processes, or
+    wherever joblib's active backend sends them (a Dask cluster under
+    ``joblib.parallel_config(backend="dask")``).
     """
     n = corpus.text.shape[0]
     idx = np.full((n, n_candidates), -1, dtype=np.int32)
     val = np.zeros((n, n_candidates), dtype=np.float32)
-    step = block_rows(n, memory_mb)
+    local = isinstance(get_active_backend()[0], LOCAL_BACKENDS)
+    if sp_matmul_topn is not None and (corpus.tag_weight == 0 or not np.any(corpus.tagged)):
+        # the compiled product threads by itself: here, blocks go one after another
+        text, text_t = _compiled_csr(corpus.text), _compiled_csr(corpus.text_t)
+        step = max(256, -(-n // 50))
+        threads = effective_n_jobs(n_jobs) if local else 1
+
+        def task(start: int):
+            return delayed(_top_n_block)(text, text_t, start, min(n, start + step), n_candidates, dup_threshold, threads)
+
+        here = local or n_jobs == 1
+    else:
+        step = block_rows(n, memory_mb)
+
+        def task(start: int):
+            return delayed(_search_block)(corpus, start, min(n, start + step), n_candidates, dup_threshold)
+
+        here = n_jobs == 1
     starts = list(range(0, n, step))
-    tasks = (delayed(_search_block)(corpus, s, min(n, s + step), n_candidates, dup_threshold) for s in starts)
-    if n_jobs == 1 or len(starts) == 1:
-        results = (task[0](*task[1], **task[2]) for task in tasks)
+    tasks = (task(s) for s in starts)
+    if here or (local and len(starts) == 1):
+        results = (function(*args, **kwargs) for function, args, kwargs in tasks)
     else:
         results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     pairs = []

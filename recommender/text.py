@@ -8,7 +8,8 @@ so a tag on every article weighs nothing and a rare shared tag weighs a lot; row
 """
 from __future__ import annotations
 
-from collections import Counter
+from array import array
+from collections import Counter, defaultdict
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -46,13 +47,26 @@ def _weighted_counts(title: str, rest: str, analyzer: Analyzer, title_weight: fl
 def learn_counts(
     fields: Iterable[tuple[str, str]], analyzer: Analyzer, title_weight: float
 ) -> tuple[sp.csr_matrix, list[str]]:
-    """Weighted term counts of ``(title, rest)`` pairs and the vocabulary (first-seen order)."""
-    vocabulary: dict[str, int] = {}
-    rows = [
-        {vocabulary.setdefault(t, len(vocabulary)): c for t, c in _weighted_counts(*f, analyzer, title_weight).items()}
-        for f in fields
-    ]
-    return _csr(rows, len(vocabulary)), list(vocabulary)
+    """Weighted term counts of ``(title, rest)`` pairs and the vocabulary (first-seen order).
+
+    The counts go straight into flat arrays, not a dict per article, and a new term takes the next
+    column through the dict's own missing-key hook: at a hundred thousand articles and more this
+    halves the time and most of the memory of counting.
+    """
+    vocabulary: defaultdict[str, int] = defaultdict()
+    vocabulary.default_factory = vocabulary.__len__
+    indices, data, indptr = array("q"), array("f"), array("q", [0])
+    for f in fields:
+        counts = _weighted_counts(*f, analyzer, title_weight)
+        indices.extend(map(vocabulary.__getitem__, counts))
+        data.extend(counts.values())
+        indptr.append(len(indices))
+    matrix = sp.csr_matrix(
+        (np.frombuffer(data, dtype=np.float32), np.frombuffer(indices, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, len(vocabulary)),
+    )
+    matrix.sort_indices()
+    return matrix, list(vocabulary)
 
 
 def count_known(
@@ -85,7 +99,7 @@ def prune_vocabulary(
     low = min_df if isinstance(min_df, (int, np.integer)) else min_df * n
     high = max_df if isinstance(max_df, (int, np.integer)) else max_df * n
     keep = np.flatnonzero((df >= low) & (df <= high))
-    names = np.asarray(terms, dtype=str)[keep] if len(keep) else np.asarray([], dtype=str)
+    names = np.asarray([terms[i] for i in keep], dtype=str) if len(keep) else np.asarray([], dtype=str)
     order = np.argsort(names, kind="stable")
     keep = keep[order]
     return counts[:, keep].tocsr(), names[order], df[keep]
@@ -97,12 +111,22 @@ def idf_weights(df: np.ndarray, n_docs: int, smooth_one: bool) -> np.ndarray:
 
 
 def weigh(counts: sp.csr_matrix, idf: np.ndarray, sublinear_tf: bool) -> sp.csr_matrix:
-    """tf (optionally sublinear) times idf, rows l2-normalised; float32 CSR."""
+    """tf (optionally sublinear) times idf, rows l2-normalised; float32 CSR.
+
+    Each row's entries come out in the reverse of their order in ``counts``. (That is the order the
+    product with a diagonal idf matrix gave, which this function once used: keeping it keeps every
+    sum over a row, and so every score, the same to the last bit. Scaling in place costs O(nnz)
+    instead of O(terms), which matters for one posted article against millions of terms.)
+    ``counts`` must hold each (row, column) once, as the counting functions here make it.
+    """
     matrix = counts.astype(np.float32, copy=True)
     if sublinear_tf:
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1.0
-    matrix = (matrix @ sp.diags(idf.astype(np.float32))).tocsr()
+    matrix.data *= idf.astype(np.float32)[matrix.indices]
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    reverse = matrix.indptr[rows] + matrix.indptr[rows + 1] - 1 - np.arange(matrix.nnz)
+    matrix = sp.csr_matrix((matrix.data[reverse], matrix.indices[reverse], matrix.indptr), shape=matrix.shape)
     if matrix.shape[1]:  # a corpus without any tag has no tag columns at all
         matrix = normalize(matrix, norm="l2", copy=False)
     matrix.eliminate_zeros()

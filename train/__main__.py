@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
                         help="choose the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
                              "or rated pairs as CSV id_a,id_b,similarity)")
+    parser.add_argument("--dask", metavar="tcp://HOST:PORT",
+                        help="run the candidate search on the Dask cluster of this scheduler (needs the dask extra)")
     model = parser.add_argument_group("model settings")
     for name, (parse, metavar) in PARSERS.items():
         default, text = PARAMETERS[name]
@@ -94,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         manifest = train(
             args.inputs, args.out, fmt=args.format, strict=args.strict, keep=args.keep,
-            tag_delimiter=args.tag_delimiter, params=params, tune=args.tune,
+            tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, dask=args.dask,
         )
     except JobError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 from recommender import artifact
 from recommender.model import DuplicateIdError, RelatedArticles
 
+from .cluster import ClusterError, check_scheduler, dask_backend
 from .loaders import LoadError, LoadReport, load_articles
 
 Log = Callable[[str], None]
@@ -58,6 +59,7 @@ def train(
     tag_delimiter: str = "|",
     params: dict[str, Any] | None = None,
     tune: Path | None = None,
+    dask: str | None = None,
     log: Log = log_stderr,
 ) -> dict[str, Any]:
     """Train on ``inputs`` and publish into ``out``; return the new version's manifest.
@@ -65,9 +67,19 @@ def train(
     With ``tune`` (a ground-truth file, see :func:`train.adapters.read_related` and
     :func:`train.adapters.read_ratings`) the tag weight is chosen first, by the figure of that ground
     truth at each weight of :data:`train.tuning.TAG_WEIGHTS`.
+
+    With ``dask`` (a scheduler address such as ``tcp://host:8786``) the candidate search runs on
+    that Dask cluster (see :mod:`train.cluster`); the scheduler is checked before anything is read.
     """
     out = Path(out)
     check_writable(out)
+    if dask:
+        try:
+            check_scheduler(dask, log)
+        except ClusterError as exc:
+            raise JobError(str(exc)) from None
+        if (params or {}).get("n_jobs", 1) == 1:
+            params = {**(params or {}), "n_jobs": -1}  # one job would run the blocks here, not on the cluster
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     report = LoadReport()
@@ -94,7 +106,10 @@ def train(
     model = RelatedArticles(**{**params, "verbose": True})
     mark = time.perf_counter()
     try:
-        model.fit(articles)
+        with dask_backend(dask):
+            model.fit(articles)
+    except ClusterError as exc:
+        raise JobError(str(exc)) from None
     except DuplicateIdError as exc:
         raise JobError(str(exc)) from None
     except ValueError as exc:
