@@ -23,6 +23,7 @@ from recommender.schema import Article, SchemaError, parse_article
 from .groundtruth import EvalSet
 from .loaders import LoadError, LoadReport, first_sentence, load_articles
 from .loaders.csv_format import csv_rows
+from .loaders.jsonl import json_lines
 from .loaders.reuters import read_splits
 from .loaders.text_encoding import decode
 
@@ -387,13 +388,9 @@ def read_related(path: Path) -> dict[str, set[str]]:
     if suffix not in (".jsonl", ".ndjson", ".json"):
         raise ValueError(f"{path}: related ids must be a .jsonl or .csv file")
     text, _ = decode(path.read_bytes(), str(path))
-    for line, raw in enumerate(text.split("\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{line}: invalid JSON: {exc.msg}") from None
+    for line, record in json_lines(text):
+        if isinstance(record, json.JSONDecodeError):
+            raise ValueError(f"{path}:{line}: invalid JSON: {record.msg}")
         if not isinstance(record, dict):
             raise ValueError(f"{path}:{line}: expected an object {{\"id\": ..., \"related\": [...]}}")  # noqa: TRY004 (bad input)
         query, others = _id(record.get("id")), record.get("related")

@@ -72,14 +72,15 @@ def train(
     that Dask cluster (see :mod:`train.cluster`); the scheduler is checked before anything is read.
     """
     out = Path(out)
+    params = dict(params or {})
     check_writable(out)
     if dask:
         try:
             check_scheduler(dask, log)
         except ClusterError as exc:
             raise JobError(str(exc)) from None
-        if (params or {}).get("n_jobs", 1) == 1:
-            params = {**(params or {}), "n_jobs": -1}  # one job would run the blocks here, not on the cluster
+        if params.get("n_jobs", 1) == 1:
+            params["n_jobs"] = -1  # one job would run the blocks here, not on the cluster
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     report = LoadReport()
@@ -98,7 +99,6 @@ def train(
     if not articles:
         raise JobError(f"empty corpus: no valid articles in {', '.join(map(str, inputs))}")
 
-    params = dict(params or {})
     tuning = None
     if tune is not None:
         tuning = tune_tag_weight(articles, Path(tune), params, log)

@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from recommender.schema import Article, SchemaError, parse_article
 
 from . import BadRecord
 from .text_encoding import read_text
+
+
+def json_lines(text: str) -> Iterator[tuple[int, Any]]:
+    """``(line, value)`` for each non-blank line of JSON Lines text, or ``(line, error)`` for a line
+    that is not valid JSON."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, exc
 
 
 def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[Article | BadRecord]:
@@ -33,14 +44,9 @@ def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[A
         When the file cannot be read.
     """
     source = str(path)
-    text = read_text(path, warn)
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield BadRecord(source, number, f"invalid JSON: {exc.msg}")
+    for number, record in json_lines(read_text(path, warn)):
+        if isinstance(record, json.JSONDecodeError):
+            yield BadRecord(source, number, f"invalid JSON: {record.msg}")
             continue
         try:
             yield parse_article(record)
