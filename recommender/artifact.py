@@ -103,6 +103,7 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
         },
         "shapes": {name: list(getattr(model, name).shape) for name in SPARSE},
         "corpus_fingerprint": model.corpus_fingerprint_,
+        "search": model.search_,
         "files": {name: {"sha256": _sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in files},
         "evaluation": None,
         **(info or {}),
@@ -241,7 +242,9 @@ def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
         setattr(model, name, sp.csr_matrix(tuple(parts), shape=tuple(manifest["shapes"][name]), copy=False))
     model.ids_ = SortedIndex(array("ids"), array("id_order"))
     model.articles_ = ArticleStore(np.memmap(folder / "articles.jsonl", dtype=np.uint8, mode="r"), array("articles_offsets"))
+    model.default_answers_ = _load_default_answers(manifest, array)
     model.corpus_fingerprint_ = manifest["corpus_fingerprint"]
+    model.search_ = manifest.get("search", "exact")  # versions before the approximate search were exact
     model.version_ = manifest["version"]
     model.manifest_ = manifest
     if len(model.ids_.keys) != manifest["articles"] or len(model.articles_) != manifest["articles"]:

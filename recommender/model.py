@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
-from .neighbours import Corpus, blend, candidate_search, score_rows, top_k
+from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, top_k
 from .schema import Article, date_to_days, parse_article, parse_date
 from .store import ArticleStore, SortedIndex, string_array
 from .tags import normalise_synonyms, normalise_tags
@@ -37,10 +37,17 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
+    "search": ("auto", "candidate search: 'exact' (all pairs), 'approximate' (a pool found without the commonest terms, rescored exactly), or 'auto' (exact up to 50,000 articles)"),
+    "search_budget": (50_000, "approximate search: postings walked per article when finding the pool; the commonest terms beyond it are left to the rescoring"),
+    "search_pool": (100, "approximate search: candidates per article rescored exactly (at least n_candidates)"),
     "n_jobs": (1, "worker processes for the candidate search (-1: all cores)"),
     "memory_mb": (256, "memory budget of one worker's dense score block, in MiB"),
     "verbose": (False, "print progress to stderr while fitting"),
 }
+
+#: Values of the ``search`` parameter; "auto" searches exactly up to this many articles.
+SEARCHES = ("auto", "exact", "approximate")
+EXACT_UP_TO = 50_000
 
 #: Fields of an article kept in the model and returned by the service (the body is not kept).
 METADATA_FIELDS = ("id", "title", "subtitle", "url", "published_at", "section", "language", "tags", "labels")
@@ -113,6 +120,9 @@ class RelatedArticles:
         tag_synonyms: Mapping[str, str] | None = None,
         n_candidates: int = 50,
         duplicate_threshold: float = 0.8,
+        search: str = "auto",
+        search_budget: float = 50_000,
+        search_pool: int = 100,
         n_jobs: int = 1,
         memory_mb: float = 256,
         verbose: bool = False,
@@ -127,6 +137,9 @@ class RelatedArticles:
         self.tag_synonyms = tag_synonyms
         self.n_candidates = n_candidates
         self.duplicate_threshold = duplicate_threshold
+        self.search = search
+        self.search_budget = search_budget
+        self.search_pool = search_pool
         self.n_jobs = n_jobs
         self.memory_mb = memory_mb
         self.verbose = verbose
@@ -148,6 +161,10 @@ class RelatedArticles:
             raise ValueError(f"n_candidates must be at least 1, got {self.n_candidates}")
         if not 0.0 < float(self.duplicate_threshold) <= 1.0:
             raise ValueError(f"duplicate_threshold must be in (0, 1], got {self.duplicate_threshold}")
+        if self.search not in SEARCHES:
+            raise ValueError(f"search must be one of {', '.join(SEARCHES)}, got {self.search!r}")
+        if float(self.search_budget) <= 0 or int(self.search_pool) < 1:
+            raise ValueError("search_budget and search_pool must be positive")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "candidates_"):
@@ -206,16 +223,29 @@ class RelatedArticles:
         self.articles_ = ArticleStore.build(
             {k: v for k, v in a.to_dict().items() if k in METADATA_FIELDS} for a in docs
         )
-        self.text_index_ = self.text_matrix_.T.tocsr()
         self.tag_index_ = self.tag_matrix_.T.tocsr()
+        self.search_ = "approximate" if self.search == "approximate" or (self.search == "auto" and n > EXACT_UP_TO) else "exact"
+        pruned = None
+        if self.search_ == "approximate":
+            # the transpose is not needed to search: building it afterwards keeps the peak lower
+            corpus = Corpus(self.text_matrix_, None, self.tag_matrix_, self.tag_index_, self.tagged_, float(self.tag_weight))
+            pruned = approximate(corpus, float(self.search_budget), max(int(self.search_pool), int(self.n_candidates)))
+        else:
+            self.text_index_ = self.text_matrix_.T.tocsr()
+            corpus = self._corpus()
+        self._log(f"candidate search: {self.search_}")
         self.candidates_, self.candidate_scores_, self.duplicate_group_ = candidate_search(
-            self._corpus(),
+            corpus,
             int(self.n_candidates),
             float(self.duplicate_threshold),
             n_jobs=self.n_jobs,
             memory_mb=self.memory_mb,
+            approximate_with=pruned,
             progress=self._log_blocks if self.verbose else None,
         )
+        del pruned, corpus
+        if self.search_ == "approximate":
+            self.text_index_ = self.text_matrix_.T.tocsr()
         n_dup = n - len(np.unique(self.duplicate_group_))
         self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {n_dup:,} near-duplicates grouped")
         return self

@@ -1,16 +1,16 @@
-"""Exact top-candidate search over all pairs, in row blocks, with bounded memory.
+"""Top-candidate search over all pairs, exact or approximate, with bounded memory.
 
-Each block of rows is scored against the whole corpus as dense ``rows × n`` arrays (the block size
-keeps them within a memory budget), its best ``n_candidates`` kept and the block dropped: nothing of
-size ``n × n`` ever exists. Blocks run in parallel through joblib, in a fixed order, so the result
-does not depend on the number of workers.
+Exact, text alone (``tag_weight`` 0, or no article has tags): sparse-dot-topn's compiled,
+multi-threaded sparse product keeps each row's best scores as it goes, block of rows by block.
+Exact, text blended with tags: each block of rows is scored against the whole corpus as dense
+``rows × n`` arrays (the block size keeps them within a memory budget), its best ``n_candidates``
+kept and the block dropped: nothing of size ``n × n`` ever exists.
+Approximate (large corpora): the exact cost grows with the square of the articles, mostly through
+the commonest terms; a pool of candidates is found from the rows without those terms (within a
+budget of postings per article) and rescored exactly (:mod:`.pairdots`).
 
-When the score is text alone (``tag_weight`` 0, or no article has tags) and the optional package
-``sparse-dot-topn`` is installed, a faster exact path is taken: its compiled, multi-threaded sparse
-product keeps each row's best scores as it goes, with no dense block at all. Without the package
-(or with tags in the score) the search falls back to the dense blocks above; both give the same
-candidates, up to ties at equal scores and the last float32 bit. Each path gives the same result
-however many workers run it, here or on a cluster.
+Blocks run in a fixed order, so the result does not depend on the number of workers, here or on a
+cluster.
 """
 from __future__ import annotations
 
@@ -25,10 +25,7 @@ from joblib._parallel_backends import LokyBackend, MultiprocessingBackend, Seque
 from joblib.parallel import get_active_backend
 from scipy.sparse.csgraph import connected_components
 
-try:  # optional: a compiled sparse product that keeps each row's top n (PyPI: sparse-dot-topn)
-    from sparse_dot_topn import sp_matmul_topn
-except ImportError:  # pragma: no cover - depends on what is installed
-    sp_matmul_topn = None
+from sparse_dot_topn import sp_matmul_topn
 
 # progress(blocks_done, blocks_total, seconds_elapsed)
 Progress = Callable[[int, int, float], None]
@@ -177,6 +174,7 @@ def candidate_search(
     *,
     n_jobs: int = 1,
     memory_mb: float = 256,
+    approximate_with: "Approximate | None" = None,
     progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every article's best ``n_candidates`` (indices, scores) and its near-duplicate group.
@@ -186,16 +184,28 @@ def candidate_search(
     ``memory_mb`` bounds each worker's dense block. Blocks run on ``n_jobs`` local processes, or
     wherever joblib's active backend sends them (a Dask cluster under
     ``joblib.parallel_config(backend="dask")``).
+
+    With ``approximate_with`` (see :func:`approximate`) the search is approximate: each article's
+    pool of candidates comes from the product of the rows without their most common terms (the
+    compiled top-n product), and the pool is rescored exactly, so every score kept is exact and
+    only an article missing from the pool can be missed. Near-duplicates are found within the pool.
     """
     n = corpus.text.shape[0]
     idx = np.full((n, n_candidates), -1, dtype=np.int32)
     val = np.zeros((n, n_candidates), dtype=np.float32)
     local = isinstance(get_active_backend()[0], LOCAL_BACKENDS)
-    if sp_matmul_topn is not None and (corpus.tag_weight == 0 or not np.any(corpus.tagged)):
+    threads = effective_n_jobs(n_jobs) if local else 1
+    if approximate_with is not None:
+        step = max(1024, -(-n // 200))
+
+        def task(start: int):
+            return delayed(_approximate_block)(approximate_with, start, min(n, start + step), n_candidates, dup_threshold, threads)
+
+        here = local or n_jobs == 1
+    elif corpus.tag_weight == 0 or not np.any(corpus.tagged):
         # the compiled product threads by itself: here, blocks go one after another
         text, text_t = _compiled_csr(corpus.text), _compiled_csr(corpus.text_t)
         step = max(256, -(-n // 50))
-        threads = effective_n_jobs(n_jobs) if local else 1
 
         def task(start: int):
             return delayed(_top_n_block)(text, text_t, start, min(n, start + step), n_candidates, dup_threshold, threads)
@@ -223,6 +233,100 @@ def candidate_search(
         if progress:
             progress(done, len(starts), time.perf_counter() - began)
     return idx, val, duplicate_groups(n, np.concatenate(pairs) if pairs else np.empty((0, 2), np.int64))
+
+
+def search_cap(df: np.ndarray, n_articles: int, budget: float) -> int:
+    """The largest document frequency a term may have and still take part in finding candidates.
+
+    Finding candidates from the shared terms costs, per article, the number of (term, other article)
+    postings it walks: the sum of ``df²`` over the terms, divided by the number of articles. The
+    cap keeps that within ``budget``, leaving out the most common terms first (they add the least
+    to a score and the most to the cost). Terms above the cap still count when the candidates are
+    rescored.
+    """
+    if len(df) == 0:
+        return 0
+    values = np.sort(df.astype(np.float64))
+    within = np.cumsum(values * values) <= budget * max(1, n_articles)
+    return int(values[within][-1]) if within.any() else 0
+
+
+def _kept_rows(matrix: sp.csr_matrix, keep_column: np.ndarray) -> sp.csr_matrix:
+    """The rows with only the entries of the kept columns, in the compiled product's form."""
+    keep = keep_column[matrix.indices]
+    counts = np.zeros(matrix.shape[0], dtype=np.int64)
+    nonempty = np.diff(matrix.indptr) > 0
+    if nonempty.any():  # reduceat sums from each start to the next one: empty rows must be left out
+        counts[nonempty] = np.add.reduceat(keep, matrix.indptr[:-1][nonempty], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return _compiled_csr(sp.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape))
+
+
+def _pool(found: sp.csr_matrix, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) pairs of a top-n product of rows ``start:…``, without each row itself."""
+    rows = np.repeat(np.arange(found.shape[0], dtype=np.int64) + start, np.diff(found.indptr))
+    cols = found.indices.astype(np.int64)
+    other = rows != cols
+    return rows[other], cols[other]
+
+
+def _approximate_block(approx: "Approximate", start: int, stop: int, k: int, dup_threshold: float, threads: int):
+    """Rows ``start:stop``: a pool of candidates from the pruned rows, rescored exactly."""
+    from .pairdots import pair_dots  # compiled with numba: only the training job needs it
+
+    corpus, top_n = approx.corpus, approx.pool + 1
+    pruned = _kept_rows(corpus.text[start:stop], approx.text_columns)
+    rows, cols = _pool(sp_matmul_topn(pruned, approx.text_t, top_n=top_n, threshold=0.0, n_threads=threads), start)
+    if approx.tags_t is not None:
+        pruned = _kept_rows(corpus.tags[start:stop], approx.tag_columns)
+        more = _pool(sp_matmul_topn(pruned, approx.tags_t, top_n=top_n, threshold=0.0, n_threads=threads), start)
+        pairs = np.unique(np.stack([np.concatenate([rows, more[0]]), np.concatenate([cols, more[1]])], axis=1), axis=0)
+        rows, cols = pairs[:, 0], pairs[:, 1]
+    text = pair_dots(corpus.text, rows, cols)
+    scores = text
+    if approx.tags_t is not None:
+        tags = pair_dots(corpus.tags, rows, cols)
+        scores = blend(text, tags, corpus.tagged[rows] & corpus.tagged[cols], corpus.tag_weight)
+    near = text >= dup_threshold
+    pairs = np.sort(np.stack([rows[near], cols[near]], axis=1), axis=1).astype(np.int64)
+    idx = np.full((stop - start, k), -1, dtype=np.int32)
+    val = np.zeros((stop - start, k), dtype=np.float32)
+    _best_per_row(rows - start, cols, scores, idx, val)
+    return start, idx, val, pairs
+
+
+@dataclass(frozen=True)
+class Approximate:
+    """What the approximate search finds its pools with (see :func:`approximate`).
+
+    ``text_columns``/``tag_columns`` flag the terms (tags) common enough to leave out; ``text_t``
+    and ``tags_t`` are the inverted indexes without them (``tags_t`` is None when tags do not count).
+    Blocks of query rows are pruned as they are searched, so only the inverted indexes are copied.
+    """
+
+    corpus: Corpus
+    text_columns: np.ndarray
+    text_t: sp.csr_matrix
+    tag_columns: np.ndarray | None
+    tags_t: sp.csr_matrix | None
+    pool: int
+
+
+def _pruned_index(matrix: sp.csr_matrix, budget: float) -> tuple[np.ndarray, sp.csr_matrix]:
+    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    keep = df <= search_cap(df, matrix.shape[0], budget)
+    pruned = _kept_rows(matrix, keep)
+    index = _compiled_csr(pruned.T.tocsr())
+    return keep, index
+
+
+def approximate(corpus: Corpus, budget: float, pool: int) -> Approximate:
+    """Leave the commonest text columns (and, when tags count, tag columns) out, within ``budget``."""
+    text_columns, text_t = _pruned_index(corpus.text, budget)
+    tag_columns = tags_t = None
+    if corpus.tag_weight > 0 and np.any(corpus.tagged):
+        tag_columns, tags_t = _pruned_index(corpus.tags, budget)
+    return Approximate(corpus, text_columns, text_t, tag_columns, tags_t, int(pool))
 
 
 def duplicate_groups(n: int, pairs: np.ndarray) -> np.ndarray:

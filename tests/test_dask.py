@@ -10,7 +10,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
-from recommender import artifact, neighbours  # noqa: E402
+from recommender import artifact  # noqa: E402
 from recommender.model import RelatedArticles  # noqa: E402
 from recommender.neighbours import block_rows  # noqa: E402
 from train.__main__ import main  # noqa: E402
@@ -36,7 +36,7 @@ def blocks_run(cluster) -> int:
     """Candidate blocks the scheduler has run so far (joblib batches several calls into one task)."""
     done = 0
     for name, prefix in cluster.scheduler.task_prefixes.items():
-        for block in ("batch_of__search_block_", "batch_of__top_n_block_"):
+        for block in ("batch_of__search_block_", "batch_of__top_n_block_", "batch_of__approximate_block_"):
             if name.startswith(block):
                 done += int(name.removeprefix(block).split("_")[0]) * prefix.state_counts["memory"]
     return done
@@ -57,7 +57,6 @@ def test_the_cluster_runs_the_blocks_and_the_model_is_the_same(cluster):
         assert local.related(a["id"], k=5) == remote.related(a["id"], k=5)
 
 
-@pytest.mark.skipif(neighbours.sp_matmul_topn is None, reason="sparse-dot-topn is not installed")
 def test_the_compiled_text_only_path_runs_on_the_cluster_too(cluster):
     articles = make_articles()
     local = RelatedArticles(min_df=1, n_jobs=-1).fit(articles)
@@ -65,6 +64,19 @@ def test_the_compiled_text_only_path_runs_on_the_cluster_too(cluster):
     with dask_backend(cluster.scheduler_address):
         remote = RelatedArticles(min_df=1, n_jobs=-1).fit(articles)
     assert blocks_run(cluster) - before == 1  # 12 articles make one block of the compiled path
+    for name in LEARNED:
+        np.testing.assert_array_equal(getattr(local, name), getattr(remote, name))
+
+
+@pytest.mark.parametrize("tag_weight", [0.0, 0.3])
+def test_the_approximate_search_runs_on_the_cluster_too(cluster, tag_weight):
+    articles = make_articles()
+    settings = dict(min_df=1, n_jobs=-1, search="approximate", search_budget=2, search_pool=4, tag_weight=tag_weight)
+    local = RelatedArticles(**settings).fit(articles)
+    before = blocks_run(cluster)
+    with dask_backend(cluster.scheduler_address):
+        remote = RelatedArticles(**settings).fit(articles)
+    assert blocks_run(cluster) - before == 1
     for name in LEARNED:
         np.testing.assert_array_equal(getattr(local, name), getattr(remote, name))
 

@@ -11,7 +11,6 @@ from train.synthetic import Generator, Settings
 
 from .conftest import make_articles
 
-needs_compiled = pytest.mark.skipif(neighbours.sp_matmul_topn is None, reason="sparse-dot-topn is not installed")
 
 
 def reference_top_k(scores, k):
@@ -42,20 +41,18 @@ def corpus_of(model, tag_weight=0.0):
     return Corpus(model.text_matrix_, model.text_index_, model.tag_matrix_, model.tag_index_, model.tagged_, tag_weight)
 
 
-@needs_compiled
-def test_the_compiled_path_equals_the_dense_blocks(synthetic, monkeypatch):
+def test_the_compiled_path_equals_the_dense_blocks(synthetic):
     corpus = corpus_of(RelatedArticles(n_jobs=1).fit(synthetic))
     fast_one = candidate_search(corpus, 20, 0.8, n_jobs=1)
     fast_all = candidate_search(corpus, 20, 0.8, n_jobs=-1)
-    monkeypatch.setattr(neighbours, "sp_matmul_topn", None)
-    dense = candidate_search(corpus, 20, 0.8, n_jobs=1, memory_mb=0.5)
+    _, dense_idx, dense_val, pairs = neighbours._search_block(corpus, 0, len(synthetic), 20, 0.8)
+    dense = dense_idx, dense_val, neighbours.duplicate_groups(len(synthetic), pairs)
     for a, b, c in zip(fast_one, fast_all, dense):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
     assert len(np.unique(dense[2])) < len(synthetic)  # the synthetic updates were grouped
 
 
-@needs_compiled
 def test_a_story_sent_more_often_than_there_are_candidates_is_one_group():
     copies = [dict(make_articles()[0], id=f"copy{i}") for i in range(30)]
     model = RelatedArticles(min_df=1, n_candidates=5).fit(copies + make_articles()[4:])
@@ -63,9 +60,77 @@ def test_a_story_sent_more_often_than_there_are_candidates_is_one_group():
     assert model.duplicate_group_[30] != model.duplicate_group_[0]
 
 
-def test_without_the_compiled_package_the_model_is_the_same(monkeypatch, articles):
-    first = RelatedArticles(min_df=1).fit(articles)
-    monkeypatch.setattr(neighbours, "sp_matmul_topn", None)
-    second = RelatedArticles(min_df=1).fit(articles)
-    for name in ("candidates_", "candidate_scores_", "duplicate_group_"):
-        np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
+
+
+# ---------------------------------------------------------------------------- the approximate search
+def test_pair_dots_are_the_dot_products_of_the_rows(synthetic):
+    from recommender.pairdots import pair_dots
+
+    matrix = RelatedArticles(n_jobs=1).fit(synthetic).text_matrix_
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.integers(0, matrix.shape[0], 500))
+    cols = rng.integers(0, matrix.shape[0], 500)
+    expected = np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1)).ravel()
+    np.testing.assert_allclose(pair_dots(matrix, rows, cols), expected, rtol=1e-5, atol=1e-6)
+    assert pair_dots(matrix, rows[:0], cols[:0]).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "df,n,budget,cap",
+    [
+        ([1, 2, 3, 10], 10, 100, 10),  # everything fits: 1 + 4 + 9 + 100 = 114 <= 1000
+        ([1, 2, 3, 10], 10, 1.4, 3),  # 14 <= 14 < 114
+        ([1, 2, 3, 10], 10, 1.3, 2),
+        ([5], 10, 0.1, 0),  # not even the rarest term fits: no term finds candidates
+        ([], 10, 1.0, 0),
+    ],
+)
+def test_the_search_cap_keeps_the_postings_within_the_budget(df, n, budget, cap):
+    assert neighbours.search_cap(np.array(df), n, budget) == cap
+
+
+def exact_and_approximate(model, budget, pool, k=20, tag_weight=0.0):
+    corpus = corpus_of(model, tag_weight)
+    exact = candidate_search(corpus, k, 0.8)
+    approx = candidate_search(corpus, k, 0.8, approximate_with=neighbours.approximate(corpus, budget, pool))
+    return exact, approx
+
+
+@pytest.mark.parametrize("tag_weight", [0.0, 0.4])
+def test_with_a_budget_for_every_term_the_approximate_search_is_exact(synthetic, tag_weight):
+    model = RelatedArticles(n_jobs=1, min_df=1).fit(synthetic)
+    exact, approx = exact_and_approximate(model, budget=1e12, pool=len(synthetic), tag_weight=tag_weight)
+    np.testing.assert_allclose(approx[1], exact[1], rtol=1e-5, atol=1e-6)
+    # the same candidates, except where two scores tie within float rounding and may swap places
+    clear = np.abs(np.diff(exact[1], axis=1, prepend=2.0)) > 1e-5
+    clear[:, :-1] &= clear[:, 1:]
+    assert clear.mean() > 0.5
+    np.testing.assert_array_equal(approx[0][clear], exact[0][clear])
+    np.testing.assert_array_equal(approx[2], exact[2])
+
+
+def test_a_tight_budget_still_finds_most_of_the_exact_top_ten_and_scores_stay_exact(synthetic):
+    model = RelatedArticles(n_jobs=1).fit(synthetic)
+    df = np.bincount(model.text_matrix_.indices, minlength=model.text_matrix_.shape[1])
+    full = float((df.astype(float) ** 2).sum() / len(synthetic))
+    exact, approx = exact_and_approximate(model, budget=full / 10, pool=40)
+    found = [len(set(a[:10]) & set(e[:10])) / 10 for a, e in zip(approx[0], exact[0])]
+    assert 0.8 <= np.mean(found) < 1.0  # the test would not show anything if pruning changed nothing
+    rows = np.repeat(np.arange(len(synthetic)), 20)
+    cols = approx[0].ravel()
+    real = cols >= 0
+    expected = np.asarray(model.text_matrix_[rows[real]].multiply(model.text_matrix_[cols[real]]).sum(axis=1)).ravel()
+    np.testing.assert_allclose(approx[1].ravel()[real], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_the_model_chooses_the_search_and_records_it(synthetic, tmp_path):
+    from recommender import artifact
+
+    exact = RelatedArticles(n_jobs=1).fit(synthetic)
+    approx = RelatedArticles(n_jobs=1, search="approximate").fit(synthetic)
+    assert (exact.search_, approx.search_) == ("exact", "approximate")
+    assert approx.related(synthetic[0]["id"], k=5)
+    artifact.publish(approx, tmp_path)
+    assert artifact.load(tmp_path).search_ == "approximate"
+    with pytest.raises(ValueError, match="search must be one of"):
+        RelatedArticles(search="fast").fit(synthetic)

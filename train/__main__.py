@@ -57,6 +57,9 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "tag_synonyms": (_synonyms, "FILE.json"),
     "n_candidates": (int, "N"),
     "duplicate_threshold": (float, "T"),
+    "search": (str, "auto|exact|approximate"),
+    "search_budget": (float, "POSTINGS"),
+    "search_pool": (int, "N"),
     "n_jobs": (int, "N"),
     "memory_mb": (float, "MIB"),
 }

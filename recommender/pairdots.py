@@ -1,0 +1,50 @@
+"""Exact dot products of chosen pairs of rows of one sparse matrix: the rescoring step of the
+approximate candidate search.
+
+scipy has no sampled sparse product (``A @ B.T`` evaluated only at given pairs), and doing it with
+fancy indexing and element-wise products costs about 10 µs a pair; this compiled loop (numba) does
+it in well under one. Each thread spreads one query row into its own dense scratch row, reads the
+candidates' entries against it, and clears it again, so row indices need not be sorted.
+Imported only by the training job: the service never loads numba.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numba import get_num_threads, njit, prange
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _dots(indptr, indices, data, queries, starts, candidates, scratch):  # pragma: no cover - compiled
+    out = np.zeros(len(candidates), dtype=np.float32)
+    n_threads, n_queries = scratch.shape[0], len(queries)
+    for t in prange(n_threads):
+        row = scratch[t]
+        for q in range(t * n_queries // n_threads, (t + 1) * n_queries // n_threads):
+            i = queries[q]
+            for a in range(indptr[i], indptr[i + 1]):
+                row[indices[a]] = data[a]
+            for p in range(starts[q], starts[q + 1]):
+                j = candidates[p]
+                total = 0.0
+                for b in range(indptr[j], indptr[j + 1]):
+                    total += data[b] * row[indices[b]]
+                out[p] = total
+            for a in range(indptr[i], indptr[i + 1]):
+                row[indices[a]] = 0.0
+    return out
+
+
+def pair_dots(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``matrix[rows[p]] · matrix[cols[p]]`` for every p, as float32.
+
+    ``rows`` must be grouped (equal values next to each other), as the candidate search makes them.
+    """
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.float32)
+    change = np.flatnonzero(np.diff(rows)) + 1
+    starts = np.concatenate([[0], change, [len(rows)]]).astype(np.int64)
+    queries = rows[starts[:-1]].astype(np.int64)
+    threads = max(1, min(get_num_threads(), len(queries)))
+    scratch = np.zeros((threads, matrix.shape[1]), dtype=np.float32)
+    return _dots(matrix.indptr, matrix.indices, matrix.data, queries, starts, cols.astype(np.int64), scratch)
