@@ -1,10 +1,11 @@
 """Serving cost under gunicorn: GET related against the framework's floor, POST latency, memory.
 
-    python bench/serve.py [--size 100000] [--models DIR] [--workers 2] [--duration 10] [--rounds 3]
+    python bench/serve.py [--size 100000] [--models DIR] [--unseen FILE] [--workers 2] [--duration 10] [--rounds 3]
 
 1. Throughput and latency of ``GET /articles/<id>/related`` (random ids of the model) and, in the
    same run, server and app, of ``GET /floor/<id>/related`` (``bench/floor_app.py``: the same
-   answer for every id, no model work: the framework's floor). Load comes from ``wrk`` on 127.0.0.1
+   answer for every id, no model work: the framework's floor; ``--bytes-floor`` adds
+   ``GET /floor-bytes/<id>/related``, the same answer pre-encoded, which skips JSON encoding too). Load comes from ``wrk`` on 127.0.0.1
    (``apt-get install wrk``) with a Lua script that picks random ids; each round runs both endpoints
    for ``--duration`` seconds, alternating, so drifts in the machine's load hit both.
 2. Latency of ``POST /related`` with articles the model has not seen (held-out synthetic articles,
@@ -14,12 +15,15 @@
 
 Without ``--models`` it serves the model ``bench/train.py`` made of the first ``--size`` synthetic
 articles (in ``--data``; trained here if missing); the next 500 synthetic articles are the unseen ones
-posted. Everything is bounded in time and stays on the loopback interface.
+posted. To rerun it on a model trained elsewhere (1M articles, say), give ``--models DIR`` and
+``--unseen FILE``, a JSON-lines file of articles the model has not seen (its first 500 are posted);
+nothing is generated or trained then. Everything is bounded in time and stays on the loopback interface.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -64,15 +68,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def read_articles(path: Path, skip: int, count: int) -> list[dict]:
+    """``count`` articles of a JSON-lines file after the first ``skip`` (blank lines ignored), read lazily."""
+    found = []
+    with open(path, encoding="utf-8") as lines:
+        for line in itertools.islice((line for line in lines if line.strip()), skip, None):
+            found.append(json.loads(line))
+            if len(found) == count:
+                break
+    return found
+
+
 def prepare(args) -> tuple[Path, list[dict]]:
     """A models folder and the unseen articles to post.
 
-    The model is the one ``bench/train.py`` trains on the first ``--size`` synthetic articles (trained
-    here if it is missing); the next 500 articles of the same synthetic corpus are the unseen ones.
+    With ``--models`` and ``--unseen`` both are given. Otherwise the model is the one
+    ``bench/train.py`` trains on the first ``--size`` synthetic articles (trained here if it is
+    missing) and the next 500 articles of the same synthetic corpus are the unseen ones.
     """
-    corpus = synthetic_corpus(args.size + HELD_OUT, args.data)
-    with open(corpus, encoding="utf-8") as lines:
-        unseen = [json.loads(line) for i, line in enumerate(lines) if i >= args.size]
+    if args.unseen:
+        unseen = read_articles(args.unseen, 0, HELD_OUT)
+        if not unseen:
+            raise SystemExit(f"error: {args.unseen}: no articles to post")
+    else:
+        unseen = read_articles(synthetic_corpus(args.size + HELD_OUT, args.data), args.size, HELD_OUT)
     if args.models:
         return Path(args.models), unseen
     models = args.data / f"models-synthetic-{args.size}"
@@ -150,6 +169,12 @@ def wrk(port: int, prefix: str, ids_file: Path, script: Path, seconds: float, th
     return result
 
 
+def round_order(prefixes: list[str], round_: int) -> list[str]:
+    """The endpoints in the order of this round: reversed every other round, so that a drift in the
+    machine's load during a round does not always favour the same endpoint."""
+    return prefixes if round_ % 2 == 0 else prefixes[::-1]
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -195,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000, help="synthetic articles in the model (default: 100000)")
     parser.add_argument("--models", help="serve this models folder instead of a synthetic one")
+    parser.add_argument("--unseen", type=Path, help="JSON-lines articles the model has not seen, to post (default: "
+                        "the 500 synthetic articles after the first --size)")
+    parser.add_argument("--bytes-floor", action="store_true", help="also measure GET /floor-bytes/<id>/related, the "
+                        "floor's answer pre-encoded (no JSON encoding at all)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"corpora, models and logs (default: {DEFAULT_DATA})")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers for the throughput runs (default: 2)")
     parser.add_argument("--duration", type=float, default=10, help="seconds of each wrk run (default: 10)")
@@ -216,19 +245,20 @@ def main(argv: list[str] | None = None) -> int:
     model = artifact.load(models, verify=False)
     ids = [str(i) for i in model.ids_.keys]
     random.Random(0).shuffle(ids)
-    print(f"model: {models} ({len(model):,} articles, version {model.version_})")
+    fast = "with" if getattr(model, "default_answers_", None) is not None else "WITHOUT (an artifact from before it)"
+    print(f"model: {models} ({len(model):,} articles, version {model.version_}), {fast} the fast path's precomputed lists")
     del model
     workdir = Path(tempfile.mkdtemp(prefix="serve-bench-", dir=args.data))
     ids_file, script = workdir / "ids.txt", workdir / "random_ids.lua"
     ids_file.write_text("\n".join(ids[:20_000]) + "\n")  # wrk picks among 20,000 random ids
     script.write_text(WRK_SCRIPT)
 
-    runs = {"/floor/": [], "/articles/": []}
+    runs = {"/floor/": [], "/articles/": [], **({"/floor-bytes/": []} if args.bytes_floor else {})}
     with Gunicorn(models, args.workers, args.data / "gunicorn-throughput.log") as server:
         for prefix in runs:  # warm-up
             wrk(server.port, prefix, ids_file, script, 2, args.threads, args.connections)
-        for _ in range(args.rounds):
-            for prefix in runs:
+        for round_ in range(args.rounds):
+            for prefix in round_order(list(runs), round_):
                 result = wrk(server.port, prefix, ids_file, script, args.duration, args.threads, args.connections)
                 result["load"] = load()
                 runs[prefix].append(result)
@@ -236,15 +266,24 @@ def main(argv: list[str] | None = None) -> int:
         posts["load"] = load()
 
     rows = []
-    for prefix, name in (("/floor/", "floor: GET /floor/<id>/related"), ("/articles/", "GET /articles/<id>/related")):
-        for i, r in enumerate(runs[prefix], 1):
-            rows.append([name, i, f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", r["bad_status"] + r["socket_errors"], r["load"]])
+    ratios = {prefix: [o["rps"] / f["rps"] for o, f in zip(runs["/articles/"], runs[prefix])] for prefix in runs}
+    names = {"/floor/": "floor: GET /floor/<id>/related", "/articles/": "GET /articles/<id>/related",
+             "/floor-bytes/": "pre-encoded floor: GET /floor-bytes/<id>/related"}
+    for prefix, name in names.items():
+        for i, r in enumerate(runs.get(prefix, []), 1):
+            rows.append([name, i, f"{r['rps']:,.0f}", f"{ratios[prefix][i - 1]:.0%}" if prefix != "/articles/" else "", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+                         r["bad_status"] + r["socket_errors"], r["load"]])
     floor = statistics.median(r["rps"] for r in runs["/floor/"])
     ours = statistics.median(r["rps"] for r in runs["/articles/"])
     print(f"\nGET throughput, gunicorn {args.workers} sync workers, wrk -t{args.threads} -c{args.connections} "
           f"-d{args.duration:g}s, ids drawn at random from {min(len(ids), 20_000):,} of the model's:\n")
-    print(table(["endpoint", "round", "requests/s", "p50 ms", "p99 ms", "errors", "load 1/5/15"], rows))
-    print(f"\nmedian requests/s: related {ours:,.0f}, floor {floor:,.0f}: related is {ours / floor:.0%} of the floor")
+    print(table(["endpoint", "round", "requests/s", "related / this, same round", "p50 ms", "p99 ms", "errors", "load 1/5/15"], rows))
+    print(f"\nmedian requests/s: related {ours:,.0f}, floor {floor:,.0f}: related is {ours / floor:.0%} of the floor; "
+          f"median of the same-round ratios {statistics.median(ratios['/floor/']):.0%}")
+    if args.bytes_floor:
+        raw = statistics.median(r["rps"] for r in runs["/floor-bytes/"])
+        print(f"pre-encoded floor {raw:,.0f}: related is {ours / raw:.0%} of it; "
+              f"median of the same-round ratios {statistics.median(ratios['/floor-bytes/']):.0%}")
     print(f"\nPOST /related, {posts['n']} unseen articles one after another, {len(ids):,}-article model: "
           f"p50 {posts['p50']:.1f} ms, p99 {posts['p99']:.1f} ms, mean {posts['mean']:.1f} ms (load {posts['load']})")
 

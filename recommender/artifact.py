@@ -8,6 +8,8 @@ Layout of a models folder::
             manifest.json        version, time, parameters, libraries, counts, fingerprint, sha256s
             *.npy                numeric arrays, memory-mapped on load, never unpickled
             articles.jsonl       the metadata the service returns, one article per line
+            default_*.npy, item_json*.npy   the fast path: every article's list without options and
+                                 its JSON as an item (see :mod:`.fast_path`); optional when loading
 
 A version is written to a hidden temporary folder, checked, renamed into place (atomic on one file
 system) and only then named in ``CURRENT``; a failure at any point leaves the previous current
@@ -21,14 +23,17 @@ import json
 import os
 import platform
 import shutil
+import time
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import __version__
+from .fast_path import FILES as FAST_PATH_FILES
+from .fast_path import DefaultAnswers
 from .model import RelatedArticles
 from .store import ArticleStore, SortedIndex
 
@@ -84,6 +89,7 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
     (folder / "articles.jsonl").write_bytes(bytes(model.articles_.buffer))
+    _save_default_answers(model, folder)
     files = sorted(p.name for p in folder.iterdir())
     for name in files:
         _fsync(folder / name)
@@ -112,6 +118,24 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     _fsync(path)
     return manifest
+
+
+def _save_default_answers(model: RelatedArticles, folder: Path) -> None:
+    """The fast path's files (see :mod:`.fast_path`): every article's default list and item JSON."""
+    began = time.perf_counter()
+    for name, array in DefaultAnswers.build(model).arrays().items():
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    model._log(f"default lists and item JSON of {len(model):,} articles precomputed ({time.perf_counter() - began:.1f} s)")
+
+
+def _load_default_answers(manifest: dict[str, Any], array: Callable[[str], np.ndarray]) -> DefaultAnswers | None:
+    """The fast path's data, or ``None`` for an artifact saved before it existed (served by the general path)."""
+    if not all(f"{name}.npy" in manifest["files"] for name in FAST_PATH_FILES):
+        return None
+    answers = DefaultAnswers.from_arrays(array)
+    if len(answers) != manifest["articles"]:
+        raise ValueError("default lists do not match the article count")
+    return answers
 
 
 def new_version() -> str:

@@ -49,6 +49,7 @@ class ModelHolder:
             self._model = artifact.load(self.models_dir)
         except (ArtifactError, OSError) as exc:
             raise ModelUnavailable(f"no model to serve: {exc}") from None
+        _warn_without_fast_path(self._model)
         self._due = clock() + interval
 
     @property
@@ -104,9 +105,18 @@ class ModelHolder:
             self.refused = tuple(dict.fromkeys((*self.refused, version)))
             log.error("refused model version %s, still serving %s: %s", version, self._model.version_, exc)
             return
+        _warn_without_fast_path(new)
         old, self._model = self._model, new
         self.refused = tuple(v for v in self.refused if v != version)
         log.info("now serving model version %s (was %s), loaded in %.2f s", new.version_, old.version_, time.perf_counter() - began)
+
+
+def _warn_without_fast_path(model: RelatedArticles) -> None:
+    """An artifact written before the fast path existed is served, but every request takes the slower
+    general path; say so, since only retraining (or republishing) the model fixes it."""
+    if getattr(model, "default_answers_", None) is None:
+        log.warning("model version %s has no precomputed default lists (it predates them): every related "
+                    "request takes the general path; publish a new version to serve them fast", model.version_)
 
 
 def served_model() -> RelatedArticles:

@@ -16,10 +16,10 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 
 from .errors import ApiError, invalid_parameter
+from .fast_path import DEFAULT_K
 from .model import METADATA_FIELDS
 from .schema import Article, SchemaError, date_to_days, parse_article, parse_date
 
-DEFAULT_K = 8
 MAX_K = 100
 MAX_ID_LENGTH = 512
 MAX_EXCLUDED = 1000
@@ -97,8 +97,7 @@ def _exclude(args: MultiDict) -> list[str]:
     return ids
 
 
-def related_options(args: MultiDict) -> dict[str, Any]:
-    """Keyword arguments for ``model.related`` and ``model.related_to`` from the query parameters."""
+def _parse_options(args: MultiDict) -> dict[str, Any]:
     options = {
         "k": _k(args),
         "exclude": _exclude(args),
@@ -112,6 +111,17 @@ def related_options(args: MultiDict) -> dict[str, Any]:
     if options["since"] and options["until"] and date_to_days(options["since"]) > date_to_days(options["until"]):
         raise invalid_parameter("until", "until must not be before since")
     return options
+
+
+#: The options of a request that gives none: the request the fast path answers (see :mod:`.fast_path`).
+DEFAULT_OPTIONS = _parse_options(MultiDict())
+
+
+def related_options(args: MultiDict) -> dict[str, Any]:
+    """Keyword arguments for ``model.related`` and ``model.related_to`` from the query parameters."""
+    if not args:  # the common request: no parsing (a fresh copy, since callers may change it)
+        return {**DEFAULT_OPTIONS, "exclude": []}
+    return _parse_options(args)
 
 
 def search_query(args: MultiDict) -> str:

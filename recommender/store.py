@@ -50,16 +50,26 @@ class ArticleStore:
     """Article metadata as JSON lines in one byte buffer plus an offsets array.
 
     Built in memory after ``fit``; after ``load`` the buffer is a memory-mapped file, so only the
-    records actually asked for are ever parsed.
+    records actually asked for are ever parsed. Each line is written as the API writes JSON (sorted
+    keys, no spaces) except that it keeps non-ASCII characters as they are, so an ASCII line is
+    already the bytes an answer carries (see :mod:`.fast_path`).
     """
 
     def __init__(self, buffer: Any, offsets: np.ndarray):
         self.buffer = buffer
         self.offsets = offsets
+        # plain views for :meth:`raw`: slicing a np.memmap runs Python code, a memoryview does not
+        self._bytes = memoryview(np.asarray(buffer).view(np.ndarray))
+        self._bounds = memoryview(np.asarray(offsets).view(np.ndarray))
+
+    @staticmethod
+    def encode(record: dict[str, Any]) -> bytes:
+        """One stored line, without its newline."""
+        return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
     def build(cls, records: Iterable[dict[str, Any]]) -> "ArticleStore":
-        lines = [json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in records]
+        lines = [cls.encode(r) + b"\n" for r in records]
         offsets = np.zeros(len(lines) + 1, dtype=np.int64)
         np.cumsum([len(line) for line in lines], out=offsets[1:])
         return cls(np.frombuffer(b"".join(lines), dtype=np.uint8), offsets)
@@ -67,5 +77,9 @@ class ArticleStore:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def raw(self, i: int) -> bytes:
+        """Article ``i``'s stored line as it is, without its newline."""
+        return bytes(self._bytes[self._bounds[i] : self._bounds[i + 1] - 1])
+
     def get(self, i: int) -> dict[str, Any]:
-        return json.loads(bytes(self.buffer[self.offsets[i] : self.offsets[i + 1]]))
+        return json.loads(self.raw(i))

@@ -341,8 +341,8 @@ def test_an_unexpected_failure_is_a_500_with_the_logged_request_id(client, monke
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(RelatedArticles, "related", broken)
-    with caplog.at_level(logging.ERROR, logger="recommender.errors"):
-        r = client.get("/articles/s1/related", headers={"X-Request-ID": "trace-500"})
+    with caplog.at_level(logging.ERROR, logger="recommender.errors"):  # k=3: the general path, which asks the model
+        r = client.get("/articles/s1/related?k=3", headers={"X-Request-ID": "trace-500"})
     assert r.status_code == 500
     assert r.json["error"] == {"status": 500, "code": "internal_error", "message": r.json["error"]["message"], "request_id": "trace-500"}
     assert "secret internals" not in r.get_data(as_text=True) and "Traceback" not in r.get_data(as_text=True)
