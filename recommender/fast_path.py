@@ -100,7 +100,7 @@ class DefaultAnswers:
     def build(cls, model: "RelatedArticles", k: int = DEFAULT_K) -> "DefaultAnswers":
         """Ask a fitted model for every article's list of ``k`` without options, and encode every item.
 
-        The lists are the model's own answers (``model.related(id, k)``), so they include whatever
+        The lists are the model's own answers (``model.related_rows``, what ``model.related(id, k)`` shows), so they include whatever
         the model does for short lists; only their rows and shown scores are kept.
         """
         ids = model.ids_.keys
@@ -109,10 +109,9 @@ class DefaultAnswers:
         scores = np.zeros((n, k), dtype=np.float64)
         halves: list[bytes] = []
         for i, article_id in enumerate(ids.tolist()):
-            recommendations = model.related(article_id, k)
-            if recommendations:
-                rows[i, : len(recommendations)] = model.ids_.positions([r.id for r in recommendations])
-                scores[i, : len(recommendations)] = [r.score for r in recommendations]
+            chosen, shown = model.related_rows(i, k)
+            rows[i, : len(chosen)] = chosen
+            scores[i, : len(chosen)] = [round(float(s), 6) for s in shown]  # as model.related shows them
             stored = model.article_at(i)
             if model.articles_.raw(i) != model.articles_.encode(stored):
                 raise ValueError(f"article {article_id!r} is not stored as the API writes JSON (a store written "

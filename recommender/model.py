@@ -356,17 +356,25 @@ class RelatedArticles:
         ``explain`` fills each item's ``why``. Raises :class:`UnknownArticleError` for an unknown id.
         """
         i = self.index_of(article_id)
-        source = (self.text_matrix_[i], self.tag_matrix_[i], self.tagged_[i : i + 1])
-        chosen = self._rank(
+        chosen = self.related_rows(i, k, _filters(exclude, section, since, until, min_score, half_life_days))
+        return self._recommendations(chosen, self._rows(i) if explain else None)
+
+    def related_rows(self, i: int, k: int = 8, filters: Filters = Filters()) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`related` for the article in row ``i``, as (rows, unrounded scores): for callers
+        that ask for every article, such as the training job's precomputed default lists."""
+        return self._rank(
             (self.candidates_[i], self.candidate_scores_[i]),
-            lambda: score_rows(self._corpus(), *source)[0],
+            lambda: score_rows(self._corpus(), *self._rows(i))[0],
             i,
             {int(self.duplicate_group_[i])},
-            _filters(exclude, section, since, until, min_score, half_life_days),
+            filters,
             k,
             self.published_days_[i],
         )
-        return self._recommendations(chosen, source if explain else None)
+
+    def _rows(self, i: int) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """Text row, tag row and ``tagged`` flag of the article in row ``i`` (slicing costs: only on demand)."""
+        return self.text_matrix_[i], self.tag_matrix_[i], self.tagged_[i : i + 1]
 
     def related_to(self, article: Article | Mapping[str, Any], k: int = 8, *, explain: bool = False, **filters: Any) -> list[Recommendation]:
         """The "like this" list of an article that is not in the model, scored with the fitted vocabulary.
