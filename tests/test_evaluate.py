@@ -69,3 +69,9 @@ def test_the_report_folder(result, tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert "## tiny" in md and "| blend w=0.3 |" in md and "kNN micro-F1" in md
     assert report["plot"] == (tmp_path / "tag_weight.png").exists()
+
+
+def test_knn_is_tuned_on_the_index_and_reported(result):
+    ours = figures(result, "text only")
+    assert ours["knn_k"] in (10, 20, 30, 40, 50) and ours["knn_vote_power"] in (1.0, 2.0)
+    assert 0 <= ours["knn_index_f1_cross_fitted"] <= 1

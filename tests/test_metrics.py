@@ -91,3 +91,32 @@ def test_per_category_thresholds_pick_each_categorys_best():
     neighbours, labels = [("n1", 0.7), ("n2", 0.3)], {"n1": {"a"}, "n2": {"b"}}
     assert m.knn_predict(neighbours, labels, {"*": 0.5}) == {"a"}
     assert m.knn_predict(neighbours, labels, {"*": 0.5, "b": 0.2}) == {"a", "b"}
+
+
+def test_knn_votes_power_favours_the_closest_neighbours():
+    labels = {"n1": {"a"}, "n2": {"b"}, "n3": {"b"}}
+    neighbours = [("n1", 0.6), ("n2", 0.3), ("n3", 0.3)]
+    assert m.knn_votes(neighbours, labels) == pytest.approx({"a": 0.5, "b": 0.5})
+    assert m.knn_votes(neighbours, labels, power=2.0) == pytest.approx({"a": 0.36 / 0.54, "b": 0.18 / 0.54})
+    assert m.knn_predict(neighbours, labels, 0.4, power=2.0) == {"a"}
+    assert m.knn_votes([("n1", 0.0)], labels, power=2.0) == {}
+
+
+def test_micro_f1_by_threshold_matches_f1_scores():
+    votes = [{"a": 0.7, "b": 0.3}, {"b": 0.6, "c": 0.4}, {}, {"a": 0.5, "z": 0.5}]
+    truth = [{"a", "b"}, {"c"}, {"a"}, {"z"}]
+    cats = {"a", "b", "c"}
+    thresholds = [0.1, 0.35, 0.5, 0.9]
+    expected = [m.f1_scores(truth, [m.predict_from_votes(v, t) & cats for v in votes], cats)["micro_f1"] for t in thresholds]
+    assert m.micro_f1_by_threshold(votes, truth, thresholds, cats) == pytest.approx(expected)
+
+
+def test_cross_fitted_scut_judges_thresholds_on_the_other_half():
+    # even positions say b needs a low threshold; odd positions disagree: b's votes there are false alarms
+    votes = [{"a": 0.8, "b": 0.2}, {"a": 0.8, "b": 0.2}, {"a": 0.8, "b": 0.2}, {"a": 0.8, "b": 0.2}]
+    truth = [{"a", "b"}, {"a"}, {"a", "b"}, {"a"}]
+    got = m.cross_fitted_scut_f1(votes, truth, [0.1, 0.5], 0.5, {"a", "b"})
+    # fitted on odd (b never true) -> threshold 0.5 for b on the even half: a found, b missed twice;
+    # fitted on even (b always true) -> 0.1 for b on the odd half: a found, b wrongly predicted twice
+    assert got == pytest.approx(2 * 4 / (2 * 4 + 2 + 2))
+    assert m.per_category_thresholds(votes, truth, [0.1, 0.5], 0.5) == {"*": 0.5, "b": 0.1}

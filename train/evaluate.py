@@ -26,7 +26,8 @@ from .systems import Blend, standard_systems
 
 LIST_K = 8  # the service's default list length
 RELATED_K = 10
-KNN_K = (10, 20, 30, 45)
+KNN_K = (10, 20, 30, 40, 50)  # 50 = the model's default n_candidates: no list needs a full rescoring
+KNN_POWERS = (1.0, 2.0)  # a neighbour's vote weighs its similarity to this power
 KNN_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.65, 0.05))
 DEFAULT_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
 # the figure each kind of ground truth is judged by, to choose a tag weight
@@ -85,36 +86,49 @@ def related_metrics(system, related: dict[str, set[str]], queries: list[str], k:
     return {name: M.mean(r[j] for r in rows) for j, name in enumerate(names)} | {"related_queries": len(rows)}
 
 
+def tune_knn(neighbours: Sequence[Sequence[tuple[str, float]]], truth: Sequence[set[str]], labels: dict[str, set[str]],
+             cats: set[str]) -> dict[str, Any]:
+    """Choose the kNN classifier on the index only (``neighbours``: each indexed article's list, itself
+    left out). For each k and vote power: the global threshold with the best leave-one-out micro-F1,
+    then per-category thresholds (Yang's SCut), judged cross-fitted (fitted on one half of the index,
+    scored on the other). The best cross-fitted figure chooses k and the power (ties: smaller power, then
+    smaller k); the thresholds are then fitted on the whole index."""
+    best: dict[str, Any] | None = None
+    for power in KNN_POWERS:
+        for k in KNN_K:
+            votes = [M.knn_votes(n[:k], labels, power) for n in neighbours]
+            loo, t = max((f1, -t) for t, f1 in zip(KNN_THRESHOLDS, M.micro_f1_by_threshold(votes, truth, KNN_THRESHOLDS, cats)))
+            t = -t  # ties go to the smaller threshold, as before
+            cross = M.cross_fitted_scut_f1(votes, list(truth), KNN_THRESHOLDS, t, cats)
+            if best is None or cross > best["scut_f1_cross_fitted"]:
+                best = {"k": k, "power": power, "threshold": t, "loo_f1": loo, "scut_f1_cross_fitted": cross, "votes": votes}
+    assert best is not None
+    best["thresholds"] = M.per_category_thresholds(best.pop("votes"), truth, KNN_THRESHOLDS, best["threshold"])
+    return best
+
+
 def knn_metrics(system, es: EvalSet, log: Log) -> dict[str, Any]:
-    """kNN label prediction: k, a global threshold and per-category thresholds (SCut) tuned
-    leave-one-out on the index only, then applied once to the unseen queries; plus label precision
-    of the queries' lists."""
+    """kNN label prediction: k, the vote power, a global threshold and per-category thresholds
+    (SCut) tuned on the index only (see :func:`tune_knn`), then applied once to the unseen queries;
+    plus label precision of the queries' lists."""
     cats = set(es.categories)
     train = [a.id for a in es.articles if es.labels.get(a.id, set()) & cats]
-    neighbours = {i: system.related(i, max(KNN_K)) for i in train}
     truth = [es.labels[i] & cats for i in train]
-    best = (-1.0, KNN_K[0], KNN_THRESHOLDS[0])
-    for k in KNN_K:
-        for t in KNN_THRESHOLDS:
-            pred = [M.knn_predict(neighbours[i][:k], es.labels, t) & cats for i in train]
-            f1 = M.f1_scores(truth, pred, cats)["micro_f1"]
-            if f1 > best[0]:
-                best = (f1, k, t)
-    _, k, t = best
-    votes = [M.knn_votes(neighbours[i][:k], es.labels) for i in train]
-    thresholds = M.per_category_thresholds(votes, truth, KNN_THRESHOLDS, t)
-    tuned = [M.knn_predict(neighbours[i][:k], es.labels, thresholds) & cats for i in train]
-    log(f"  {system.name}: kNN tuned leave-one-out on the index: k={k}, threshold={t} (micro-F1 {best[0]:.3f}), "
-        f"{len(thresholds) - 1} per-category thresholds (micro-F1 {M.f1_scores(truth, tuned, cats)['micro_f1']:.3f})")
+    tuned = tune_knn([system.related(i, max(KNN_K)) for i in train], truth, es.labels, cats)
+    k, power, thresholds = tuned["k"], tuned["power"], tuned["thresholds"]
+    log(f"  {system.name}: kNN tuned on the index: k={k}, vote power {power:g}, threshold {tuned['threshold']} "
+        f"(leave-one-out micro-F1 {tuned['loo_f1']:.3f}), {len(thresholds) - 1} per-category thresholds "
+        f"(cross-fitted micro-F1 {tuned['scut_f1_cross_fitted']:.3f})")
     queries = [q for q in es.queries if es.labels.get(q.id, set()) & cats]
     began = time.perf_counter()
     answers = {q.id: system.related_to(q, max(k, LIST_K)) for q in queries}
     seconds = time.perf_counter() - began
-    pred = [M.knn_predict(answers[q.id][:k], es.labels, thresholds) & cats for q in queries]
+    pred = [M.knn_predict(answers[q.id][:k], es.labels, thresholds, power) & cats for q in queries]
     f1 = M.f1_scores([es.labels[q.id] & cats for q in queries], pred, cats)
     lp = M.mean(M.label_precision([i for i, _ in answers[q.id]], es.labels[q.id], es.labels, LIST_K) for q in queries)
     return {
-        "knn_micro_f1": f1["micro_f1"], "knn_macro_f1": f1["macro_f1"], "knn_k": k, "knn_threshold": t,
+        "knn_micro_f1": f1["micro_f1"], "knn_macro_f1": f1["macro_f1"], "knn_k": k, "knn_vote_power": power,
+        "knn_threshold": tuned["threshold"], "knn_index_f1_cross_fitted": tuned["scut_f1_cross_fitted"],
         "knn_queries": len(queries), "knn_categories": len(cats), f"label_precision@{LIST_K}": lp,
         "post_query_ms": 1000 * seconds / max(1, len(queries)),
     }
@@ -319,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         datasets.append(evaluate_set(es, standard_systems(weights, n_jobs=args.n_jobs), sample=args.sample))
     settings = {"weights": weights, "sample": args.sample, "list_k": LIST_K, "related_k": RELATED_K,
-                "knn_k": list(KNN_K), "knn_thresholds": list(KNN_THRESHOLDS),
+                "knn_k": list(KNN_K), "knn_vote_powers": list(KNN_POWERS), "knn_thresholds": list(KNN_THRESHOLDS),
                 "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
     command = "python -m train.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
     report = write_report(datasets, args.out, settings, command)

@@ -70,20 +70,22 @@ def f1_scores(truth: Sequence[set[str]], predicted: Sequence[set[str]], categori
     """Micro- and macro-averaged F1 of multi-label predictions over ``categories``.
 
     Macro F1 of a category with no true and no predicted documents counts as 1 (nothing to find,
-    nothing wrongly found), the convention of Yang (1999) for Reuters.
+    nothing wrongly found), the convention of Yang (1999) for Reuters. Labels outside ``categories``
+    are ignored.
     """
     cats = sorted(set(categories))
+    known = set(cats)
     tp = dict.fromkeys(cats, 0)
     fp = dict.fromkeys(cats, 0)
     fn = dict.fromkeys(cats, 0)
     for t, p in zip(truth, predicted):
-        for c in cats:
-            if c in p and c in t:
-                tp[c] += 1
-            elif c in p:
-                fp[c] += 1
-            elif c in t:
-                fn[c] += 1
+        t, p = set(t) & known, set(p) & known
+        for c in t & p:
+            tp[c] += 1
+        for c in p - t:
+            fp[c] += 1
+        for c in t - p:
+            fn[c] += 1
     def f1(a: int, b: int, c: int) -> float:
         return 1.0 if a + b + c == 0 else 2 * a / (2 * a + b + c)
     micro = f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
@@ -91,25 +93,23 @@ def f1_scores(truth: Sequence[set[str]], predicted: Sequence[set[str]], categori
     return {"micro_f1": micro, "macro_f1": macro}
 
 
-def knn_votes(neighbours: Sequence[tuple[str, float]], labels: Mapping[str, set[str]]) -> dict[str, float]:
-    """Each category's similarity-weighted share of the neighbours that carry it."""
+def knn_votes(neighbours: Sequence[tuple[str, float]], labels: Mapping[str, set[str]], power: float = 1.0) -> dict[str, float]:
+    """Each category's share of the neighbours' weight, a neighbour weighing its similarity to the
+    power ``power`` (1: the similarity itself; 2 lets the closest neighbours count more)."""
     votes: dict[str, float] = {}
-    total = sum(max(s, 0.0) for _, s in neighbours)
+    weights = [max(s, 0.0) ** power for _, s in neighbours]
+    total = sum(weights)
     if total <= 0:
         return votes
-    for item, score in neighbours:
+    for (item, _), weight in zip(neighbours, weights):
         for label in labels.get(item, ()):
-            votes[label] = votes.get(label, 0.0) + max(score, 0.0) / total
+            votes[label] = votes.get(label, 0.0) + weight / total
     return votes
 
 
-def knn_predict(
-    neighbours: Sequence[tuple[str, float]], labels: Mapping[str, set[str]], threshold: float | Mapping[str, float]
-) -> set[str]:
-    """kNN category prediction: categories whose vote (see :func:`knn_votes`) reaches the threshold
-    (one for all, or one per category with a ``"*"`` entry for the rest) are predicted, and the best
-    one always is."""
-    votes = knn_votes(neighbours, labels)
+def predict_from_votes(votes: Mapping[str, float], threshold: float | Mapping[str, float]) -> set[str]:
+    """Categories whose vote reaches the threshold (one for all, or one per category with a ``"*"``
+    entry for the rest), and the best one always."""
     if not votes:
         return set()
     if isinstance(threshold, Mapping):
@@ -119,22 +119,89 @@ def knn_predict(
     return chosen | {max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0]}
 
 
+def knn_predict(
+    neighbours: Sequence[tuple[str, float]],
+    labels: Mapping[str, set[str]],
+    threshold: float | Mapping[str, float],
+    power: float = 1.0,
+) -> set[str]:
+    """kNN category prediction: :func:`predict_from_votes` over :func:`knn_votes`."""
+    return predict_from_votes(knn_votes(neighbours, labels, power), threshold)
+
+
+def micro_f1_by_threshold(
+    votes: Sequence[Mapping[str, float]], truth: Sequence[set[str]], thresholds: Sequence[float], categories: Iterable[str]
+) -> list[float]:
+    """Micro-F1 over ``categories`` of :func:`predict_from_votes` at each global threshold: the same
+    figures as :func:`f1_scores` on those predictions, computed at once for every threshold."""
+    cats = set(categories)
+    vote, hit, top = [], [], []
+    for v, t in zip(votes, truth):
+        best = max(v.items(), key=lambda kv: (kv[1], kv[0]))[0] if v else None
+        for c, x in v.items():
+            if c in cats:
+                vote.append(x)
+                hit.append(c in t)
+                top.append(c == best)
+    n_true = sum(len(t & cats) for t in truth)
+    vote_a, hit_a, top_a = np.asarray(vote, float), np.asarray(hit, bool), np.asarray(top, bool)
+    out = []
+    for threshold in thresholds:
+        predicted = (vote_a >= threshold) | top_a
+        tp = int((predicted & hit_a).sum())
+        denominator = int(predicted.sum()) + n_true
+        out.append(2 * tp / denominator if denominator else 1.0)
+    return out
+
+
 def per_category_thresholds(
-    votes: Sequence[dict[str, float]], truth: Sequence[set[str]], candidates: Sequence[float], default: float
+    votes: Sequence[Mapping[str, float]], truth: Sequence[set[str]], candidates: Sequence[float], default: float
 ) -> dict[str, float]:
     """Yang's SCut: for each category the threshold that maximises its own F1 on tuning data;
     categories where no threshold beats the default keep it (under the ``"*"`` key)."""
     chosen: dict[str, float] = {"*": default}
-    for c in sorted({c for t in truth for c in t}):
+    grid = np.asarray(list(candidates), dtype=float)
+    wanted = {c for t in truth for c in t}
+    voted: dict[str, tuple[list[int], list[float]]] = {c: ([], []) for c in wanted}
+    true_rows: dict[str, list[int]] = {c: [] for c in wanted}
+    for row, (x, t) in enumerate(zip(votes, truth)):
+        for c, value in x.items():
+            if c in voted:
+                voted[c][0].append(row)
+                voted[c][1].append(value)
+        for c in t:
+            true_rows[c].append(row)
+    for c in sorted(wanted):
+        v = np.zeros(len(votes))
+        v[voted[c][0]] = voted[c][1]
+        y = np.zeros(len(truth), dtype=bool)
+        y[true_rows[c]] = True
         def f1(t: float) -> float:
-            tp = sum(1 for v, y in zip(votes, truth) if v.get(c, 0.0) >= t and c in y)
-            fp = sum(1 for v, y in zip(votes, truth) if v.get(c, 0.0) >= t and c not in y)
-            fn = sum(1 for v, y in zip(votes, truth) if v.get(c, 0.0) < t and c in y)
-            return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        best = max(candidates, key=lambda t: (f1(t), t == default, -abs(t - default)))
-        if f1(best) > f1(default):
+            hit = v >= t
+            tp = int((hit & y).sum())
+            return 2 * tp / (tp + int(hit.sum()) + int(y.sum())) if tp else 0.0
+        scores = {t: f1(t) for t in [*grid.tolist(), default]}
+        best = max(grid.tolist(), key=lambda t: (scores[t], t == default, -abs(t - default)))
+        if scores[best] > scores[default]:
             chosen[c] = best
     return chosen
+
+
+def cross_fitted_scut_f1(
+    votes: Sequence[Mapping[str, float]], truth: Sequence[set[str]], candidates: Sequence[float], default: float,
+    categories: Iterable[str],
+) -> float:
+    """Micro-F1 of per-category thresholds judged on data they were not fitted on: thresholds fitted
+    on the items at even positions predict the odd ones and the other way round. Judging thresholds
+    on the items they were fitted on would favour whatever has the most room to overfit."""
+    cats = set(categories)
+    halves = (slice(0, None, 2), slice(1, None, 2))
+    fitted = [per_category_thresholds(votes[h], truth[h], candidates, default) for h in halves]
+    predicted, actual = [], []
+    for half, other in zip(halves, reversed(fitted)):
+        predicted += [predict_from_votes(v, other) & cats for v in votes[half]]
+        actual += [t & cats for t in truth[half]]
+    return f1_scores(actual, predicted, cats)["micro_f1"]
 
 
 def intra_list_similarity(ranked: Sequence[str], pair_score: Callable[[str, str], float]) -> float | None:
