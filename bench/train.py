@@ -4,8 +4,9 @@
 
 Each corpus is trained by the job's own command line in a child process (``bench/timed_job.py``),
 into a fresh models folder. The time is split into reading, vectorising (fit without the candidate
-search), the candidate search, and writing the artifact; "total" is the child's wall time including
-Python's start-up. Peak memory is the job process's own ``ru_maxrss`` (from ``wait4``) and the peak
+search), the candidate search, the precomputed default lists of the fast path and writing the
+artifact; "total" is the child's wall time including Python's start-up. For an approximate search,
+"recall@10" is its recall of the exact top 10 on 2,000 sampled articles (``bench/recall.py``). Peak memory is the job process's own ``ru_maxrss`` (from ``wait4``) and the peak
 of the summed PSS of the job and its worker processes, sampled every 0.2 s (PSS counts memory shared
 between processes once). Synthetic corpora come from ``python -m train.synthetic`` and are kept in
 ``--data`` between runs.
@@ -24,6 +25,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DEFAULT_DATA, ROOT, TreeMemory, load, machine, mib, synthetic_corpus, table  # noqa: E402
+from recall import recall  # noqa: E402
+
+from recommender import artifact  # noqa: E402
+
+
+#: Articles whose exact top 10 is computed to measure the approximate search's recall (bench/recall.py).
+RECALL_SAMPLE = 2000
 
 
 def run_job(name: str, inputs: list[str], data: Path, extra: list[str]) -> list[object]:
@@ -47,10 +55,15 @@ def run_job(name: str, inputs: list[str], data: Path, extra: list[str]) -> list[
     fit = manifest["training"]["seconds"]["fit"]
     size = sum(f["bytes"] for f in manifest["files"].values())
     nnz = manifest["files"]["text_matrix.data.npy"]["bytes"] / 4 / manifest["articles"]
+    found = "exact"
+    if manifest.get("search") == "approximate":
+        print(f"recall of {name}: exact top 10 of {RECALL_SAMPLE} sampled articles ...", file=sys.stderr, flush=True)
+        found = f"{recall(artifact.load(models, verify=False), RECALL_SAMPLE, 10, seed=0)[0]:.3f}"
     return [
         name, f"{manifest['articles']:,}", f"{manifest['counts']['terms']:,}", f"{nnz:.0f}",
         f"{manifest['training']['seconds']['read']:.1f}", f"{fit - seconds['search']:.1f}",
-        f"{seconds['search']:.1f}", f"{seconds['write']:.1f}", f"{wall:.1f}",
+        f"{seconds['search']:.1f}", found, f"{seconds.get('default lists', 0.0):.1f}",
+        f"{seconds['write'] - seconds.get('default lists', 0.0):.1f}", f"{wall:.1f}",
         mib(usage.ru_maxrss * 1024), mib(tree.peak), mib(size), f"{load_before} → {load()}",
     ]
 
@@ -78,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(run_job(f"synthetic-{n}", [str(synthetic_corpus(n, args.data))], args.data, extra))
     print()
     print(table(
-        ["corpus", "articles", "terms", "terms/article", "read s", "vectorise s", "candidate search s", "write s",
+        ["corpus", "articles", "terms", "terms/article", "read s", "vectorise s", "candidate search s",
+         "recall@10", "default lists s", "write s",
          "total s", "peak RSS job MiB", "peak PSS all MiB", "model MiB", "load before → after"],
         rows,
     ))
