@@ -223,19 +223,15 @@ class RelatedArticles:
         self.articles_ = ArticleStore.build(
             {k: v for k, v in a.to_dict().items() if k in METADATA_FIELDS} for a in docs
         )
+        self.text_index_ = self.text_matrix_.T.tocsr()
         self.tag_index_ = self.tag_matrix_.T.tocsr()
         self.search_ = "approximate" if self.search == "approximate" or (self.search == "auto" and n > EXACT_UP_TO) else "exact"
         pruned = None
         if self.search_ == "approximate":
-            # the transpose is not needed to search: building it afterwards keeps the peak lower
-            corpus = Corpus(self.text_matrix_, None, self.tag_matrix_, self.tag_index_, self.tagged_, float(self.tag_weight))
-            pruned = approximate(corpus, float(self.search_budget), max(int(self.search_pool), int(self.n_candidates)))
-        else:
-            self.text_index_ = self.text_matrix_.T.tocsr()
-            corpus = self._corpus()
+            pruned = approximate(self._corpus(), float(self.search_budget), max(int(self.search_pool), int(self.n_candidates)))
         self._log(f"candidate search: {self.search_}")
         self.candidates_, self.candidate_scores_, self.duplicate_group_ = candidate_search(
-            corpus,
+            self._corpus(),
             int(self.n_candidates),
             float(self.duplicate_threshold),
             n_jobs=self.n_jobs,
@@ -243,9 +239,6 @@ class RelatedArticles:
             approximate_with=pruned,
             progress=self._log_blocks if self.verbose else None,
         )
-        del pruned, corpus
-        if self.search_ == "approximate":
-            self.text_index_ = self.text_matrix_.T.tocsr()
         n_dup = n - len(np.unique(self.duplicate_group_))
         self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {n_dup:,} near-duplicates grouped")
         return self

@@ -275,16 +275,17 @@ def _approximate_block(approx: "Approximate", start: int, stop: int, k: int, dup
     from .pairdots import pair_dots  # compiled with numba: only the training job needs it
 
     corpus, top_n = approx.corpus, approx.pool + 1
+    # a pruned query row never reaches the index rows of the terms it lacks: the full index serves
     pruned = _kept_rows(corpus.text[start:stop], approx.text_columns)
     rows, cols = _pool(sp_matmul_topn(pruned, approx.text_t, top_n=top_n, threshold=0.0, n_threads=threads), start)
-    if approx.tags_t is not None:
+    if approx.tag_columns is not None:
         pruned = _kept_rows(corpus.tags[start:stop], approx.tag_columns)
         more = _pool(sp_matmul_topn(pruned, approx.tags_t, top_n=top_n, threshold=0.0, n_threads=threads), start)
         pairs = np.unique(np.stack([np.concatenate([rows, more[0]]), np.concatenate([cols, more[1]])], axis=1), axis=0)
         rows, cols = pairs[:, 0], pairs[:, 1]
     text = pair_dots(corpus.text, rows, cols)
     scores = text
-    if approx.tags_t is not None:
+    if approx.tag_columns is not None:
         tags = pair_dots(corpus.tags, rows, cols)
         scores = blend(text, tags, corpus.tagged[rows] & corpus.tagged[cols], corpus.tag_weight)
     near = text >= dup_threshold
@@ -299,9 +300,11 @@ def _approximate_block(approx: "Approximate", start: int, stop: int, k: int, dup
 class Approximate:
     """What the approximate search finds its pools with (see :func:`approximate`).
 
-    ``text_columns``/``tag_columns`` flag the terms (tags) common enough to leave out; ``text_t``
-    and ``tags_t`` are the inverted indexes without them (``tags_t`` is None when tags do not count).
-    Blocks of query rows are pruned as they are searched, so only the inverted indexes are copied.
+    ``text_columns``/``tag_columns`` flag the terms (tags) rare enough to find candidates with
+    (``tag_columns`` is None when tags do not count); ``text_t``/``tags_t`` are the corpus's inverted
+    indexes in the compiled product's form. Blocks of query rows are pruned as they are searched;
+    the indexes are not, since a pruned row never reaches the index rows of the terms it lacks, so
+    nothing of the corpus's size is copied.
     """
 
     corpus: Corpus
@@ -312,21 +315,17 @@ class Approximate:
     pool: int
 
 
-def _pruned_index(matrix: sp.csr_matrix, budget: float) -> tuple[np.ndarray, sp.csr_matrix]:
+def _findable(matrix: sp.csr_matrix, budget: float) -> np.ndarray:
     df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    keep = df <= search_cap(df, matrix.shape[0], budget)
-    pruned = _kept_rows(matrix, keep)
-    index = _compiled_csr(pruned.T.tocsr())
-    return keep, index
+    return df <= search_cap(df, matrix.shape[0], budget)
 
 
 def approximate(corpus: Corpus, budget: float, pool: int) -> Approximate:
     """Leave the commonest text columns (and, when tags count, tag columns) out, within ``budget``."""
-    text_columns, text_t = _pruned_index(corpus.text, budget)
     tag_columns = tags_t = None
     if corpus.tag_weight > 0 and np.any(corpus.tagged):
-        tag_columns, tags_t = _pruned_index(corpus.tags, budget)
-    return Approximate(corpus, text_columns, text_t, tag_columns, tags_t, int(pool))
+        tag_columns, tags_t = _findable(corpus.tags, budget), _compiled_csr(corpus.tags_t)
+    return Approximate(corpus, _findable(corpus.text, budget), _compiled_csr(corpus.text_t), tag_columns, tags_t, int(pool))
 
 
 def duplicate_groups(n: int, pairs: np.ndarray) -> np.ndarray:
