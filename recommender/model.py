@@ -23,7 +23,7 @@ from .neighbours import Corpus, approximate, blend, candidate_search, score_rows
 from .schema import Article, date_to_days, parse_article, parse_date
 from .store import ArticleStore, SortedIndex, string_array
 from .tags import normalise_synonyms, normalise_tags
-from .text import build_analyzer, count_known, idf_weights, learn_counts, prune_vocabulary, weigh
+from .text import Tokenizer, count_known, count_terms, idf_weights, weigh
 
 # Every setting in one table: name -> (default, help). The README documents the same names.
 PARAMETERS: dict[str, tuple[Any, str]] = {
@@ -33,6 +33,7 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "min_df": (2, "drop terms in fewer documents (int: count, float: share of the corpus)"),
     "max_df": (1.0, "drop terms in more documents (int: count, float: share of the corpus)"),
     "stop_words": ("english", "scikit-learn's English stop-word list, or None to keep every word"),
+    "stemmer": (None, "Snowball stemmer language (e.g. 'english', PyStemmer), or None to keep words as written"),
     "sublinear_tf": (True, "use 1 + log(tf) instead of raw term counts"),
     "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
@@ -116,6 +117,7 @@ class RelatedArticles:
         min_df: float = 2,
         max_df: float = 1.0,
         stop_words: str | None = "english",
+        stemmer: str | None = None,
         sublinear_tf: bool = True,
         tag_synonyms: Mapping[str, str] | None = None,
         n_candidates: int = 50,
@@ -133,6 +135,7 @@ class RelatedArticles:
         self.min_df = min_df
         self.max_df = max_df
         self.stop_words = stop_words
+        self.stemmer = stemmer
         self.sublinear_tf = sublinear_tf
         self.tag_synonyms = tag_synonyms
         self.n_candidates = n_candidates
@@ -202,9 +205,9 @@ class RelatedArticles:
         began = time.perf_counter()
         self.corpus_fingerprint_ = corpus_fingerprint(docs)
 
-        analyzer = build_analyzer(self.ngram_range, self.stop_words)
-        counts, terms = learn_counts(((a.title, f"{a.subtitle}\n{a.body}") for a in docs), analyzer, self.title_weight)
-        counts, terms, df = prune_vocabulary(counts, terms, self.min_df, self.max_df)
+        counts, terms, df = count_terms(
+            ((a.title, f"{a.subtitle}\n{a.body}") for a in docs), self._tokenizer(), self.title_weight, self.min_df, self.max_df
+        )
         if len(terms) == 0:
             raise ValueError("no terms left after stop words and min_df/max_df: the corpus is too small or too uniform")
         self.terms_ = string_array(list(terms))
@@ -277,6 +280,9 @@ class RelatedArticles:
         data = np.ones(len(indices), dtype=np.float32)
         return sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(self.tag_keys_)))
 
+    def _tokenizer(self) -> Tokenizer:
+        return Tokenizer(self.ngram_range, self.stop_words, self.stemmer)
+
     def _corpus(self) -> Corpus:
         return Corpus(
             self.text_matrix_, self.text_index_, self.tag_matrix_, self.tag_index_, self.tagged_, float(self.tag_weight)
@@ -287,10 +293,9 @@ class RelatedArticles:
         """Text rows, tag rows and ``tagged`` flags of articles, with the fitted vocabulary."""
         self._check_fitted()
         docs = list(articles)
-        analyzer = build_analyzer(self.ngram_range, self.stop_words)
         counts = count_known(
             ((a.title, f"{a.subtitle}\n{a.body}") for a in docs),
-            analyzer,
+            self._tokenizer(),
             self.title_weight,
             SortedIndex(self.terms_).positions,
             len(self.terms_),

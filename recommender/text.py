@@ -1,7 +1,8 @@
 """Pure functions that turn article text and tags into l2-normalised sparse rows.
 
-Text: one pass of scikit-learn's analyzer over title and the rest (subtitle + body); a title term
-counts ``title_weight`` times; optional sublinear tf (``1 + log tf``); smoothed idf
+Text: scikit-learn's word analysis (see :class:`Tokenizer`) of the title and of the rest (subtitle +
+body), optionally stemmed; words and pairs of neighbouring words as terms; a title term counts
+``title_weight`` times; optional sublinear tf (``1 + log tf``); smoothed idf
 ``log((1 + n) / (1 + df)) + 1``; rows l2-normalised, so a dot product is a cosine.
 Tags: normalised keys (see :mod:`recommender.tags`), each weighted by ``log((1 + n) / (1 + df))``,
 so a tag on every article weighs nothing and a rare shared tag weighs a lot; rows l2-normalised.
@@ -10,21 +11,230 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter, defaultdict
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
-Analyzer = Callable[[str], list[str]]
+class Tokenizer:
+    """scikit-learn's word analysis in two steps: the words of a text (lower case, accents
+    stripped, scikit-learn's token pattern, stop words out, optionally stemmed) and the terms made
+    of them (words and/or pairs of neighbouring words, joined by a space, as scikit-learn's n-grams).
+
+    Splitting the two lets the training job count pairs of word ids instead of joined strings.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int], stop_words: str | None, stemmer: str | None = None):
+        low, high = (int(n) for n in ngram_range)
+        if not 1 <= low <= high <= 2:
+            raise ValueError(f"ngram_range must be (1, 1), (1, 2) or (2, 2), got {tuple(ngram_range)}")
+        self.ngram_range = (low, high)
+        words = CountVectorizer(lowercase=True, strip_accents="unicode", stop_words=stop_words)
+        self._preprocess, self._split = words.build_preprocessor(), words.build_tokenizer()
+        self._stop_words = frozenset(words.get_stop_words() or ())
+        self._stemmer = _stemmer(stemmer)
+        self._stems: dict[str, str] = {}
+
+    def words(self, text: str, stem: bool = True) -> list[str]:
+        words = [w for w in self._split(self._preprocess(text)) if w not in self._stop_words]
+        return self.stem(words) if stem else words
+
+    def stem(self, words: list[str]) -> list[str]:
+        """The words stemmed (each distinct word once, then remembered); unchanged without a stemmer."""
+        if self._stemmer is None:
+            return words
+        stems = self._stems
+        new = [w for w in set(words) if w not in stems]
+        stems.update(zip(new, self._stemmer.stemWords(new)))
+        return [stems[w] for w in words]
+
+    def terms(self, text: str) -> list[str]:
+        """The terms of a text, as ``CountVectorizer(ngram_range=...)``'s analyzer gives them."""
+        words = self.words(text)
+        low, high = self.ngram_range
+        terms = list(words) if low == 1 else []
+        if high == 2:
+            terms += [f"{a} {b}" for a, b in zip(words, words[1:])]
+        return terms
 
 
-def build_analyzer(ngram_range: tuple[int, int], stop_words: str | None) -> Analyzer:
-    """scikit-learn's word analyzer: lower case, accents stripped, stop words, n-grams."""
-    return CountVectorizer(
-        lowercase=True, strip_accents="unicode", stop_words=stop_words, ngram_range=tuple(ngram_range)
-    ).build_analyzer()
+def _stemmer(language: str | None):
+    if language is None:
+        return None
+    import Stemmer  # PyStemmer: the Snowball stemmers, compiled
+
+    try:
+        return Stemmer.Stemmer(language)
+    except KeyError:
+        raise ValueError(f"no stemmer for {language!r}; known: {', '.join(Stemmer.algorithms())}") from None
+
+
+#: Articles tokenised before their terms are counted together (bounds the memory of one batch).
+BATCH = 100_000
+_PAIR = np.int64(1) << np.int64(32)
+
+
+def count_terms(
+    fields: Iterable[tuple[str, str]],
+    tokenizer: Tokenizer,
+    title_weight: float,
+    min_df: float,
+    max_df: float,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Weighted term counts of ``(title, rest)`` pairs, read once; title terms count ``title_weight``.
+
+    Returns the counts (articles × kept terms), the kept terms sorted, and their document
+    frequencies. ``min_df`` / ``max_df``: an int is a count of documents, a float in (0, 1] a share.
+    Words become integer ids as they are read (one dict lookup per word) and a pair of words is the
+    integer ``(a + 1) << 32 | b``, so the tens of millions of distinct pairs of a large corpus are
+    counted by numpy sorting, never held as strings; only kept terms become strings at the end.
+    ``progress(articles_read)`` is called after every batch.
+    """
+    words: defaultdict[str, int] = defaultdict()
+    words.default_factory = words.__len__
+    batches, stream, bounds = [], array("i"), array("q", [0])
+    n = 0
+    for title, rest in fields:
+        stream.extend(map(words.__getitem__, tokenizer.words(title, stem=False)))
+        bounds.append(len(stream))
+        stream.extend(map(words.__getitem__, tokenizer.words(rest, stem=False)))
+        bounds.append(len(stream))
+        n += 1
+        if n % BATCH == 0:
+            batches.append(_batch_keys(stream, bounds, title_weight, tokenizer.ngram_range))
+            stream, bounds = array("i"), array("q", [0])
+            if progress:
+                progress(n)
+    if len(bounds) > 1:
+        batches.append(_batch_keys(stream, bounds, title_weight, tokenizer.ngram_range))
+    if progress:
+        progress(n)
+    word_list = list(words)
+    del words, stream
+    if not batches:
+        return sp.csr_matrix((0, 0), dtype=np.float32), np.asarray([], dtype=str), np.zeros(0, np.int64)
+    stem_index: dict[str, int] = {}
+    stem_of = np.fromiter(
+        (stem_index.setdefault(stem, len(stem_index)) for stem in tokenizer.stem(word_list)), dtype=np.int64, count=len(word_list)
+    )
+    low = min_df if isinstance(min_df, (int, np.integer)) else min_df * n
+    high = max_df if isinstance(max_df, (int, np.integer)) else max_df * n
+    batches = [(n_docs, _stemmed(k, stem_of), docs, w) for n_docs, k, docs, w in batches]
+    batches = _drop_rare(batches, low)
+    batches = [(n_docs, *_unique_inverse(k), docs, w) for n_docs, k, docs, w in batches]
+    keys = batches[0][1] if len(batches) == 1 else _unique_inverse(np.concatenate([b[1] for b in batches]))[0]
+    counts = sp.vstack([_batch_counts(b, keys) for b in batches], format="csr")
+    df = np.bincount(counts.indices, minlength=len(keys))
+    keep = np.flatnonzero((df >= low) & (df <= high))
+    names = _names(keys[keep], list(stem_index))
+    order = np.argsort(names, kind="stable")
+    keep = keep[order]
+    counts = counts[:, keep].tocsr()
+    counts.sort_indices()
+    return counts, names[order], df[keep]
+
+
+def _batch_keys(stream: array, bounds: array, title_weight: float, ngram_range: tuple[int, int]):
+    """One batch's (article of each key, word-id key, weight), keys of unstemmed word ids."""
+    ids = np.frombuffer(stream, dtype=np.int32).astype(np.int64)
+    bounds = np.frombuffer(bounds, dtype=np.int64)
+    lengths = np.diff(bounds)  # title, rest, title, rest, ...
+    field = np.repeat(np.arange(len(lengths)), lengths)
+    weight_of_field = np.where(np.arange(len(lengths)) % 2 == 0, np.float32(title_weight), np.float32(1.0))
+    parts_doc, parts_key, parts_weight = [], [], []
+    if ngram_range[0] == 1:
+        parts_doc.append(field // 2)
+        parts_key.append(ids)
+        parts_weight.append(weight_of_field[field])
+    if ngram_range[1] == 2 and len(ids) > 1:
+        pair = np.flatnonzero(field[:-1] == field[1:])
+        parts_doc.append(field[pair] // 2)
+        parts_key.append(-(ids[pair] + 1) * _PAIR - ids[pair + 1] - 1)  # negative: a pair, decoded later
+        parts_weight.append(weight_of_field[field[pair]])
+    n_docs = len(lengths) // 2
+    if not parts_key:
+        return n_docs, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32)
+    return n_docs, np.concatenate(parts_key), np.concatenate(parts_doc), np.concatenate(parts_weight)
+
+
+def _stemmed(keys: np.ndarray, stem_of: np.ndarray) -> np.ndarray:
+    """Keys over stem ids: a word key ``w`` becomes ``stem(w)``; a pair ``(a, b)`` becomes ``(stem(a) + 1) << 32 | stem(b)``."""
+    pair = keys < 0
+    out = np.empty_like(keys)
+    out[~pair] = stem_of[keys[~pair]]
+    flat = -keys[pair] - 1
+    a, b = flat // _PAIR - 1, flat % _PAIR
+    out[pair] = (stem_of[a] + 1) * _PAIR + stem_of[b]
+    return out
+
+
+#: Buckets of the hashed occurrence counts that drop rare keys before the exact count.
+HASH_BITS = 25
+
+
+def _drop_rare(batches: list, low: float) -> list:
+    """Leave out the entries of keys that occur fewer than ``low`` times in all (so are in fewer
+    than ``low`` documents), found with hashed counts: a count can only be too high, so no key that
+    could pass ``min_df`` is lost, and most pairs of words, which occur once, go before sorting."""
+    if low <= 1:
+        return batches
+    def bucket(keys: np.ndarray) -> np.ndarray:
+        return ((keys.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
+    seen = np.zeros(1 << HASH_BITS, dtype=np.int64)
+    for _, keys, _, _ in batches:
+        seen += np.bincount(bucket(keys), minlength=1 << HASH_BITS)
+    kept = []
+    for n_docs, keys, docs, weights in batches:
+        enough = seen[bucket(keys)] >= low
+        kept.append((n_docs, keys[enough], docs[enough], weights[enough]))
+    return kept
+
+
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each value's position among them (as ``np.unique``, by one sort:
+    numpy's hashing ``unique`` measured three times slower on tens of millions of int64 keys)."""
+    order = np.argsort(values)  # ties are equal values: their order does not matter
+    ordered = values[order]
+    new = np.empty(len(ordered), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+def _batch_counts(batch, keys: np.ndarray) -> sp.csr_matrix:
+    n_docs, batch_keys, inverse, docs, weights = batch
+    cols = np.searchsorted(keys, batch_keys)[inverse]
+    return sp.csr_matrix((weights, (docs, cols)), shape=(n_docs, len(keys)), dtype=np.float32)
+
+
+def _names(keys: np.ndarray, stems: list[str]) -> np.ndarray:
+    """Term strings of stem-id keys: a word, or two words joined by a space."""
+    names = [stems[k] if k < _PAIR else f"{stems[k // _PAIR - 1]} {stems[k % _PAIR]}" for k in keys.tolist()]
+    return np.asarray(names, dtype=str) if names else np.asarray([], dtype=str)
+
+
+def count_known(
+    fields: Iterable[tuple[str, str]],
+    tokenizer: Tokenizer,
+    title_weight: float,
+    lookup: Callable[[list[str]], np.ndarray],
+    n_cols: int,
+) -> sp.csr_matrix:
+    """Weighted counts over a fitted vocabulary; ``lookup(terms)`` gives columns, -1 if unknown."""
+    rows = []
+    for title, rest in fields:
+        counts: Counter[str] = Counter(tokenizer.terms(rest))
+        for term in tokenizer.terms(title):
+            counts[term] += title_weight
+        terms = list(counts)
+        cols = lookup(terms) if terms else []
+        rows.append({int(col): counts[t] for t, col in zip(terms, cols) if col >= 0})
+    return _csr(rows, n_cols)
 
 
 def _csr(rows: list[dict[int, float]], n_cols: int) -> sp.csr_matrix:
@@ -35,74 +245,6 @@ def _csr(rows: list[dict[int, float]], n_cols: int) -> sp.csr_matrix:
     matrix = sp.csr_matrix((data, indices, indptr), shape=(len(rows), n_cols))
     matrix.sort_indices()
     return matrix
-
-
-def _weighted_counts(title: str, rest: str, analyzer: Analyzer, title_weight: float) -> Counter[str]:
-    counts: Counter[str] = Counter(analyzer(rest))
-    for term in analyzer(title):
-        counts[term] += title_weight
-    return counts
-
-
-def learn_counts(
-    fields: Iterable[tuple[str, str]], analyzer: Analyzer, title_weight: float
-) -> tuple[sp.csr_matrix, list[str]]:
-    """Weighted term counts of ``(title, rest)`` pairs and the vocabulary (first-seen order).
-
-    The counts go straight into flat arrays, not a dict per article, and a new term takes the next
-    column through the dict's own missing-key hook: at a hundred thousand articles and more this
-    halves the time and most of the memory of counting.
-    """
-    vocabulary: defaultdict[str, int] = defaultdict()
-    vocabulary.default_factory = vocabulary.__len__
-    indices, data, indptr = array("q"), array("f"), array("q", [0])
-    for f in fields:
-        counts = _weighted_counts(*f, analyzer, title_weight)
-        indices.extend(map(vocabulary.__getitem__, counts))
-        data.extend(counts.values())
-        indptr.append(len(indices))
-    matrix = sp.csr_matrix(
-        (np.frombuffer(data, dtype=np.float32), np.frombuffer(indices, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64)),
-        shape=(len(indptr) - 1, len(vocabulary)),
-    )
-    matrix.sort_indices()
-    return matrix, list(vocabulary)
-
-
-def count_known(
-    fields: Iterable[tuple[str, str]],
-    analyzer: Analyzer,
-    title_weight: float,
-    lookup: Callable[[list[str]], np.ndarray],
-    n_cols: int,
-) -> sp.csr_matrix:
-    """Weighted counts over a fitted vocabulary; ``lookup(terms)`` gives columns, -1 if unknown."""
-    rows = []
-    for f in fields:
-        counts = _weighted_counts(*f, analyzer, title_weight)
-        terms = list(counts)
-        cols = lookup(terms) if terms else []
-        rows.append({int(col): counts[t] for t, col in zip(terms, cols) if col >= 0})
-    return _csr(rows, n_cols)
-
-
-def prune_vocabulary(
-    counts: sp.csr_matrix, terms: Sequence[str], min_df: float, max_df: float
-) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-    """Keep terms within the document-frequency bounds, sorted alphabetically.
-
-    ``min_df`` / ``max_df``: an int is a count of documents, a float in (0, 1] a share of them.
-    Returns the column-pruned counts, the kept terms (sorted) and their document frequencies.
-    """
-    n = counts.shape[0]
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    low = min_df if isinstance(min_df, (int, np.integer)) else min_df * n
-    high = max_df if isinstance(max_df, (int, np.integer)) else max_df * n
-    keep = np.flatnonzero((df >= low) & (df <= high))
-    names = np.asarray([terms[i] for i in keep], dtype=str) if len(keep) else np.asarray([], dtype=str)
-    order = np.argsort(names, kind="stable")
-    keep = keep[order]
-    return counts[:, keep].tocsr(), names[order], df[keep]
 
 
 def idf_weights(df: np.ndarray, n_docs: int, smooth_one: bool) -> np.ndarray:

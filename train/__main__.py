@@ -41,7 +41,8 @@ def _synonyms(path: str) -> dict[str, str]:
     return table
 
 
-def _stop_words(text: str) -> str | None:
+def _optional(text: str) -> str | None:
+    """A language name, or ``none`` for None (stop words, stemmer)."""
     return None if text.lower() == "none" else text
 
 
@@ -52,7 +53,8 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "ngram_range": (_pair, "MIN,MAX"),
     "min_df": (_number, "N"),
     "max_df": (_number, "N"),
-    "stop_words": (_stop_words, "english|none"),
+    "stop_words": (_optional, "english|none"),
+    "stemmer": (_optional, "english|none"),
     "sublinear_tf": (_bool, "true|false"),
     "tag_synonyms": (_synonyms, "FILE.json"),
     "n_candidates": (int, "N"),

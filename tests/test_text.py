@@ -1,0 +1,91 @@
+"""Term counting: the same terms and counts as scikit-learn's CountVectorizer, with title weights."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from recommender import text
+from recommender.text import Tokenizer, count_terms
+
+FIELDS = [
+    ("Flood warning for the valley", "Rain fell all night.\nThe river rose over the old bridge; the valley flooded."),
+    ("", "Only a body here, with the river and the bridge."),
+    ("Café owners protest", "Les cafés: owners protest rents. Café café CAFÉ!"),
+    ("The and of", "the of and"),  # stop words only: an empty row
+    ("River bridge closed", ""),
+    ("Flood warning lifted", "The river fell; the bridge reopened and the valley dried."),
+]
+
+
+def oracle(fields, ngram_range, min_df, max_df, title_weight):
+    """CountVectorizer on titles and on the rest, the title counts weighted, then min_df/max_df."""
+    vectorizer = CountVectorizer(strip_accents="unicode", stop_words="english", ngram_range=ngram_range)
+    vectorizer.fit([t for t, _ in fields] + [r for _, r in fields])
+    titles = vectorizer.transform([t for t, _ in fields]).astype(np.float32)
+    rests = vectorizer.transform([r for _, r in fields]).astype(np.float32)
+    counts = (rests + title_weight * titles).tocsr()
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    n = len(fields)
+    low = min_df if isinstance(min_df, int) else min_df * n
+    high = max_df if isinstance(max_df, int) else max_df * n
+    keep = np.flatnonzero((df >= low) & (df <= high))
+    names = vectorizer.get_feature_names_out()[keep]  # already sorted
+    return counts[:, keep], list(names), df[keep]
+
+
+@pytest.mark.parametrize(
+    "ngram_range,min_df,max_df", [((1, 2), 1, 1.0), ((1, 1), 2, 1.0), ((2, 2), 1, 1.0), ((1, 2), 2, 0.5), ((1, 2), 0.3, 3)]
+)
+def test_counts_equal_scikit_learns(ngram_range, min_df, max_df):
+    expected, terms, df = oracle(FIELDS, ngram_range, min_df, max_df, 2.0)
+    counts, got_terms, got_df = count_terms(iter(FIELDS), Tokenizer(ngram_range, "english"), 2.0, min_df, max_df)
+    assert list(got_terms) == terms
+    np.testing.assert_array_equal(got_df, df)
+    np.testing.assert_array_equal(counts.toarray(), expected.toarray())
+    assert counts.toarray()[3].sum() == 0
+
+
+def test_batches_and_the_rare_key_filter_change_nothing(monkeypatch):
+    whole = count_terms(iter(FIELDS * 3), Tokenizer((1, 2), "english"), 3.0, 2, 1.0)
+    monkeypatch.setattr(text, "BATCH", 4)  # several batches, one of them short
+    monkeypatch.setattr(text, "HASH_BITS", 3)  # 8 buckets: every key collides with others
+    batched = count_terms(iter(FIELDS * 3), Tokenizer((1, 2), "english"), 3.0, 2, 1.0)
+    assert list(whole[1]) == list(batched[1])
+    assert (whole[0] != batched[0]).nnz == 0
+    np.testing.assert_array_equal(whole[2], batched[2])
+
+
+def test_an_empty_corpus_counts_nothing():
+    counts, terms, df = count_terms(iter([]), Tokenizer((1, 2), "english"), 2.0, 1, 1.0)
+    assert counts.shape == (0, 0) and len(terms) == 0 and len(df) == 0
+
+
+def test_stemming_joins_word_forms_in_words_and_pairs():
+    fields = [("Elections", "the elected councils"), ("Election", "elect council")]
+    counts, terms, df = count_terms(iter(fields), Tokenizer((1, 2), "english", "english"), 1.0, 2, 1.0)
+    assert list(terms) == ["council", "elect", "elect council"]
+    np.testing.assert_array_equal(df, [2, 2, 2])
+    assert Tokenizer((1, 2), "english", "english").terms("The elected councils") == ["elect", "council", "elect council"]
+
+
+def test_known_terms_are_counted_as_in_fitting():
+    tokenizer = Tokenizer((1, 2), "english", "english")
+    counts, terms, _ = count_terms(iter(FIELDS), tokenizer, 2.0, 1, 1.0)
+    lookup = {t: i for i, t in enumerate(terms)}
+    again = text.count_known(
+        iter(FIELDS), tokenizer, 2.0, lambda ts: np.array([lookup.get(t, -1) for t in ts]), len(terms)
+    )
+    assert (sp.csr_matrix(counts) != again).nnz == 0
+
+
+@pytest.mark.parametrize("bad", [(1, 3), (0, 1), (2, 1)])
+def test_only_words_and_pairs_of_words(bad):
+    with pytest.raises(ValueError, match="ngram_range"):
+        Tokenizer(bad, "english")
+
+
+def test_an_unknown_stemmer_language_is_a_clear_error():
+    with pytest.raises(ValueError, match="no stemmer for 'klingon'"):
+        Tokenizer((1, 1), None, "klingon")
