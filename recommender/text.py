@@ -9,6 +9,7 @@ so a tag on every article weighs nothing and a rare shared tag weighs a lot; row
 """
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections import Counter, defaultdict
 from typing import Callable, Iterable
@@ -95,8 +96,20 @@ def count_terms(
     """
     words: defaultdict[str, int] = defaultdict()
     words.default_factory = words.__len__
+    stems: dict[str, int] = {}
+    stem_of = np.zeros(0, dtype=np.int64)
     batches, stream, bounds = [], array("i"), array("q", [0])
     n = 0
+
+    def count_batch() -> None:
+        nonlocal stem_of, stream, bounds
+        new = tokenizer.stem(list(itertools.islice(words, len(stem_of), None)))
+        stem_of = np.concatenate([stem_of, np.fromiter((stems.setdefault(w, len(stems)) for w in new), np.int64, len(new))])
+        batches.append(_count_batch(stream, bounds, title_weight, tokenizer.ngram_range, stem_of))
+        stream, bounds = array("i"), array("q", [0])
+        if progress:
+            progress(n)
+
     for title, rest in fields:
         stream.extend(map(words.__getitem__, tokenizer.words(title, stem=False)))
         bounds.append(len(stream))
@@ -104,37 +117,68 @@ def count_terms(
         bounds.append(len(stream))
         n += 1
         if n % BATCH == 0:
-            batches.append(_batch_keys(stream, bounds, title_weight, tokenizer.ngram_range))
-            stream, bounds = array("i"), array("q", [0])
-            if progress:
-                progress(n)
+            count_batch()
     if len(bounds) > 1:
-        batches.append(_batch_keys(stream, bounds, title_weight, tokenizer.ngram_range))
-    if progress:
-        progress(n)
-    word_list = list(words)
-    del words, stream
+        count_batch()
     if not batches:
         return sp.csr_matrix((0, 0), dtype=np.float32), np.asarray([], dtype=str), np.zeros(0, np.int64)
-    stem_index: dict[str, int] = {}
-    stem_of = np.fromiter(
-        (stem_index.setdefault(stem, len(stem_index)) for stem in tokenizer.stem(word_list)), dtype=np.int64, count=len(word_list)
-    )
+    del words
     low = min_df if isinstance(min_df, (int, np.integer)) else min_df * n
     high = max_df if isinstance(max_df, (int, np.integer)) else max_df * n
-    batches = [(n_docs, _stemmed(k, stem_of), docs, w) for n_docs, k, docs, w in batches]
-    batches = _drop_rare(batches, low)
-    batches = [(n_docs, *_unique_inverse(k), docs, w) for n_docs, k, docs, w in batches]
-    keys = batches[0][1] if len(batches) == 1 else _unique_inverse(np.concatenate([b[1] for b in batches]))[0]
-    counts = sp.vstack([_batch_counts(b, keys) for b in batches], format="csr")
+    keys, counts = _merge(batches, low)
     df = np.bincount(counts.indices, minlength=len(keys))
     keep = np.flatnonzero((df >= low) & (df <= high))
-    names = _names(keys[keep], list(stem_index))
+    names = _names(keys[keep], list(stems))
     order = np.argsort(names, kind="stable")
     keep = keep[order]
     counts = counts[:, keep].tocsr()
     counts.sort_indices()
     return counts, names[order], df[keep]
+
+
+def _count_batch(stream: array, bounds: array, title_weight: float, ngram_range: tuple[int, int], stem_of: np.ndarray):
+    """One batch's counts over its own distinct keys (of stem ids), and those keys, sorted."""
+    n_docs, keys, docs, weights = _batch_keys(stream, bounds, title_weight, ngram_range)
+    local, inverse = _unique_inverse(_stemmed(keys, stem_of))
+    return sp.csr_matrix((weights, (docs, inverse)), shape=(n_docs, len(local)), dtype=np.float32), local
+
+
+#: Buckets of the hashed document frequencies that drop rare keys before batches are merged.
+HASH_BITS = 25
+
+
+def _bucket(keys: np.ndarray) -> np.ndarray:
+    return ((keys.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
+
+
+def _merge(batches: list[tuple[sp.csr_matrix, np.ndarray]], low: float) -> tuple[np.ndarray, sp.csr_matrix]:
+    """All batches over one sorted key array, without the keys in fewer than ``low`` documents.
+
+    Rare keys are found with hashed document frequencies first: a bucket's count can only be too
+    high, so no key that could pass ``min_df`` is lost, and most pairs of words (in one article
+    only) go before the batches are joined.
+    """
+    keep = [np.ones(len(local), dtype=bool) for _, local in batches]
+    if low > 1:
+        seen = np.zeros(1 << HASH_BITS, dtype=np.float64)
+        for counts, local in batches:
+            seen += np.bincount(_bucket(local), weights=np.bincount(counts.indices, minlength=len(local)), minlength=1 << HASH_BITS)
+        keep = [seen[_bucket(local)] >= low for _, local in batches]
+    keys = np.concatenate([local[k] for (_, local), k in zip(batches, keep)])
+    keys.sort()
+    distinct = np.empty(len(keys), dtype=bool)
+    distinct[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
+    keys = keys[distinct]
+    merged = []
+    for (counts, local), k in zip(batches, keep):
+        column = np.full(len(local), -1, dtype=np.int64)
+        column[k] = np.searchsorted(keys, local[k])
+        cols = column[counts.indices]
+        kept = cols >= 0
+        indptr = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])[counts.indptr]
+        merged.append(sp.csr_matrix((counts.data[kept], cols[kept], indptr), shape=(counts.shape[0], len(keys))))
+    return keys, sp.vstack(merged, format="csr")
 
 
 def _batch_keys(stream: array, bounds: array, title_weight: float, ngram_range: tuple[int, int]):
@@ -171,28 +215,6 @@ def _stemmed(keys: np.ndarray, stem_of: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Buckets of the hashed occurrence counts that drop rare keys before the exact count.
-HASH_BITS = 25
-
-
-def _drop_rare(batches: list, low: float) -> list:
-    """Leave out the entries of keys that occur fewer than ``low`` times in all (so are in fewer
-    than ``low`` documents), found with hashed counts: a count can only be too high, so no key that
-    could pass ``min_df`` is lost, and most pairs of words, which occur once, go before sorting."""
-    if low <= 1:
-        return batches
-    def bucket(keys: np.ndarray) -> np.ndarray:
-        return ((keys.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
-    seen = np.zeros(1 << HASH_BITS, dtype=np.int64)
-    for _, keys, _, _ in batches:
-        seen += np.bincount(bucket(keys), minlength=1 << HASH_BITS)
-    kept = []
-    for n_docs, keys, docs, weights in batches:
-        enough = seen[bucket(keys)] >= low
-        kept.append((n_docs, keys[enough], docs[enough], weights[enough]))
-    return kept
-
-
 def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values and each value's position among them (as ``np.unique``, by one sort:
     numpy's hashing ``unique`` measured three times slower on tens of millions of int64 keys)."""
@@ -204,12 +226,6 @@ def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(values), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return ordered[new], inverse
-
-
-def _batch_counts(batch, keys: np.ndarray) -> sp.csr_matrix:
-    n_docs, batch_keys, inverse, docs, weights = batch
-    cols = np.searchsorted(keys, batch_keys)[inverse]
-    return sp.csr_matrix((weights, (docs, cols)), shape=(n_docs, len(keys)), dtype=np.float32)
 
 
 def _names(keys: np.ndarray, stems: list[str]) -> np.ndarray:
