@@ -36,6 +36,7 @@ from .groundtruth import EvalSet
 from .systems import Blend
 
 TEXT_GRID: dict[str, list[Any]] = {
+    "stemmer": [None, "english"],
     "sublinear_tf": [True, False],
     "title_weight": [1.0, 2.0, 3.0],
     "ngram_range": [(1, 1), (1, 2)],
