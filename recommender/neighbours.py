@@ -102,6 +102,13 @@ def _best_per_row(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, out_idx:
     return out_idx, out_val
 
 
+def _block_best(n_rows: int, k: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray):
+    """A block's best ``k`` per row from its scored (row, column) pairs, as :func:`top_k` gives them."""
+    idx = np.full((n_rows, k), -1, dtype=np.int32)
+    val = np.zeros((n_rows, k), dtype=np.float32)
+    return _best_per_row(rows, cols, vals, idx, val)
+
+
 def _search_block(corpus: Corpus, start: int, stop: int, k: int, dup_threshold: float):
     blended, text = score_rows(
         corpus, corpus.text[start:stop], corpus.tags[start:stop], corpus.tagged[start:stop]
@@ -161,10 +168,7 @@ def _top_n_block(text: sp.csr_matrix, text_t: sp.csr_matrix, start: int, stop: i
             pairs.append(np.stack([np.full(len(more), start + r), more], axis=1))
     pairs = np.sort(np.concatenate(pairs), axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]].astype(np.int64)
-    idx = np.full((stop - start, k), -1, dtype=np.int32)
-    val = np.zeros((stop - start, k), dtype=np.float32)
-    _best_per_row(rows[other], cols[other], vals[other], idx, val)
-    return start, idx, val, pairs
+    return start, *_block_best(stop - start, k, rows[other], cols[other], vals[other]), pairs
 
 
 def candidate_search(
@@ -290,10 +294,7 @@ def _approximate_block(approx: "Approximate", start: int, stop: int, k: int, dup
         scores = blend(text, tags, corpus.tagged[rows] & corpus.tagged[cols], corpus.tag_weight)
     near = text >= dup_threshold
     pairs = np.sort(np.stack([rows[near], cols[near]], axis=1), axis=1).astype(np.int64)
-    idx = np.full((stop - start, k), -1, dtype=np.int32)
-    val = np.zeros((stop - start, k), dtype=np.float32)
-    _best_per_row(rows - start, cols, scores, idx, val)
-    return start, idx, val, pairs
+    return start, *_block_best(stop - start, k, rows - start, cols, scores), pairs
 
 
 @dataclass(frozen=True)
