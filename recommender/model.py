@@ -10,9 +10,10 @@ import hashlib
 import json
 import sys
 import time
+from array import array
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,7 +22,7 @@ from sklearn.preprocessing import normalize
 
 from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, top_k
 from .schema import Article, date_to_days, parse_article, parse_date
-from .store import ArticleStore, SortedIndex, string_array
+from .store import ArticleStoreBuilder, SortedIndex, string_array
 from .tags import normalise_synonyms, normalise_tags
 from .text import Tokenizer, count_known, count_terms, idf_weights, weigh
 
@@ -39,8 +40,9 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
     "search": ("auto", "candidate search: 'exact' (all pairs), 'approximate' (a pool found without the commonest terms, rescored exactly), or 'auto' (exact up to 50,000 articles)"),
-    "search_budget": (100_000, "approximate search: postings walked per article when finding the pool; the commonest terms beyond it are left to the rescoring"),
+    "search_budget": (100_000, "approximate search: postings walked per article when finding the pool; each article keeps its heaviest terms that fit, the rest count only in the rescoring"),
     "search_pool": (100, "approximate search: candidates per article rescored exactly (at least n_candidates)"),
+    "search_rounds": (1, "approximate search: rounds that add each article's neighbours' neighbours to its list, rescored exactly"),
     "n_jobs": (1, "worker processes for the candidate search (-1: all cores)"),
     "memory_mb": (256, "memory budget of one worker's dense score block, in MiB"),
     "verbose": (False, "print progress to stderr while fitting"),
@@ -125,6 +127,7 @@ class RelatedArticles:
         search: str = "auto",
         search_budget: float = 100_000,
         search_pool: int = 100,
+        search_rounds: int = 1,
         n_jobs: int = 1,
         memory_mb: float = 256,
         verbose: bool = False,
@@ -143,6 +146,7 @@ class RelatedArticles:
         self.search = search
         self.search_budget = search_budget
         self.search_pool = search_pool
+        self.search_rounds = search_rounds
         self.n_jobs = n_jobs
         self.memory_mb = memory_mb
         self.verbose = verbose
@@ -168,6 +172,8 @@ class RelatedArticles:
             raise ValueError(f"search must be one of {', '.join(SEARCHES)}, got {self.search!r}")
         if float(self.search_budget) <= 0 or int(self.search_pool) < 1:
             raise ValueError("search_budget and search_pool must be positive")
+        if int(self.search_rounds) < 0:
+            raise ValueError(f"search_rounds must be 0 or more, got {self.search_rounds}")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "candidates_"):
@@ -189,43 +195,42 @@ class RelatedArticles:
     def fit(self, articles: Iterable[Article | Mapping[str, Any]]) -> "RelatedArticles":
         """Learn term and tag weights and precompute every article's candidates.
 
-        ``articles`` are :class:`Article` objects or mappings in the article schema. Raises
+        ``articles`` are :class:`Article` objects or mappings in the article schema, in any iterable:
+        it is read once (a generator is streamed) and per article only its id, metadata line, tag
+        keys, date and section are kept; title and text go straight to the term counting. Raises
         ``ValueError`` for an empty corpus or one with no usable terms, and
-        :class:`DuplicateIdError` when an id occurs twice.
+        :class:`DuplicateIdError` (after reading them all) when ids occur more than once.
         """
         self._check_params()
-        docs = [a if isinstance(a, Article) else parse_article(a) for a in articles]
-        if not docs:
-            raise ValueError("the corpus is empty: no articles to fit")
-        counted = Counter(a.id for a in docs)
-        duplicates = sorted(i for i, c in counted.items() if c > 1)
-        if duplicates:
-            raise DuplicateIdError(duplicates)
-        n = len(docs)
         began = time.perf_counter()
-        self.corpus_fingerprint_ = corpus_fingerprint(docs)
-
+        kept = _Streamed(normalise_synonyms(self.tag_synonyms))
         counts, terms, df = count_terms(
-            ((a.title, f"{a.subtitle}\n{a.body}") for a in docs), self._tokenizer(), self.title_weight, self.min_df, self.max_df
+            kept.read(articles), self._tokenizer(), self.title_weight, self.min_df, self.max_df
         )
+        n = len(kept.ids)
         if len(terms) == 0:
             raise ValueError("no terms left after stop words and min_df/max_df: the corpus is too small or too uniform")
+        self.corpus_fingerprint_ = kept.fingerprint.hexdigest()
         self.terms_ = string_array(list(terms))
+        del terms
         self.idf_ = idf_weights(df, n, smooth_one=True)
         self.text_matrix_ = weigh(counts, self.idf_, self.sublinear_tf)
-        self._log(f"vocabulary: {len(terms):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
+        del counts, df
+        self._log(f"vocabulary: {len(self.terms_):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
 
-        self._fit_tags(docs)
+        self._fit_tags(kept.tags, n)
+        kept.tags = None
         self._log(f"tags: {len(self.tag_keys_):,} distinct, {int(self.tagged_.sum()):,} articles tagged")
 
-        self.ids_ = SortedIndex.build([a.id for a in docs])
-        self.published_days_ = np.array([date_to_days(a.published_at) for a in docs], dtype=np.float64)
-        sections = [a.section.casefold() for a in docs]
-        self.sections_ = string_array(sorted(set(sections)))
-        self.section_codes_ = SortedIndex(self.sections_).positions(sections).astype(np.int32)
-        self.articles_ = ArticleStore.build(
-            {k: v for k, v in a.to_dict().items() if k in METADATA_FIELDS} for a in docs
-        )
+        self.ids_ = SortedIndex.build(kept.ids)
+        kept.ids = None
+        self.published_days_ = np.frombuffer(kept.days, dtype=np.float64).copy()
+        sections = list(kept.sections)  # distinct sections in first-seen order
+        self.sections_ = string_array(sorted(sections))
+        rank = SortedIndex(self.sections_).positions(sections).astype(np.int32)
+        self.section_codes_ = rank[np.frombuffer(kept.section_codes, dtype=np.int32)]
+        self.articles_ = kept.store.finish()
+        del kept
         self.text_index_ = self.text_matrix_.T.tocsr()
         self.tag_index_ = self.tag_matrix_.T.tocsr()
         self.search_ = "approximate" if self.search == "approximate" or (self.search == "auto" and n > EXACT_UP_TO) else "exact"
@@ -240,6 +245,7 @@ class RelatedArticles:
             n_jobs=self.n_jobs,
             memory_mb=self.memory_mb,
             approximate_with=pruned,
+            refine_rounds=int(self.search_rounds),
             progress=self._log_blocks if self.verbose else None,
         )
         n_dup = n - len(np.unique(self.duplicate_group_))
@@ -250,24 +256,18 @@ class RelatedArticles:
         left = elapsed / done * (total - done)
         self._log(f"candidates: block {done}/{total} done, {elapsed:.1f} s elapsed, about {left:.0f} s left")
 
-    def _fit_tags(self, docs: list[Article]) -> None:
-        synonyms = normalise_synonyms(self.tag_synonyms)
-        spellings: dict[str, Counter[str]] = {}
-        keyed = []
-        for doc in docs:
-            keys = []
-            for raw in doc.tags:
-                key = normalise_tags([raw], synonyms)
-                if key:
-                    spellings.setdefault(key[0], Counter())[raw.strip().lstrip("#")] += 1
-                    keys.append(key[0])
-            keyed.append(list(dict.fromkeys(keys)))
-        self.tag_keys_ = string_array(sorted(spellings))
+    def _fit_tags(self, tags: "_TagKeys", n: int) -> None:
+        """Tag keys, display names, idf and the weighted tag matrix of the ``n`` articles whose
+        tags ``tags`` collected while the corpus was read."""
+        keys = list(tags.spellings)  # local key ids are positions in this first-seen order
+        self.tag_keys_ = string_array(sorted(keys))
         # the display name is the most common spelling, ties to the alphabetically first
-        self.tag_names_ = string_array([min(spellings[k].items(), key=lambda kv: (-kv[1], kv[0]))[0] for k in self.tag_keys_.tolist()])
-        binary = self._tag_counts(keyed)
+        self.tag_names_ = string_array(
+            [min(tags.spellings[k].items(), key=lambda kv: (-kv[1], kv[0]))[0] for k in self.tag_keys_.tolist()]
+        )
+        binary = tags.matrix(SortedIndex(self.tag_keys_).positions(keys), len(keys))
         df = np.bincount(binary.indices, minlength=binary.shape[1])
-        self.tag_idf_ = idf_weights(df, len(docs), smooth_one=False)
+        self.tag_idf_ = idf_weights(df, n, smooth_one=False)
         self.tag_matrix_ = weigh(binary, self.tag_idf_, sublinear_tf=False)
         self.tagged_ = np.diff(self.tag_matrix_.indptr) > 0
 
@@ -468,9 +468,88 @@ def corpus_fingerprint(docs: Iterable[Article]) -> str:
     """sha256 over every article's fields in corpus order: the same corpus gives the same value."""
     digest = hashlib.sha256()
     for doc in docs:
-        digest.update(json.dumps(doc.to_dict(), sort_keys=True, ensure_ascii=False).encode())
-        digest.update(b"\n")
+        _fingerprint_update(digest, doc.to_dict())
     return digest.hexdigest()
+
+
+def _fingerprint_update(digest: Any, fields: dict[str, Any]) -> None:
+    """Add one article (its ``to_dict()``) to a running :func:`corpus_fingerprint`."""
+    digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(b"\n")
+
+
+class _TagKeys:
+    """The normalised tag keys of each article as the corpus is read: keys are numbered in the order
+    first seen (the order of ``spellings``), each article's distinct keys stored as those numbers."""
+
+    def __init__(self, synonyms: dict[str, str]):
+        self.synonyms = synonyms
+        self.spellings: dict[str, Counter[str]] = {}  # key -> how often each raw spelling gave it
+        self._number: dict[str, int] = {}
+        self._keys = array("q")  # every article's distinct key numbers, one after the other
+        self._bounds = array("q", [0])
+
+    def add(self, raw_tags: Iterable[str]) -> None:
+        keys = []
+        for raw in raw_tags:
+            key = normalise_tags([raw], self.synonyms)
+            if key:
+                spelled = self.spellings.get(key[0])
+                if spelled is None:
+                    spelled = self.spellings[key[0]] = Counter()
+                    self._number[key[0]] = len(self._number)
+                spelled[raw.strip().lstrip("#")] += 1
+                keys.append(self._number[key[0]])
+        self._keys.extend(dict.fromkeys(keys))
+        self._bounds.append(len(self._keys))
+
+    def matrix(self, column_of: np.ndarray, n_columns: int) -> sp.csr_matrix:
+        """Binary articles × tags matrix, key number ``k`` in column ``column_of[k]``; the same matrix
+        :meth:`RelatedArticles._tag_counts` makes of the articles' key lists."""
+        indptr = np.frombuffer(self._bounds, dtype=np.int64).copy()
+        columns = column_of.astype(np.int64)[np.frombuffer(self._keys, dtype=np.int64)]
+        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        indices = columns[np.lexsort((columns, rows))]
+        data = np.ones(len(indices), dtype=np.float32)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_columns))
+
+
+class _Streamed:
+    """What :meth:`RelatedArticles.fit` keeps of each article while it streams the corpus once."""
+
+    def __init__(self, synonyms: dict[str, str]):
+        self.fingerprint = hashlib.sha256()
+        self.ids: list[str] = []
+        self.store = ArticleStoreBuilder()
+        self.tags = _TagKeys(synonyms)
+        self.days = array("d")
+        self.sections: dict[str, int] = {}  # casefolded section -> number, in first-seen order
+        self.section_codes = array("i")
+
+    def read(self, articles: Iterable[Article | Mapping[str, Any]]) -> Iterator[tuple[str, str]]:
+        """Each article's ``(title, subtitle + body)`` for the term counting, keeping the rest.
+        Once the corpus is read: ``ValueError`` if it was empty, :class:`DuplicateIdError` if ids repeat."""
+        seen: set[str] = set()
+        duplicates: set[str] = set()
+        for item in articles:
+            doc = item if isinstance(item, Article) else parse_article(item)
+            fields = doc.to_dict()
+            _fingerprint_update(self.fingerprint, fields)
+            self.store.append({k: v for k, v in fields.items() if k in METADATA_FIELDS})
+            if doc.id in seen:
+                duplicates.add(doc.id)
+            else:
+                seen.add(doc.id)
+            self.ids.append(doc.id)
+            self.tags.add(doc.tags)
+            self.days.append(date_to_days(doc.published_at))
+            self.section_codes.append(self.sections.setdefault(doc.section.casefold(), len(self.sections)))
+            yield doc.title, f"{doc.subtitle}\n{doc.body}"
+        del seen
+        if not self.ids:
+            raise ValueError("the corpus is empty: no articles to fit")
+        if duplicates:
+            raise DuplicateIdError(sorted(duplicates))
 
 
 def _filters(

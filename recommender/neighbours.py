@@ -179,6 +179,7 @@ def candidate_search(
     n_jobs: int = 1,
     memory_mb: float = 256,
     approximate_with: "Approximate | None" = None,
+    refine_rounds: int = 0,
     progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every article's best ``n_candidates`` (indices, scores) and its near-duplicate group.
@@ -193,6 +194,8 @@ def candidate_search(
     pool of candidates comes from the product of the rows without their most common terms (the
     compiled top-n product), and the pool is rescored exactly, so every score kept is exact and
     only an article missing from the pool can be missed. Near-duplicates are found within the pool.
+    ``refine_rounds`` rounds of :func:`refine` then add the neighbours' neighbours (on this machine,
+    in compiled threads, also when the blocks ran on a cluster).
     """
     n = corpus.text.shape[0]
     idx = np.full((n, n_candidates), -1, dtype=np.int32)
@@ -236,34 +239,30 @@ def candidate_search(
         pairs.append(block_pairs)
         if progress:
             progress(done, len(starts), time.perf_counter() - began)
+    for _ in range(refine_rounds if approximate_with is not None else 0):
+        idx, val, more = refine(corpus, idx, val, REFINE_FANOUT, dup_threshold)
+        pairs.append(more)
     return idx, val, duplicate_groups(n, np.concatenate(pairs) if pairs else np.empty((0, 2), np.int64))
 
 
-def search_cap(df: np.ndarray, n_articles: int, budget: float) -> int:
-    """The largest document frequency a term may have and still take part in finding candidates.
+def query_terms(rows: sp.csr_matrix, df: np.ndarray, budget: float) -> sp.csr_matrix:
+    """Each row with only its heaviest terms, as many as fit in ``budget`` postings.
 
-    Finding candidates from the shared terms costs, per article, the number of (term, other article)
-    postings it walks: the sum of ``df²`` over the terms, divided by the number of articles. The
-    cap keeps that within ``budget``, leaving out the most common terms first (they add the least
-    to a score and the most to the cost). Terms above the cap still count when the candidates are
-    rescored.
+    Finding a row's candidates through a term walks that term's postings, ``df`` of them. A row
+    keeps its terms in order of weight, heaviest first (as More Like This keeps a query's best
+    terms), while the postings walked add up to at most ``budget``; the first term that does not
+    fit ends the row. A light common term adds little to any score and costs the most, so it is
+    the first to go, but a common term that weighs much in this row (in its title, say) stays.
+    Returned in the compiled product's form.
     """
-    if len(df) == 0:
-        return 0
-    values = np.sort(df.astype(np.float64))
-    within = np.cumsum(values * values) <= budget * max(1, n_articles)
-    return int(values[within][-1]) if within.any() else 0
-
-
-def _kept_rows(matrix: sp.csr_matrix, keep_column: np.ndarray) -> sp.csr_matrix:
-    """The rows with only the entries of the kept columns, in the compiled product's form."""
-    keep = keep_column[matrix.indices]
-    counts = np.zeros(matrix.shape[0], dtype=np.int64)
-    nonempty = np.diff(matrix.indptr) > 0
-    if nonempty.any():  # reduceat sums from each start to the next one: empty rows must be left out
-        counts[nonempty] = np.add.reduceat(keep, matrix.indptr[:-1][nonempty], dtype=np.int64)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    return _compiled_csr(sp.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape))
+    row_of = np.repeat(np.arange(rows.shape[0], dtype=np.int64), np.diff(rows.indptr))
+    order = np.lexsort((-rows.data, row_of))
+    walked = np.cumsum(df[rows.indices[order]].astype(np.float64))
+    before = np.concatenate([[0.0], walked])[rows.indptr[:-1]]
+    keep = np.zeros(rows.nnz, dtype=bool)
+    keep[order[walked - before[row_of[order]] <= budget]] = True
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[keep], minlength=rows.shape[0]))])
+    return _compiled_csr(sp.csr_matrix((rows.data[keep], rows.indices[keep], indptr), shape=rows.shape))
 
 
 def _pool(found: sp.csr_matrix, start: int) -> tuple[np.ndarray, np.ndarray]:
@@ -274,59 +273,113 @@ def _pool(found: sp.csr_matrix, start: int) -> tuple[np.ndarray, np.ndarray]:
     return rows[other], cols[other]
 
 
-def _approximate_block(approx: "Approximate", start: int, stop: int, k: int, dup_threshold: float, threads: int):
-    """Rows ``start:stop``: a pool of candidates from the pruned rows, rescored exactly."""
+def _pair_scores(corpus: Corpus, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact blended scores and text cosines of (row, column) pairs, rows grouped."""
     from .pairdots import pair_dots  # compiled with numba: only the training job needs it
 
+    text = pair_dots(corpus.text, rows, cols)
+    if corpus.tag_weight == 0 or not np.any(corpus.tagged):
+        return text, text
+    tags = pair_dots(corpus.tags, rows, cols)
+    return blend(text, tags, corpus.tagged[rows] & corpus.tagged[cols], corpus.tag_weight), text
+
+
+def _approximate_block(approx: "Approximate", start: int, stop: int, k: int, dup_threshold: float, threads: int):
+    """Rows ``start:stop``: a pool of candidates from the pruned rows, rescored exactly."""
     corpus, top_n = approx.corpus, approx.pool + 1
     # a pruned query row never reaches the index rows of the terms it lacks: the full index serves
-    pruned = _kept_rows(corpus.text[start:stop], approx.text_columns)
+    pruned = query_terms(corpus.text[start:stop], approx.text_df, approx.budget)
     rows, cols = _pool(sp_matmul_topn(pruned, approx.text_t, top_n=top_n, threshold=0.0, n_threads=threads), start)
-    if approx.tag_columns is not None:
-        pruned = _kept_rows(corpus.tags[start:stop], approx.tag_columns)
+    if approx.tags_t is not None:
+        pruned = query_terms(corpus.tags[start:stop], approx.tag_df, approx.budget)
         more = _pool(sp_matmul_topn(pruned, approx.tags_t, top_n=top_n, threshold=0.0, n_threads=threads), start)
         pairs = np.unique(np.stack([np.concatenate([rows, more[0]]), np.concatenate([cols, more[1]])], axis=1), axis=0)
         rows, cols = pairs[:, 0], pairs[:, 1]
-    text = pair_dots(corpus.text, rows, cols)
-    scores = text
-    if approx.tag_columns is not None:
-        tags = pair_dots(corpus.tags, rows, cols)
-        scores = blend(text, tags, corpus.tagged[rows] & corpus.tagged[cols], corpus.tag_weight)
+    scores, text = _pair_scores(corpus, rows, cols)
     near = text >= dup_threshold
     pairs = np.sort(np.stack([rows[near], cols[near]], axis=1), axis=1).astype(np.int64)
     return start, *_block_best(stop - start, k, rows - start, cols, scores), pairs
+
+
+#: How many of each article's candidates, and of theirs, a round of :func:`refine` looks at.
+REFINE_FANOUT = 10
+
+
+def refine(
+    corpus: Corpus, idx: np.ndarray, val: np.ndarray, fanout: int, dup_threshold: float, block: int = 65536
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One round of "a neighbour's neighbour is likely a neighbour" over approximate lists.
+
+    Each article's candidates are joined by the first ``fanout`` candidates of its own first
+    ``fanout``, and by the articles that list it among their first ``fanout``; the new ones are
+    scored exactly and the best ``k`` kept. Scores stay exact, so a round can only raise recall.
+    Returns the new lists and the near-duplicate pairs met among the new candidates.
+    """
+    n, k = idx.shape
+    f = min(fanout, k)
+    head = np.asarray(idx[:, :f], dtype=np.int64)
+    src = np.repeat(np.arange(n, dtype=np.int64), f)
+    listed = head.ravel() >= 0
+    reverse = sp.csr_matrix(
+        (np.ones(int(listed.sum()), dtype=np.int8), (head.ravel()[listed], src[listed])), shape=(n, n)
+    )
+    new_idx, new_val, pairs = np.empty_like(idx), np.empty_like(val), []
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        hop = head[start:stop]
+        two = np.where(hop[:, :, None] >= 0, head[np.maximum(hop, 0)], -1).reshape(stop - start, -1)
+        back = reverse[start:stop]
+        rows = np.concatenate([np.repeat(np.arange(start, stop), two.shape[1]), np.repeat(np.arange(start, stop), np.diff(back.indptr))])
+        cols = np.concatenate([two.ravel(), back.indices.astype(np.int64)])
+        # known pairs go first, so that unique keeps their stored score; then drop them from the new
+        old_rows = np.repeat(np.arange(start, stop), k)
+        old_cols = np.asarray(idx[start:stop], dtype=np.int64).ravel()
+        keys = np.concatenate([old_rows * n + old_cols, rows * n + cols])
+        valid = np.concatenate([old_cols >= 0, (cols >= 0) & (cols != rows)])
+        keys, first = np.unique(keys[valid], return_index=True)
+        is_new = first >= int((old_cols >= 0).sum())
+        new_rows, new_cols = keys[is_new] // n, keys[is_new] % n
+        scores, text = _pair_scores(corpus, new_rows, new_cols)
+        near = text >= dup_threshold
+        pairs.append(np.sort(np.stack([new_rows[near], new_cols[near]], axis=1), axis=1))
+        kept = old_cols >= 0
+        all_rows = np.concatenate([old_rows[kept], new_rows]) - start
+        all_cols = np.concatenate([old_cols[kept], new_cols])
+        all_vals = np.concatenate([np.asarray(val[start:stop]).ravel()[kept], scores])
+        new_idx[start:stop], new_val[start:stop] = _block_best(stop - start, k, all_rows, all_cols, all_vals)
+    return new_idx, new_val, np.concatenate(pairs).astype(np.int64) if pairs else np.empty((0, 2), np.int64)
 
 
 @dataclass(frozen=True)
 class Approximate:
     """What the approximate search finds its pools with (see :func:`approximate`).
 
-    ``text_columns``/``tag_columns`` flag the terms (tags) rare enough to find candidates with
-    (``tag_columns`` is None when tags do not count); ``text_t``/``tags_t`` are the corpus's inverted
-    indexes in the compiled product's form. Blocks of query rows are pruned as they are searched;
-    the indexes are not, since a pruned row never reaches the index rows of the terms it lacks, so
-    nothing of the corpus's size is copied.
+    ``text_df``/``tag_df`` are the document frequencies of the terms (tags), which
+    :func:`query_terms` weighs against ``budget``; ``tags_t``/``tag_df`` are None when tags do not
+    count. ``text_t``/``tags_t`` are the corpus's inverted indexes in the compiled product's form.
+    Blocks of query rows are pruned as they are searched; the indexes are not, since a pruned row
+    never reaches the index rows of the terms it lacks, so nothing of the corpus's size is copied.
     """
 
     corpus: Corpus
-    text_columns: np.ndarray
+    text_df: np.ndarray
     text_t: sp.csr_matrix
-    tag_columns: np.ndarray | None
+    tag_df: np.ndarray | None
     tags_t: sp.csr_matrix | None
+    budget: float
     pool: int
 
 
-def _findable(matrix: sp.csr_matrix, budget: float) -> np.ndarray:
-    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    return df <= search_cap(df, matrix.shape[0], budget)
+def _df(matrix: sp.csr_matrix) -> np.ndarray:
+    return np.bincount(matrix.indices, minlength=matrix.shape[1])
 
 
 def approximate(corpus: Corpus, budget: float, pool: int) -> Approximate:
-    """Leave the commonest text columns (and, when tags count, tag columns) out, within ``budget``."""
-    tag_columns = tags_t = None
+    """The approximate search's inputs: each query row keeps the terms that fit ``budget`` postings."""
+    tag_df = tags_t = None
     if corpus.tag_weight > 0 and np.any(corpus.tagged):
-        tag_columns, tags_t = _findable(corpus.tags, budget), _compiled_csr(corpus.tags_t)
-    return Approximate(corpus, _findable(corpus.text, budget), _compiled_csr(corpus.text_t), tag_columns, tags_t, int(pool))
+        tag_df, tags_t = _df(corpus.tags), _compiled_csr(corpus.tags_t)
+    return Approximate(corpus, _df(corpus.text), _compiled_csr(corpus.text_t), tag_df, tags_t, float(budget), int(pool))
 
 
 def duplicate_groups(n: int, pairs: np.ndarray) -> np.ndarray:

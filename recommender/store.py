@@ -3,6 +3,7 @@ several server processes share one copy: a sorted string index and a JSON-lines 
 from __future__ import annotations
 
 import json
+from array import array
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -69,10 +70,10 @@ class ArticleStore:
 
     @classmethod
     def build(cls, records: Iterable[dict[str, Any]]) -> "ArticleStore":
-        lines = [cls.encode(r) + b"\n" for r in records]
-        offsets = np.zeros(len(lines) + 1, dtype=np.int64)
-        np.cumsum([len(line) for line in lines], out=offsets[1:])
-        return cls(np.frombuffer(b"".join(lines), dtype=np.uint8), offsets)
+        builder = ArticleStoreBuilder()
+        for record in records:
+            builder.append(record)
+        return builder.finish()
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -83,3 +84,28 @@ class ArticleStore:
 
     def get(self, i: int) -> dict[str, Any]:
         return json.loads(self.raw(i))
+
+
+class ArticleStoreBuilder:
+    """An :class:`ArticleStore` built one record at a time (as ``fit`` streams a corpus): each record
+    is encoded to its line at once, so only the bytes are kept, never the records."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._offsets = array("q", [0])
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def append(self, record: dict[str, Any]) -> None:
+        self._buffer += ArticleStore.encode(record)
+        self._buffer += b"\n"
+        self._offsets.append(len(self._buffer))
+
+    def finish(self) -> ArticleStore:
+        """The store of the records appended so far; the builder must not be used afterwards."""
+        buffer = np.frombuffer(self._buffer, dtype=np.uint8)  # no copy: shares the bytearray
+        buffer.flags.writeable = False
+        offsets = np.frombuffer(self._offsets, dtype=np.int64).copy()
+        self._buffer, self._offsets = bytearray(), array("q", [0])
+        return ArticleStore(buffer, offsets)

@@ -144,3 +144,60 @@ def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, cap
     truth.write_text("id_a,id_b,similarity\nx1,x2,3.0\n")
     code, out, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
     assert code == 1 and "no ground truth about articles of this corpus" in err
+
+
+def test_the_job_streams_the_articles_into_fit_and_splits_the_time_honestly(tmp_path, corpus, capsys, monkeypatch):
+    import train.job as job
+
+    given = []
+    fit = job.RelatedArticles.fit
+
+    def recording_fit(self, articles):
+        given.append(articles)
+        return fit(self, articles)
+
+    monkeypatch.setattr(job.RelatedArticles, "fit", recording_fit)
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--n-jobs", "1")
+    assert code == 0, err
+    assert len(given) == 1 and not isinstance(given[0], (list, tuple))  # a generator, read once by fit
+    assert err.index("read 12 articles; skipped 0") < err.index("vocabulary:") < err.index("published version")
+    saved = artifact.load(tmp_path / "models").manifest_["training"]["seconds"]
+    assert set(saved) == {"read", "fit"} and saved["read"] > 0 and saved["fit"] > 0  # written before "write" is known
+    manifest = job.train([corpus], tmp_path / "more", params={"min_df": 1, "n_jobs": 1}, log=lambda message: None)
+    seconds = manifest["training"]["seconds"]
+    assert list(seconds) == ["read", "fit", "write"] and all(s > 0 for s in seconds.values())
+
+
+def test_the_job_keeps_the_list_only_for_tuning(tmp_path, corpus, capsys, monkeypatch):
+    import train.job as job
+
+    given = []
+    fit = job.RelatedArticles.fit
+
+    def recording_fit(self, articles):
+        given.append(articles)
+        return fit(self, articles)
+
+    monkeypatch.setattr(job.RelatedArticles, "fit", recording_fit)
+    truth = tmp_path / "related.csv"
+    truth.write_text("id_a,id_b\ns1,d1\ns2,s3\nf1,f2\n")
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--tune", truth)
+    assert code == 0, err
+    assert isinstance(given[-1], list) and len(given[-1]) == 12
+    assert err.count("read 12 articles; skipped 0") == 1
+
+
+def test_an_empty_corpus_fails_after_the_load_summary(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "empty.jsonl", [], ["{broken"])
+    code, out, err = run(capsys, path, "--out", tmp_path / "models")
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert "read 0 articles; skipped 1" in err and lines[-1] == f"error: empty corpus: no valid articles in {path}"
+    assert err.index("read 0 articles") < err.index("error:")
+    assert artifact.current_version(tmp_path / "models") is None
+
+
+def test_a_bad_record_under_strict_mid_stream_fails_cleanly(tmp_path, previous, capsys):
+    path = write_jsonl(tmp_path / "c.jsonl", make_articles()[:6], ["{not json"] + [json.dumps(a) for a in make_articles()[6:]])
+    code, out, err = run(capsys, path, "--out", previous[0], "--strict")
+    _assert_failed_and_previous_intact((code, out, err), previous, "c.jsonl:7")

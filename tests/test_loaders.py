@@ -16,7 +16,8 @@ from train.loaders import (
     load_articles,
 )
 from train.loaders import csv_format, folder, jsonl, lines, reuters
-from train.loaders.text_encoding import decode
+from train.loaders import text_encoding
+from train.loaders.text_encoding import decode, read_lines, read_text
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -167,6 +168,34 @@ def test_decode_order():
     assert decode("café".encode("utf-16"), "f") == ("café", "f: not UTF-8, decoded as UTF-16")
     assert decode(b"caf\xe9 \x80", "f") == ("café €", "f: not UTF-8, decoded as cp1252")
     assert decode(b"caf\xe9 \x81", "f") == ("café \x81", "f: not UTF-8, decoded as latin-1")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "caf\u00e9 \u2014 na\u00efve\nzweite Zeile\n".encode("utf-8"),
+        b"\xef\xbb\xbfcaf\xc3\xa9\r\nline two\r\n\r\nno newline at the end",
+        b"caf\xe9 \x80\nsecond\n",  # cp1252
+        b"caf\xe9 \x81\n",  # latin-1
+        "caf\u00e9\nzwei\n".encode("utf-16"),
+        b"",
+        b"\n\n",
+        b"\xc3\xa9" * 7 + b"\n" + b"\xe9",  # UTF-8 until the last byte: the whole file is cp1252
+    ],
+)
+def test_read_lines_gives_the_lines_of_the_whole_decoded_text(tmp_path, monkeypatch, data):
+    monkeypatch.setattr(text_encoding, "CHUNK", 3)  # chunks that split characters and line ends
+    path = write(tmp_path / "a.txt", data)
+    whole, streamed = [], []
+    text = read_text(path, whole.append)
+    expected = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
+    assert list(read_lines(path, streamed.append)) == expected
+    assert streamed == whole
+
+
+def test_read_lines_of_a_missing_file_is_a_load_error(tmp_path):
+    with pytest.raises(LoadError, match="no such file"):
+        list(read_lines(tmp_path / "missing.jsonl"))
 
 
 def test_cp1252_file_gives_a_warning_not_a_crash(tmp_path):

@@ -1,11 +1,24 @@
 """The model contract, on a corpus whose right answers are obvious."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
-from recommender.model import PARAMETERS, DuplicateIdError, RelatedArticles, UnknownArticleError
+from recommender.model import (
+    METADATA_FIELDS,
+    PARAMETERS,
+    DuplicateIdError,
+    RelatedArticles,
+    UnknownArticleError,
+    corpus_fingerprint,
+)
+from recommender.schema import date_to_days, parse_article
+from recommender.store import ArticleStore, ArticleStoreBuilder
+from recommender.tags import normalise_tags
 
 from .conftest import FOOD, SPACE, make_articles
 
@@ -199,3 +212,142 @@ def test_a_corpus_without_any_tag_is_ranked_by_text(articles):
     assert len(m.tag_keys_) == 0 and not m.tagged_.any()
     assert m.related("s1") == text_only.related("s1")
     assert m.related_to({"title": "Moon rocket", "tags": ["space"]})
+
+
+# ---------------------------------------------------------------------------- streaming fit
+FINGERPRINTED = [
+    {"id": "n1", "title": "Café opens by the harbour", "subtitle": "A standfirst", "body": "Coffee and cake.",
+     "tags": ["Food", "#HarbourLife"], "published_at": "2024-05-01T09:30:00Z", "section": "Life", "labels": ["food"]},
+    {"id": 7, "title": "Ferry timetable changes", "body": "The ferry now leaves at dawn.", "tags": "transport, ferries",
+     "url": "https://example.com/7", "language": "en"},
+]
+
+
+def test_corpus_fingerprint_keeps_its_values():
+    # digests of the fingerprint as it was before fit streamed the corpus: published models carry them
+    docs = [parse_article(r) for r in FINGERPRINTED]
+    assert corpus_fingerprint(docs) == "bda1dab59d4966b4b7a2c827bfb4e4321f02f728b1e88fe1b7b8ff86fa9d83db"
+    assert corpus_fingerprint(iter(docs[:1])) == "11f7e54d0623d6a854aeb21283eb558d05c7e6bb57fba98a9eaaf4038f747d7a"
+    assert corpus_fingerprint([]) == hashlib.sha256().hexdigest()
+    fitted = RelatedArticles(min_df=1).fit(iter(FINGERPRINTED))
+    assert fitted.corpus_fingerprint_ == corpus_fingerprint(docs)
+
+
+def _streaming_corpus():
+    rows = make_articles(section_of=lambda i: {"s": "Science", "f": "FOOD", "d": "science", "u": ""}[i[0]])
+    rows[0]["subtitle"] = "Weather delays the launch again"
+    rows[1]["tags"] = ["space", "Moons", "moon", "#MoonLanding"]  # two spellings of one key, a repeated key
+    rows[2]["published_at"] = None
+    rows[3]["labels"] = ["astronomy"]
+    rows[4]["title"] = "Bäckerei wins bread prize"
+    rows[5]["id"] = 55  # a number id, read as a string
+    return rows
+
+
+def _learned(model):
+    """Every learned attribute as plain values: arrays, the parts of sparse matrices, strings."""
+    out = {}
+    for name, value in vars(model).items():
+        if not name.endswith("_"):
+            continue
+        if sp.issparse(value):
+            parts = {p: getattr(value, p) for p in ("data", "indices", "indptr")}
+            out.update({f"{name}.{p}": v for p, v in parts.items()})
+            out[f"{name}.shape"] = np.asarray(value.shape)
+        elif name == "ids_":
+            out["ids_.keys"], out["ids_.order"] = value.keys, value.order
+        elif name == "articles_":
+            out["articles_.buffer"], out["articles_.offsets"] = np.asarray(value.buffer), value.offsets
+        elif isinstance(value, np.ndarray):
+            out[name] = value
+        else:
+            out[name] = np.asarray([value])
+    return out
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"min_df": 1, "tag_weight": 0.3},
+        {"min_df": 1, "ngram_range": (1, 2), "tag_synonyms": {"moon landing": "moon"}, "search": "approximate"},
+        {"min_df": 2, "stemmer": None, "stop_words": None, "sublinear_tf": False},
+    ],
+)
+def test_a_one_shot_generator_fits_exactly_as_a_list(params):
+    rows = _streaming_corpus()
+    from_list = RelatedArticles(**params).fit(rows)
+    consumed = []
+
+    def once():
+        for row in rows:
+            consumed.append(row["id"])
+            yield row
+
+    from_generator = RelatedArticles(**params).fit(once())
+    from_articles = RelatedArticles(**params).fit(parse_article(r) for r in rows)
+    assert consumed == [r["id"] for r in rows]  # read once, in order
+    want = _learned(from_list)
+    assert len(want) > 25
+    for other in (from_generator, from_articles):
+        got = _learned(other)
+        assert sorted(got) == sorted(want)
+        for name in want:
+            assert got[name].dtype == want[name].dtype, name
+            assert got[name].shape == want[name].shape, name
+            assert got[name].tobytes() == want[name].tobytes(), name
+    assert from_list.article("55")["title"] == rows[5]["title"]
+    assert from_list.tag_names_[list(from_list.tag_keys_).index("moon")] in ("moon", "Moon", "MoonLanding")
+    assert from_generator.related("s1", k=5) == from_list.related("s1", k=5)
+
+
+def test_a_streamed_corpus_matches_the_learned_state_of_an_explicit_computation():
+    rows = _streaming_corpus()
+    m = RelatedArticles(min_df=1).fit(iter(rows))
+    docs = [parse_article(r) for r in rows]
+    assert m.ids_.keys.tolist() == [d.id for d in docs]
+    np.testing.assert_array_equal(m.published_days_, [date_to_days(d.published_at) for d in docs])
+    assert m.sections_.tolist() == ["", "food", "science"]
+    assert [m.sections_[c] for c in m.section_codes_] == [d.section.casefold() for d in docs]
+    assert [m.article(d.id)["tags"] for d in docs] == [list(d.tags) for d in docs]
+    expected = ArticleStore.build({k: v for k, v in d.to_dict().items() if k in METADATA_FIELDS} for d in docs)
+    assert bytes(m.articles_.buffer) == bytes(expected.buffer)
+    np.testing.assert_array_equal(m.articles_.offsets, expected.offsets)
+    for d, row in zip(docs, m.tag_matrix_):
+        keys = {m.tag_keys_[c] for c in row.indices}
+        assert keys == set(normalise_tags(d.tags))
+
+
+def test_duplicate_ids_in_a_stream_are_all_listed(articles):
+    stream = (a for a in articles + articles[3:5] + articles[3:4] + [{**articles[0], "title": "Another title"}])
+    with pytest.raises(DuplicateIdError) as info:
+        RelatedArticles(min_df=1).fit(stream)
+    assert info.value.ids == sorted([articles[0]["id"], articles[3]["id"], articles[4]["id"]])
+    assert str(info.value).startswith("3 duplicate article ids: ")
+
+
+def test_an_empty_stream_is_refused_as_an_empty_corpus():
+    with pytest.raises(ValueError, match="the corpus is empty: no articles to fit"):
+        RelatedArticles().fit(iter([]))
+    with pytest.raises(ValueError, match="the corpus is empty: no articles to fit"):
+        RelatedArticles().fit(a for a in ())
+
+
+def test_a_stream_without_usable_terms_is_refused():
+    with pytest.raises(ValueError, match="no terms left"):
+        RelatedArticles(min_df=5).fit({"id": str(i), "title": f"word{i}"} for i in range(3))
+
+
+def test_the_store_builder_gives_the_lines_build_gives():
+    records = [{"id": "a", "title": "Café", "tags": ["x"]}, {"id": "b", "title": "Plain"}, {"id": "c", "title": "\u2603 snow"}]
+    built = ArticleStore.build(records)
+    assert bytes(built.buffer) == b"".join(ArticleStore.encode(r) + b"\n" for r in records)
+    builder = ArticleStoreBuilder()
+    for r in records:
+        builder.append(r)
+    assert len(builder) == 3
+    streamed = builder.finish()
+    assert bytes(streamed.buffer) == bytes(built.buffer)
+    assert streamed.offsets.dtype == np.int64 and streamed.offsets.tolist() == built.offsets.tolist()
+    assert streamed.buffer.dtype == np.uint8 and not streamed.buffer.flags.writeable
+    assert [streamed.get(i) for i in range(3)] == records and streamed.raw(2) == ArticleStore.encode(records[2])
+    assert len(ArticleStore.build([])) == 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 import pytest
 
 from recommender import neighbours
@@ -76,17 +77,20 @@ def test_pair_dots_are_the_dot_products_of_the_rows(synthetic):
 
 
 @pytest.mark.parametrize(
-    "df,n,budget,cap",
+    "budget,kept",
     [
-        ([1, 2, 3, 10], 10, 100, 10),  # everything fits: 1 + 4 + 9 + 100 = 114 <= 1000
-        ([1, 2, 3, 10], 10, 1.4, 3),  # 14 <= 14 < 114
-        ([1, 2, 3, 10], 10, 1.3, 2),
-        ([5], 10, 0.1, 0),  # not even the rarest term fits: no term finds candidates
-        ([], 10, 1.0, 0),
+        (1e9, [[0, 1, 2], [], [3, 4]]),  # everything fits
+        (12, [[1, 2], [], [3]]),  # row 0: 10 (weight 0.9) + 2 (0.5) fit, 5 more (0.1) would not
+        (11, [[1], [], [3]]),  # row 0: the second-heaviest term would make 12 > 11: the row ends there
+        (9, [[], [], [3]]),  # row 0's heaviest term alone walks 10 postings: nothing finds its candidates
     ],
 )
-def test_the_search_cap_keeps_the_postings_within_the_budget(df, n, budget, cap):
-    assert neighbours.search_cap(np.array(df), n, budget) == cap
+def test_each_query_row_keeps_its_heaviest_terms_within_the_budget(budget, kept):
+    df = np.array([5, 10, 2, 1, 20])
+    rows = sp.csr_matrix(np.array([[0.1, 0.9, 0.5, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0.2, 0.1]], dtype=np.float32))
+    pruned = neighbours.query_terms(rows, df, budget)
+    assert [sorted(pruned[i].indices.tolist()) for i in range(3)] == kept
+    np.testing.assert_array_equal(pruned.toarray()[pruned.toarray() != 0], rows.toarray()[pruned.toarray() != 0])
 
 
 def exact_and_approximate(model, budget, pool, k=20, tag_weight=0.0):
@@ -121,6 +125,26 @@ def test_a_tight_budget_still_finds_most_of_the_exact_top_ten_and_scores_stay_ex
     real = cols >= 0
     expected = np.asarray(model.text_matrix_[rows[real]].multiply(model.text_matrix_[cols[real]]).sum(axis=1)).ravel()
     np.testing.assert_allclose(approx[1].ravel()[real], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_refinement_round_keeps_scores_exact_and_only_adds_better_candidates(synthetic):
+    model = RelatedArticles(n_jobs=1).fit(synthetic)
+    corpus = corpus_of(model, 0.0)
+    exact = candidate_search(corpus, 20, 0.8)
+    idx, val, _ = candidate_search(corpus, 20, 0.8, approximate_with=neighbours.approximate(corpus, 30, 10))
+    new_idx, new_val, pairs = neighbours.refine(corpus, idx, val, 10, 0.8, block=7)  # blocks of 7: the edges count
+    assert np.all(new_val >= val - 1e-6)  # each place's score can only rise
+    def recall(found):
+        return np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in zip(found, exact[0])])
+    assert recall(idx) < recall(new_idx)  # the test shows nothing if the round changed nothing
+    rows = np.repeat(np.arange(len(synthetic)), 20)
+    cols = new_idx.ravel()
+    real = cols >= 0
+    assert not np.any(cols[real] == rows[real])  # never the article itself
+    assert all(len(set(r[r >= 0])) == (r >= 0).sum() for r in new_idx)  # nor anyone twice
+    expected = np.asarray(model.text_matrix_[rows[real]].multiply(model.text_matrix_[cols[real]]).sum(axis=1)).ravel()
+    np.testing.assert_allclose(new_val.ravel()[real], expected, rtol=1e-5, atol=1e-6)
+    assert pairs.shape[1] == 2 and np.all(pairs[:, 0] < pairs[:, 1])
 
 
 def test_the_model_chooses_the_search_and_records_it(synthetic, tmp_path):

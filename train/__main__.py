@@ -62,6 +62,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "search": (str, "auto|exact|approximate"),
     "search_budget": (float, "POSTINGS"),
     "search_pool": (int, "N"),
+    "search_rounds": (int, "N"),
     "n_jobs": (int, "N"),
     "memory_mb": (float, "MIB"),
 }

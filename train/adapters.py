@@ -388,7 +388,7 @@ def read_related(path: Path) -> dict[str, set[str]]:
     if suffix not in (".jsonl", ".ndjson", ".json"):
         raise ValueError(f"{path}: related ids must be a .jsonl or .csv file")
     text, _ = decode(path.read_bytes(), str(path))
-    for line, record in json_lines(text):
+    for line, record in json_lines(text.split("\n")):
         if isinstance(record, json.JSONDecodeError):
             raise ValueError(f"{path}:{line}: invalid JSON: {record.msg}")
         if not isinstance(record, dict):

@@ -10,10 +10,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from recommender import artifact
 from recommender.model import DuplicateIdError, RelatedArticles
+from recommender.schema import Article
 
 from .cluster import ClusterError, check_scheduler, dask_backend
 from .loaders import LoadError, LoadReport, load_articles
@@ -81,40 +82,62 @@ def train(
             raise JobError(str(exc)) from None
         if params.get("n_jobs", 1) == 1:
             params["n_jobs"] = -1  # one job would run the blocks here, not on the cluster
-    seconds: dict[str, float] = {}
-    began = time.perf_counter()
+    seconds: dict[str, float] = {"read": 0.0}
     report = LoadReport()
+    read_all = False
 
     def progress(r: LoadReport) -> None:
         log(f"reading: {r.read:,} articles, {len(r.skipped):,} skipped")
 
-    try:
-        articles = list(
-            load_articles(inputs, fmt, strict=strict, report=report, tag_delimiter=tag_delimiter, on_progress=progress)
-        )
-    except LoadError as exc:
-        raise JobError(str(exc)) from None
-    seconds["read"] = time.perf_counter() - began
-    report_load(report, log)
-    if not articles:
-        raise JobError(f"empty corpus: no valid articles in {', '.join(map(str, inputs))}")
+    def read() -> Iterator[Article]:
+        """The loader's articles, adding the time spent inside the loader to ``seconds["read"]``
+        (the rest of the fit's time is the fit's own); the load's summary once it is done."""
+        nonlocal read_all
+        loaded = load_articles(inputs, fmt, strict=strict, report=report, tag_delimiter=tag_delimiter, on_progress=progress)
+        while True:
+            mark = time.perf_counter()
+            try:
+                article = next(loaded)
+            except StopIteration:
+                break
+            finally:
+                seconds["read"] += time.perf_counter() - mark
+            yield article
+        read_all = True
+        report_load(report, log)
 
+    def empty() -> JobError:
+        return JobError(f"empty corpus: no valid articles in {', '.join(map(str, inputs))}")
+
+    articles: Iterable[Article] = read()
     tuning = None
     if tune is not None:
+        # tuning fits the model once per tag weight, so only here is the whole corpus held as a
+        # list; otherwise the loader's articles are streamed through fit, which reads them once
+        try:
+            articles = list(articles)
+        except LoadError as exc:
+            raise JobError(str(exc)) from None
+        if not articles:
+            raise empty()
         tuning = tune_tag_weight(articles, Path(tune), params, log)
         params["tag_weight"] = tuning["tag_weight"]
     model = RelatedArticles(**{**params, "verbose": True})
-    mark = time.perf_counter()
+    mark, read_before = time.perf_counter(), seconds["read"]
     try:
         with dask_backend(dask):
             model.fit(articles)
+    except LoadError as exc:
+        raise JobError(str(exc)) from None
     except ClusterError as exc:
         raise JobError(str(exc)) from None
     except DuplicateIdError as exc:
         raise JobError(str(exc)) from None
     except ValueError as exc:
+        if read_all and report.read == 0:
+            raise empty() from None
         raise JobError(f"cannot fit: {exc}") from None
-    seconds["fit"] = time.perf_counter() - mark
+    seconds["fit"] = time.perf_counter() - mark - (seconds["read"] - read_before)
     mark = time.perf_counter()
     info = {
         "training": {

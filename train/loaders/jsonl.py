@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from recommender.schema import Article, SchemaError, parse_article
 
 from . import BadRecord
-from .text_encoding import read_text
+from .text_encoding import read_lines
 
 
-def json_lines(text: str) -> Iterator[tuple[int, Any]]:
-    """``(line, value)`` for each non-blank line of JSON Lines text, or ``(line, error)`` for a line
+def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+    """``(line, value)`` for each non-blank line of JSON Lines, or ``(line, error)`` for a line
     that is not valid JSON."""
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(lines, start=1):
         if line.strip():
             try:
                 yield number, json.loads(line)
@@ -28,7 +28,7 @@ def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[A
     Parameters
     ----------
     path : Path
-        The file (decoded once as a whole; see :mod:`.text_encoding`).
+        The file (read line by line, decoded as :mod:`.text_encoding` says).
     warn : callable, optional
         Receives a warning when the file is not UTF-8.
 
@@ -44,7 +44,7 @@ def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[A
         When the file cannot be read.
     """
     source = str(path)
-    for number, record in json_lines(read_text(path, warn)):
+    for number, record in json_lines(read_lines(path, warn)):
         if isinstance(record, json.JSONDecodeError):
             yield BadRecord(source, number, f"invalid JSON: {record.msg}")
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from . import LoadError
 
@@ -45,6 +45,17 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         return data.decode("latin-1"), f"{source}: not UTF-8, decoded as latin-1"
 
 
+def _cannot_read(path: Path, exc: OSError) -> LoadError:
+    """The one-line :class:`LoadError` for a file that cannot be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return LoadError(f"{path}: no such file or directory")
+    if isinstance(exc, IsADirectoryError):
+        return LoadError(f"{path}: is a folder, expected a file")
+    if isinstance(exc, PermissionError):
+        return LoadError(f"{path}: permission denied")
+    return LoadError(f"{path}: cannot read ({exc.strerror or exc})")
+
+
 def read_bytes(path: Path) -> bytes:
     """Read a whole file, turning any failure into a one-line :class:`LoadError`.
 
@@ -65,14 +76,57 @@ def read_bytes(path: Path) -> bytes:
     """
     try:
         return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise LoadError(f"{path}: no such file or directory") from None
-    except IsADirectoryError:
-        raise LoadError(f"{path}: is a folder, expected a file") from None
-    except PermissionError:
-        raise LoadError(f"{path}: permission denied") from None
     except OSError as exc:
-        raise LoadError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise _cannot_read(path, exc) from None
+
+
+#: Bytes read at a time when a file is checked or read line by line.
+CHUNK = 1 << 24
+
+
+def _streamed_encoding(path: Path) -> str | None:
+    """The encoding :func:`decode` would choose for the whole file, found by reading it in chunks:
+    ``utf-8-sig``, ``cp1252`` or ``latin-1``; None for a UTF-16 byte-order mark (read whole)."""
+    with open(path, "rb") as file:
+        head = file.read(2)
+        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # never valid UTF-8: decode() goes on to UTF-16
+            return None
+        for encoding in ("utf-8-sig", "cp1252"):
+            file.seek(0)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            try:
+                while chunk := file.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+                return encoding
+            except UnicodeDecodeError:
+                continue
+    return "latin-1"
+
+
+def read_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterator[str]:
+    """The lines of a file (each ended by ``\\n``, dropped with a ``\\r`` before it), decoded as
+    :func:`read_text` decodes the whole file, but read a chunk at a time: memory does not grow with
+    the file. The file is read twice, once to choose the encoding and once for the lines.
+
+    Raises
+    ------
+    LoadError
+        When the file cannot be read (see :func:`read_bytes`).
+    """
+    try:
+        encoding = _streamed_encoding(path)
+        if encoding is None:  # UTF-16 cannot be split on the byte b"\n": decode it whole
+            text = read_text(path, warn)
+            yield from (text[:-1] if text.endswith("\n") else text).split("\n") if text else ()
+            return
+        if encoding != "utf-8-sig" and warn is not None:
+            warn(f"{path}: not UTF-8, decoded as {encoding}")
+        with open(path, encoding=encoding, newline="\n", buffering=CHUNK) as file:
+            for line in file:
+                yield line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith("\n") else line
+    except OSError as exc:
+        raise _cannot_read(path, exc) from None
 
 
 def read_text(path: Path, warn: Callable[[str], None] | None = None) -> str:
