@@ -237,7 +237,8 @@ class RelatedArticles:
         pruned = None
         if self.search_ == "approximate":
             pruned = approximate(self._corpus(), float(self.search_budget), max(int(self.search_pool), int(self.n_candidates)))
-        self._log(f"candidate search: {self.search_}")
+        rounds = f", {int(self.search_rounds)} refinement rounds as the last steps" if self.search_ == "approximate" else ""
+        self._log(f"candidate search: {self.search_}{rounds}")
         self.candidates_, self.candidate_scores_, self.duplicate_group_ = candidate_search(
             self._corpus(),
             int(self.n_candidates),
@@ -254,7 +255,7 @@ class RelatedArticles:
 
     def _log_blocks(self, done: int, total: int, elapsed: float) -> None:
         left = elapsed / done * (total - done)
-        self._log(f"candidates: block {done}/{total} done, {elapsed:.1f} s elapsed, about {left:.0f} s left")
+        self._log(f"candidates: step {done}/{total} done, {elapsed:.1f} s elapsed, about {left:.0f} s left")
 
     def _fit_tags(self, tags: "_TagKeys", n: int) -> None:
         """Tag keys, display names, idf and the weighted tag matrix of the ``n`` articles whose

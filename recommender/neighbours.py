@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from sparse_dot_topn import sp_matmul_topn
 
-# progress(blocks_done, blocks_total, seconds_elapsed)
+# progress(steps_done, steps_total, seconds_elapsed): the blocks, then any refinement rounds
 Progress = Callable[[int, int, float], None]
 
 
@@ -232,16 +232,19 @@ def candidate_search(
     else:
         results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
     pairs = []
+    rounds = refine_rounds if approximate_with is not None else 0
     began = time.perf_counter()
     for done, (start, block_idx, block_val, block_pairs) in enumerate(results, 1):
         idx[start : start + len(block_idx)] = block_idx
         val[start : start + len(block_val)] = block_val
         pairs.append(block_pairs)
         if progress:
-            progress(done, len(starts), time.perf_counter() - began)
-    for _ in range(refine_rounds if approximate_with is not None else 0):
+            progress(done, len(starts) + rounds, time.perf_counter() - began)
+    for done in range(1, rounds + 1):
         idx, val, more = refine(corpus, idx, val, REFINE_FANOUT, dup_threshold)
         pairs.append(more)
+        if progress:
+            progress(len(starts) + done, len(starts) + rounds, time.perf_counter() - began)
     return idx, val, duplicate_groups(n, np.concatenate(pairs) if pairs else np.empty((0, 2), np.int64))
 
 

@@ -125,15 +125,7 @@ def count_terms(
     del words
     low = min_df if isinstance(min_df, (int, np.integer)) else min_df * n
     high = max_df if isinstance(max_df, (int, np.integer)) else max_df * n
-    keys, counts = _merge(batches, low)
-    df = np.bincount(counts.indices, minlength=len(keys))
-    keep = np.flatnonzero((df >= low) & (df <= high))
-    names = _names(keys[keep], list(stems))
-    order = np.argsort(names, kind="stable")
-    keep = keep[order]
-    counts = counts[:, keep].tocsr()
-    counts.sort_indices()
-    return counts, names[order], df[keep]
+    return _merge(batches, low, high, list(stems))
 
 
 def _count_batch(stream: array, bounds: array, title_weight: float, ngram_range: tuple[int, int], stem_of: np.ndarray):
@@ -151,12 +143,18 @@ def _bucket(keys: np.ndarray) -> np.ndarray:
     return ((keys.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
 
 
-def _merge(batches: list[tuple[sp.csr_matrix, np.ndarray]], low: float) -> tuple[np.ndarray, sp.csr_matrix]:
-    """All batches over one sorted key array, without the keys in fewer than ``low`` documents.
+def _merge(
+    batches: list[tuple[sp.csr_matrix, np.ndarray]], low: float, high: float, stems: list[str]
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """All batches as one matrix over the kept terms (document frequency in ``[low, high]``), in
+    the order of their names; returns the counts, the names and the document frequencies.
 
     Rare keys are found with hashed document frequencies first: a bucket's count can only be too
     high, so no key that could pass ``min_df`` is lost, and most pairs of words (in one article
-    only) go before the batches are joined.
+    only) go before the batches are joined. Two passes over the batches: the first finds each
+    key's document frequency, the second writes each batch's entries into the final arrays and
+    lets the batch go, so the memory needed is about twice the final matrix's, never more.
+    ``batches`` is emptied.
     """
     keep = [np.ones(len(local), dtype=bool) for _, local in batches]
     if low > 1:
@@ -164,21 +162,46 @@ def _merge(batches: list[tuple[sp.csr_matrix, np.ndarray]], low: float) -> tuple
         for counts, local in batches:
             seen += np.bincount(_bucket(local), weights=np.bincount(counts.indices, minlength=len(local)), minlength=1 << HASH_BITS)
         keep = [seen[_bucket(local)] >= low for _, local in batches]
+        del seen
     keys = np.concatenate([local[k] for (_, local), k in zip(batches, keep)])
     keys.sort()
     distinct = np.empty(len(keys), dtype=bool)
     distinct[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
     keys = keys[distinct]
-    merged = []
+    # first pass: each batch's local key -> merged key, and the merged keys' document frequencies
+    merged_of, df = [], np.zeros(len(keys), dtype=np.int64)
     for (counts, local), k in zip(batches, keep):
         column = np.full(len(local), -1, dtype=np.int64)
         column[k] = np.searchsorted(keys, local[k])
+        local_df = np.bincount(counts.indices, minlength=len(local))
+        np.add.at(df, column[k], local_df[k])
+        merged_of.append(column)
+    kept = np.flatnonzero((df >= low) & (df <= high))
+    names = _names(keys[kept], stems)
+    order = np.argsort(names, kind="stable")
+    final = np.full(len(keys) + 1, -1, dtype=np.int64)  # the last slot answers the local keys left out (-1)
+    final[kept[order]] = np.arange(len(kept))
+    index = np.int32 if len(kept) < 2**31 else np.int64
+    # second pass: each batch's entries over the final columns, straight into the final arrays
+    merged_of = [final[column] for column in merged_of]  # local key -> final column, or -1
+    sizes = [int(np.count_nonzero(column[counts.indices] >= 0)) for (counts, _), column in zip(batches, merged_of)]
+    data = np.empty(sum(sizes), dtype=np.float32)
+    indices = np.empty(sum(sizes), dtype=index)
+    indptr, at, rows = [np.zeros(1, dtype=np.int64)], 0, 0
+    for size, column in zip(sizes, merged_of):
+        counts, _ = batches.pop(0)
         cols = column[counts.indices]
-        kept = cols >= 0
-        indptr = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])[counts.indptr]
-        merged.append(sp.csr_matrix((counts.data[kept], cols[kept], indptr), shape=(counts.shape[0], len(keys))))
-    return keys, sp.vstack(merged, format="csr")
+        hit = cols >= 0
+        data[at : at + size] = counts.data[hit]
+        indices[at : at + size] = cols[hit]
+        hits_before = np.concatenate([[0], np.cumsum(hit, dtype=np.int64)])  # kept entries before each entry
+        indptr.append(at + hits_before[counts.indptr[1:]])
+        at, rows = at + size, rows + counts.shape[0]
+        del counts, cols, hit, hits_before
+    matrix = sp.csr_matrix((data, indices, np.concatenate(indptr)), shape=(rows, len(kept)))
+    matrix.sort_indices()
+    return matrix, names[order], df[kept[order]]
 
 
 def _batch_keys(stream: array, bounds: array, title_weight: float, ngram_range: tuple[int, int]):
@@ -268,24 +291,34 @@ def idf_weights(df: np.ndarray, n_docs: int, smooth_one: bool) -> np.ndarray:
     return (np.log((1.0 + n_docs) / (1.0 + df)) + (1.0 if smooth_one else 0.0)).astype(np.float32)
 
 
-def weigh(counts: sp.csr_matrix, idf: np.ndarray, sublinear_tf: bool) -> sp.csr_matrix:
+def weigh(counts: sp.csr_matrix, idf: np.ndarray, sublinear_tf: bool, rows_at_once: int = 65536) -> sp.csr_matrix:
     """tf (optionally sublinear) times idf, rows l2-normalised; float32 CSR.
 
     Each row's entries come out in the reverse of their order in ``counts``. (That is the order the
     product with a diagonal idf matrix gave, which this function once used: keeping it keeps every
     sum over a row, and so every score, the same to the last bit. Scaling in place costs O(nnz)
     instead of O(terms), which matters for one posted article against millions of terms.)
-    ``counts`` must hold each (row, column) once, as the counting functions here make it.
+    ``counts`` must hold each (row, column) once, as the counting functions here make it. A float32
+    ``counts`` is weighed in place, ``rows_at_once`` rows at a time, so a corpus's counts are never
+    copied whole: the caller must not use it afterwards.
     """
-    matrix = counts.astype(np.float32, copy=True)
-    if sublinear_tf:
-        np.log(matrix.data, out=matrix.data)
-        matrix.data += 1.0
-    matrix.data *= idf.astype(np.float32)[matrix.indices]
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    reverse = matrix.indptr[rows] + matrix.indptr[rows + 1] - 1 - np.arange(matrix.nnz)
-    matrix = sp.csr_matrix((matrix.data[reverse], matrix.indices[reverse], matrix.indptr), shape=matrix.shape)
+    matrix = counts.astype(np.float32, copy=False)
+    idf = idf.astype(np.float32, copy=False)
+    data, indices, indptr = matrix.data, matrix.indices, matrix.indptr
+    for first in range(0, matrix.shape[0], rows_at_once):
+        last = min(matrix.shape[0], first + rows_at_once)
+        lo, hi = int(indptr[first]), int(indptr[last])
+        rows = np.repeat(np.arange(first, last), np.diff(indptr[first : last + 1]))
+        reverse = indptr[rows] + indptr[rows + 1] - 1 - np.arange(lo, hi)
+        chunk = data[reverse]
+        if sublinear_tf:
+            np.log(chunk, out=chunk)
+            chunk += 1.0
+        data[lo:hi] = chunk
+        indices[lo:hi] = indices[reverse]
+        data[lo:hi] *= idf[indices[lo:hi]]
+    matrix.has_sorted_indices = False
     if matrix.shape[1]:  # a corpus without any tag has no tag columns at all
         matrix = normalize(matrix, norm="l2", copy=False)
     matrix.eliminate_zeros()
-    return matrix.astype(np.float32)
+    return matrix.astype(np.float32, copy=False)

@@ -34,7 +34,7 @@ def test_the_job_trains_and_publishes_a_version(tmp_path, corpus, capsys):
     assert code == 0, err
     version = out.strip()
     assert version == artifact.current_version(models)
-    for expected in ("read 12 articles; skipped 0", "vocabulary:", "candidates: block", "published version"):
+    for expected in ("read 12 articles; skipped 0", "vocabulary:", "candidates: step", "published version"):
         assert expected in err
     model = artifact.load(models)
     assert len(model) == 12
