@@ -146,7 +146,9 @@ def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, cap
     assert code == 1 and "no ground truth about articles of this corpus" in err
 
 
-def test_the_job_streams_the_articles_into_fit_and_splits_the_time_honestly(tmp_path, corpus, capsys, monkeypatch):
+@pytest.fixture
+def fit_inputs(monkeypatch):
+    """What RelatedArticles.fit is given, call by call."""
     import train.job as job
 
     given = []
@@ -157,6 +159,13 @@ def test_the_job_streams_the_articles_into_fit_and_splits_the_time_honestly(tmp_
         return fit(self, articles)
 
     monkeypatch.setattr(job.RelatedArticles, "fit", recording_fit)
+    return given
+
+
+def test_the_job_streams_the_articles_into_fit_and_splits_the_time_honestly(tmp_path, corpus, capsys, fit_inputs):
+    import train.job as job
+
+    given = fit_inputs
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--n-jobs", "1")
     assert code == 0, err
     assert len(given) == 1 and not isinstance(given[0], (list, tuple))  # a generator, read once by fit
@@ -168,17 +177,8 @@ def test_the_job_streams_the_articles_into_fit_and_splits_the_time_honestly(tmp_
     assert list(seconds) == ["read", "fit", "write"] and all(s > 0 for s in seconds.values())
 
 
-def test_the_job_keeps_the_list_only_for_tuning(tmp_path, corpus, capsys, monkeypatch):
-    import train.job as job
-
-    given = []
-    fit = job.RelatedArticles.fit
-
-    def recording_fit(self, articles):
-        given.append(articles)
-        return fit(self, articles)
-
-    monkeypatch.setattr(job.RelatedArticles, "fit", recording_fit)
+def test_the_job_keeps_the_list_only_for_tuning(tmp_path, corpus, capsys, fit_inputs):
+    given = fit_inputs
     truth = tmp_path / "related.csv"
     truth.write_text("id_a,id_b\ns1,d1\ns2,s3\nf1,f2\n")
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--tune", truth)
