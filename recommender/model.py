@@ -39,7 +39,7 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
-    "search": ("auto", "candidate search: 'exact' (all pairs), 'approximate' (a pool found without the commonest terms, rescored exactly), or 'auto' (exact up to 50,000 articles)"),
+    "search": ("auto", "candidate search: 'exact' (all pairs), 'approximate' (a pool found with each article's heaviest terms, rescored exactly), or 'auto' (exact up to 50,000 articles)"),
     "search_budget": (30_000, "approximate search: postings walked per article when finding the pool; each article keeps its heaviest terms that fit, the rest count only in the rescoring"),
     "search_pool": (200, "approximate search: candidates per article rescored exactly (at least n_candidates)"),
     "search_rounds": (2, "approximate search: rounds that add each article's neighbours' neighbours to its list, rescored exactly"),

@@ -6,8 +6,9 @@ Exact, text blended with tags: each block of rows is scored against the whole co
 ``rows × n`` arrays (the block size keeps them within a memory budget), its best ``n_candidates``
 kept and the block dropped: nothing of size ``n × n`` ever exists.
 Approximate (large corpora): the exact cost grows with the square of the articles, mostly through
-the commonest terms; a pool of candidates is found from the rows without those terms (within a
-budget of postings per article) and rescored exactly (:mod:`.pairdots`).
+the commonest terms; each article finds a pool of candidates with only its heaviest terms, as many
+as fit in a budget of postings (:func:`query_terms`), the pool is rescored exactly
+(:mod:`.pairdots`), and rounds of :func:`refine` add the neighbours' neighbours.
 
 Blocks run in a fixed order, so the result does not depend on the number of workers, here or on a
 cluster.
