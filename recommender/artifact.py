@@ -80,7 +80,7 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
     model._check_fitted()
     folder.mkdir(parents=True, exist_ok=False)
     arrays: dict[str, np.ndarray] = {name.rstrip("_"): getattr(model, name) for name in DENSE}
-    arrays["ids"], arrays["id_order"] = model.ids_.keys, model.ids_.order
+    arrays["ids"], arrays["id_order"], arrays["ids_sorted"] = model.ids_.keys, model.ids_.order, model.ids_.sorted_keys
     arrays["articles_offsets"] = model.articles_.offsets
     for name in SPARSE:
         matrix = getattr(model, name)
@@ -264,7 +264,9 @@ def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
         stem = name.rstrip("_")
         parts = [array(f"{stem}.{p}") for p in ("data", "indices", "indptr")]
         setattr(model, name, sp.csr_matrix(tuple(parts), shape=tuple(manifest["shapes"][name]), copy=False))
-    model.ids_ = SortedIndex(array("ids"), array("id_order"))
+    # versions before ids_sorted.npy sort the ids again in every process that loads them
+    ids_sorted = array("ids_sorted") if "ids_sorted.npy" in manifest["files"] else None
+    model.ids_ = SortedIndex(array("ids"), array("id_order"), ids_sorted)
     model.articles_ = ArticleStore(np.memmap(folder / "articles.jsonl", dtype=np.uint8, mode="r"), array("articles_offsets"))
     model.default_answers_ = _load_default_answers(manifest, array)
     model.corpus_fingerprint_ = manifest["corpus_fingerprint"]

@@ -22,10 +22,16 @@ class SortedIndex:
     already sorted (a vocabulary) pass ``order=None``.
     """
 
-    def __init__(self, keys: np.ndarray, order: np.ndarray | None = None):
+    def __init__(self, keys: np.ndarray, order: np.ndarray | None = None, sorted_keys: np.ndarray | None = None):
         self.keys = keys
         self.order = order
-        self._sorted = keys if order is None else keys[order]
+        # a saved model passes its memory-mapped sorted copy: shared by every server process
+        self._sorted = sorted_keys if sorted_keys is not None else keys if order is None else keys[order]
+
+    @property
+    def sorted_keys(self) -> np.ndarray:
+        """``keys`` in sorted order (``keys[order]``)."""
+        return self._sorted
 
     @classmethod
     def build(cls, keys: Sequence[str]) -> "SortedIndex":

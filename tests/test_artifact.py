@@ -36,6 +36,19 @@ def test_loaded_arrays_are_memory_mapped(published):
     while base is not None and not isinstance(base, np.memmap):
         base = base.base
     assert isinstance(base, np.memmap)
+    assert isinstance(loaded.ids_.sorted_keys, np.memmap)  # the id index is shared too, not sorted again
+
+
+def test_a_version_without_the_sorted_ids_sorts_them_on_load(model, published):
+    models, manifest = published
+    folder = models / manifest["version"]
+    (folder / "ids_sorted.npy").unlink()
+    on_disk = json.loads((folder / "manifest.json").read_text())
+    del on_disk["files"]["ids_sorted.npy"]
+    (folder / "manifest.json").write_text(json.dumps(on_disk))
+    loaded = artifact.load(models)
+    assert not isinstance(loaded.ids_.sorted_keys, np.memmap)
+    assert [loaded.index_of(i) for i in ALL_IDS] == [model.index_of(i) for i in ALL_IDS]
 
 
 def test_manifest_describes_the_version(model, published):
