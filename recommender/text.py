@@ -156,11 +156,13 @@ def _merge(
     lets the batch go, so the memory needed is about twice the final matrix's, never more.
     ``batches`` is emptied.
     """
+    # each batch's document frequency of its own keys (an article holds a key once)
+    local_dfs = [np.bincount(counts.indices, minlength=len(local)) for counts, local in batches]
     keep = [np.ones(len(local), dtype=bool) for _, local in batches]
     if low > 1:
         seen = np.zeros(1 << HASH_BITS, dtype=np.float64)
-        for counts, local in batches:
-            seen += np.bincount(_bucket(local), weights=np.bincount(counts.indices, minlength=len(local)), minlength=1 << HASH_BITS)
+        for (_, local), local_df in zip(batches, local_dfs):
+            seen += np.bincount(_bucket(local), weights=local_df, minlength=1 << HASH_BITS)
         keep = [seen[_bucket(local)] >= low for _, local in batches]
         del seen
     keys = np.concatenate([local[k] for (_, local), k in zip(batches, keep)])
@@ -171,11 +173,10 @@ def _merge(
     keys = keys[distinct]
     # first pass: each batch's local key -> merged key, and the merged keys' document frequencies
     merged_of, df = [], np.zeros(len(keys), dtype=np.int64)
-    for (counts, local), k in zip(batches, keep):
+    for (_, local), k, local_df in zip(batches, keep, local_dfs):
         column = np.full(len(local), -1, dtype=np.int64)
         column[k] = np.searchsorted(keys, local[k])
-        local_df = np.bincount(counts.indices, minlength=len(local))
-        np.add.at(df, column[k], local_df[k])
+        df[column[k]] += local_df[k]  # a batch's keys are distinct, so no index repeats here
         merged_of.append(column)
     kept = np.flatnonzero((df >= low) & (df <= high))
     names = _names(keys[kept], stems)
@@ -185,7 +186,8 @@ def _merge(
     index = np.int32 if len(kept) < 2**31 else np.int64
     # second pass: each batch's entries over the final columns, straight into the final arrays
     merged_of = [final[column] for column in merged_of]  # local key -> final column, or -1
-    sizes = [int(np.count_nonzero(column[counts.indices] >= 0)) for (counts, _), column in zip(batches, merged_of)]
+    sizes = [int(local_df[column >= 0].sum()) for local_df, column in zip(local_dfs, merged_of)]
+    del local_dfs
     data = np.empty(sum(sizes), dtype=np.float32)
     indices = np.empty(sum(sizes), dtype=index)
     indptr, at, rows = [np.zeros(1, dtype=np.int64)], 0, 0
