@@ -44,6 +44,7 @@ DENSE = (
     "terms_", "idf_", "tag_keys_", "tag_names_", "tag_idf_", "tagged_", "candidates_", "candidate_scores_",
     "duplicate_group_", "published_days_", "section_codes_", "sections_",
 )
+TOPICS = ("topic_axes_", "topics_")  # versions before the latent topics lack them
 SPARSE = ("text_matrix_", "text_index_", "tag_matrix_", "tag_index_")
 
 
@@ -79,7 +80,7 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
     """Write a fitted model into an empty ``folder``; return its manifest (written last)."""
     model._check_fitted()
     folder.mkdir(parents=True, exist_ok=False)
-    arrays: dict[str, np.ndarray] = {name.rstrip("_"): getattr(model, name) for name in DENSE}
+    arrays: dict[str, np.ndarray] = {name.rstrip("_"): getattr(model, name) for name in DENSE + TOPICS}
     arrays["ids"], arrays["id_order"], arrays["ids_sorted"] = model.ids_.keys, model.ids_.order, model.ids_.sorted_keys
     arrays["articles_offsets"] = model.articles_.offsets
     for name in SPARSE:
@@ -103,6 +104,7 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
         "counts": {
             "articles": len(model),
             "terms": int(len(model.terms_)),
+            "topics": int(len(model.topic_axes_)),
             "tags": int(len(model.tag_keys_)),
             "tagged_articles": int(model.tagged_.sum()),
             "duplicate_groups": int(len(model) - len(np.unique(model.duplicate_group_))),
@@ -260,6 +262,13 @@ def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
     model = RelatedArticles(**params)
     for name in DENSE:
         setattr(model, name, array(name.rstrip("_")))
+    if all(f"{name.rstrip('_')}.npy" in manifest["files"] for name in TOPICS):
+        for name in TOPICS:
+            setattr(model, name, array(name.rstrip("_")))
+    else:  # a version from before the latent topics: words alone, as it was trained
+        model.topic_axes_ = np.zeros((0, len(model.terms_)), dtype=np.float32)
+        model.topics_ = np.zeros((manifest["articles"], 0), dtype=np.float32)
+        model.topic_weight = 0.0
     for name in SPARSE:
         stem = name.rstrip("_")
         parts = [array(f"{stem}.{p}") for p in ("data", "indices", "indptr")]

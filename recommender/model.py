@@ -20,7 +20,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
-from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, top_k
+from .latent import fit_topics, project
+from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, text_score, top_k
 from .schema import Article, date_to_days, parse_article, parse_date
 from .store import ArticleStoreBuilder, SortedIndex, string_array
 from .tags import normalise_synonyms, normalise_tags
@@ -36,6 +37,8 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "stop_words": ("english", "scikit-learn's English stop-word list, or None to keep every word"),
     "stemmer": ("english", "Snowball stemmer language (PyStemmer's names, e.g. 'english', 'german'), or None to keep words as written"),
     "sublinear_tf": (True, "use 1 + log(tf) instead of raw term counts"),
+    "topic_weight": (0.25, "λ in (1 - λ) * tf-idf cosine + λ * topic cosine, the text part of the score (0: words alone)"),
+    "topic_dims": (100, "latent topics (LSA: truncated SVD of the tf-idf matrix) an article's topic coordinates have"),
     "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
@@ -121,6 +124,8 @@ class RelatedArticles:
         stop_words: str | None = "english",
         stemmer: str | None = "english",
         sublinear_tf: bool = True,
+        topic_weight: float = 0.25,
+        topic_dims: int = 100,
         tag_synonyms: Mapping[str, str] | None = None,
         n_candidates: int = 50,
         duplicate_threshold: float = 0.8,
@@ -140,6 +145,8 @@ class RelatedArticles:
         self.stop_words = stop_words
         self.stemmer = stemmer
         self.sublinear_tf = sublinear_tf
+        self.topic_weight = topic_weight
+        self.topic_dims = topic_dims
         self.tag_synonyms = tag_synonyms
         self.n_candidates = n_candidates
         self.duplicate_threshold = duplicate_threshold
@@ -162,6 +169,10 @@ class RelatedArticles:
     def _check_params(self) -> None:
         if not 0.0 <= float(self.tag_weight) <= 1.0:
             raise ValueError(f"tag_weight must be between 0 and 1, got {self.tag_weight}")
+        if not 0.0 <= float(self.topic_weight) <= 1.0:
+            raise ValueError(f"topic_weight must be between 0 and 1, got {self.topic_weight}")
+        if int(self.topic_dims) < 0:
+            raise ValueError(f"topic_dims must be 0 or more, got {self.topic_dims}")
         if self.title_weight <= 0:
             raise ValueError(f"title_weight must be positive, got {self.title_weight}")
         if int(self.n_candidates) < 1:
@@ -217,6 +228,10 @@ class RelatedArticles:
         self.text_matrix_ = weigh(counts, self.idf_, self.sublinear_tf)
         del counts, df
         self._log(f"vocabulary: {len(self.terms_):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
+        self.topic_axes_ = fit_topics(self.text_matrix_, int(self.topic_dims) if float(self.topic_weight) > 0 else 0)
+        self.topics_ = project(self.text_matrix_, self.topic_axes_)
+        if len(self.topic_axes_):
+            self._log(f"topics: {len(self.topic_axes_)} ({time.perf_counter() - began:.1f} s)")
 
         self._fit_tags(kept.tags, n)
         kept.tags = None
@@ -286,12 +301,14 @@ class RelatedArticles:
 
     def _corpus(self) -> Corpus:
         return Corpus(
-            self.text_matrix_, self.text_index_, self.tag_matrix_, self.tag_index_, self.tagged_, float(self.tag_weight)
+            self.text_matrix_, self.text_index_, self.tag_matrix_, self.tag_index_, self.tagged_, float(self.tag_weight),
+            self.topics_, float(self.topic_weight),
         )
 
     # ------------------------------------------------------------------ vectors for unseen articles
-    def transform(self, articles: Iterable[Article]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-        """Text rows, tag rows and ``tagged`` flags of articles, with the fitted vocabulary."""
+    def transform(self, articles: Iterable[Article]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, np.ndarray]:
+        """Text rows, tag rows, ``tagged`` flags and topic coordinates of articles, with the fitted
+        vocabulary and topics."""
         self._check_fitted()
         docs = list(articles)
         counts = count_known(
@@ -304,7 +321,7 @@ class RelatedArticles:
         text = weigh(counts, self.idf_, self.sublinear_tf)
         synonyms = normalise_synonyms(self.tag_synonyms)
         tags = weigh(self._tag_counts([normalise_tags(a.tags, synonyms) for a in docs]), self.tag_idf_, False)
-        return text, tags, np.diff(tags.indptr) > 0
+        return text, tags, np.diff(tags.indptr) > 0, project(text, self.topic_axes_)
 
     # ------------------------------------------------------------------ questions
     def index_of(self, article_id: str) -> int:
@@ -326,7 +343,10 @@ class RelatedArticles:
     def score(self, id_a: str, id_b: str) -> float:
         """The blended score of any two articles in the model (symmetric; 1.0 for an article itself)."""
         i, j = self.index_of(id_a), self.index_of(id_b)
+        corpus = self._corpus()
         text = float(self.text_matrix_[i].multiply(self.text_matrix_[j]).sum())
+        if corpus.uses_topics:
+            text = float(text_score(np.float32(text), self.topics_[i] @ self.topics_[j], corpus.topic_weight))
         tags = float(self.tag_matrix_[i].multiply(self.tag_matrix_[j]).sum())
         both = bool(self.tagged_[i] and self.tagged_[j])
         return float(blend(np.float32(text), np.float32(tags), np.bool_(both), float(self.tag_weight)))
@@ -371,9 +391,10 @@ class RelatedArticles:
             self.published_days_[i],
         )
 
-    def _rows(self, i: int) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-        """Text row, tag row and ``tagged`` flag of the article in row ``i`` (slicing costs: only on demand)."""
-        return self.text_matrix_[i], self.tag_matrix_[i], self.tagged_[i : i + 1]
+    def _rows(self, i: int) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, np.ndarray]:
+        """Text row, tag row, ``tagged`` flag and topic coordinates of the article in row ``i``
+        (slicing costs: only on demand)."""
+        return self.text_matrix_[i], self.tag_matrix_[i], self.tagged_[i : i + 1], self.topics_[i : i + 1]
 
     def related_to(self, article: Article | Mapping[str, Any], k: int = 8, *, explain: bool = False, **filters: Any) -> list[Recommendation]:
         """The "like this" list of an article that is not in the model, scored with the fitted vocabulary.
@@ -443,25 +464,34 @@ class RelatedArticles:
             for j, s in zip(*chosen)
         ]
 
-    def _why(self, source: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray], j: int, n_terms: int = 5) -> dict[str, Any]:
-        text_row, tag_row, tagged = source
+    def _why(self, source: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, np.ndarray], j: int, n_terms: int = 5) -> dict[str, Any]:
+        text_row, tag_row, tagged, topic_row = source
         both = bool(tagged[0]) and bool(self.tagged_[j])
         w = float(self.tag_weight) if both else 0.0
+        corpus = self._corpus()
+        lam = corpus.topic_weight if corpus.uses_topics else 0.0
         shared = text_row.multiply(self.text_matrix_[j]).tocoo()
-        text_score = float(shared.data.sum())
+        cosine = float(shared.data.sum())
+        topic_score = float(text_score(np.float32(0.0), topic_row[0] @ self.topics_[j], 1.0)) if lam else 0.0
         tag_shared = tag_row.multiply(self.tag_matrix_[j]).tocoo()
         tag_score = float(tag_shared.data.sum())
-        total = (1 - w) * text_score + w * tag_score
+        total = (1 - w) * ((1 - lam) * cosine + lam * topic_score) + w * tag_score
         order = np.lexsort((shared.col, -shared.data))[:n_terms]
+
+        def share(part: float) -> float:
+            return round(part / total, 4) if total else 0.0
+
         return {
-            "text_score": round(text_score, 6),
+            "text_score": round(cosine, 6),
+            "topic_score": round(topic_score, 6) if lam else None,
             "tag_score": round(tag_score, 6) if both else None,
             "shared_tags": [str(self.tag_names_[c]) for c in sorted(tag_shared.col, key=lambda c: -self.tag_idf_[c])],
             "top_terms": [
-                {"term": str(self.terms_[shared.col[o]]), "share": round((1 - w) * float(shared.data[o]) / total, 4) if total else 0.0}
+                {"term": str(self.terms_[shared.col[o]]), "share": share((1 - w) * (1 - lam) * float(shared.data[o]))}
                 for o in order
             ],
-            "tag_share": round(w * tag_score / total, 4) if total else 0.0,
+            "topic_share": share((1 - w) * lam * topic_score),
+            "tag_share": share(w * tag_score),
         }
 
 

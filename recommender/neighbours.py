@@ -47,6 +47,23 @@ class Corpus:
     tags_t: sp.csr_matrix
     tagged: np.ndarray
     tag_weight: float
+    topics: np.ndarray | None = None  # unit-length topic coordinates, articles × dims (see .latent)
+    topic_weight: float = 0.0
+
+    @property
+    def uses_topics(self) -> bool:
+        return self.topic_weight > 0 and self.topics is not None and self.topics.shape[1] > 0
+
+
+#: Topic cosines below this count as 0: two unrelated texts' coordinates are rarely exactly orthogonal.
+TOPIC_FLOOR = 1e-3
+
+
+def text_score(cosine: np.ndarray, topic_cosine: np.ndarray, topic_weight: float) -> np.ndarray:
+    """The text part of the score: ``(1 - λ) * tf-idf cosine + λ * topic cosine`` (topic cosines
+    under :data:`TOPIC_FLOOR` count as 0)."""
+    topic = np.where(topic_cosine >= TOPIC_FLOOR, topic_cosine, 0.0)
+    return ((1.0 - topic_weight) * cosine + topic_weight * topic).astype(np.float32)
 
 
 def blend(text: np.ndarray, tags: np.ndarray, both_tagged: np.ndarray, tag_weight: float) -> np.ndarray:
@@ -57,15 +74,21 @@ def blend(text: np.ndarray, tags: np.ndarray, both_tagged: np.ndarray, tag_weigh
 
 
 def score_rows(
-    corpus: Corpus, text_rows: sp.csr_matrix, tag_rows: sp.csr_matrix, rows_tagged: np.ndarray
+    corpus: Corpus, text_rows: sp.csr_matrix, tag_rows: sp.csr_matrix, rows_tagged: np.ndarray,
+    topic_rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Dense blended scores and text cosines of some query rows against every article."""
-    text = (text_rows @ corpus.text_t).toarray()
+    """Dense blended scores and TF-IDF cosines of some query rows against every article (the
+    cosines decide near-duplicates). ``topic_rows`` are the rows' topic coordinates, needed when
+    the corpus weighs topics."""
+    cosine = (text_rows @ corpus.text_t).toarray()
+    text = cosine
+    if corpus.uses_topics:
+        text = text_score(cosine, topic_rows @ corpus.topics.T, corpus.topic_weight)
     if corpus.tag_weight == 0 or not rows_tagged.any():
-        return text, text
+        return text, cosine
     tags = (tag_rows @ corpus.tags_t).toarray()
     both = rows_tagged[:, None] & corpus.tagged[None, :]
-    return blend(text, tags, both, corpus.tag_weight), text
+    return blend(text, tags, both, corpus.tag_weight), cosine
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,8 +134,9 @@ def _block_best(n_rows: int, k: int, rows: np.ndarray, cols: np.ndarray, vals: n
 
 
 def _search_block(corpus: Corpus, start: int, stop: int, k: int, dup_threshold: float):
+    topics = corpus.topics[start:stop] if corpus.uses_topics else None
     blended, text = score_rows(
-        corpus, corpus.text[start:stop], corpus.tags[start:stop], corpus.tagged[start:stop]
+        corpus, corpus.text[start:stop], corpus.tags[start:stop], corpus.tagged[start:stop], topics
     )
     rows, cols = np.nonzero(text >= dup_threshold)
     rows = rows + start
@@ -125,8 +149,9 @@ def _search_block(corpus: Corpus, start: int, stop: int, k: int, dup_threshold: 
 
 
 def block_rows(n_articles: int, memory_mb: float) -> int:
-    """Rows per block so that the block's three dense float32 arrays fit in ``memory_mb``."""
-    per_row = max(1, n_articles) * 4 * 3
+    """Rows per block so that the block's dense float32 arrays (cosines, topic cosines, tags,
+    blend) fit in ``memory_mb``."""
+    per_row = max(1, n_articles) * 4 * 4
     return int(max(1, min(n_articles, memory_mb * 2**20 // per_row)))
 
 
@@ -210,7 +235,7 @@ def candidate_search(
             return delayed(_approximate_block)(approximate_with, start, min(n, start + step), n_candidates, dup_threshold, threads)
 
         here = local or n_jobs == 1
-    elif corpus.tag_weight == 0 or not np.any(corpus.tagged):
+    elif (corpus.tag_weight == 0 or not np.any(corpus.tagged)) and not corpus.uses_topics:
         # the compiled product threads by itself: here, blocks go one after another
         text, text_t = _compiled_csr(corpus.text), _compiled_csr(corpus.text_t)
         step = max(256, -(-n // 50))
@@ -279,13 +304,16 @@ def _pool(found: sp.csr_matrix, start: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _pair_scores(corpus: Corpus, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact blended scores and text cosines of (row, column) pairs, rows grouped."""
-    from .pairdots import pair_dots  # compiled with numba: only the training job needs it
+    from .pairdots import dense_pair_dots, pair_dots  # compiled with numba: only the training job needs them
 
-    text = pair_dots(corpus.text, rows, cols)
+    cosine = pair_dots(corpus.text, rows, cols)
+    text = cosine
+    if corpus.uses_topics:
+        text = text_score(cosine, dense_pair_dots(corpus.topics, rows, cols), corpus.topic_weight)
     if corpus.tag_weight == 0 or not np.any(corpus.tagged):
-        return text, text
+        return text, cosine
     tags = pair_dots(corpus.tags, rows, cols)
-    return blend(text, tags, corpus.tagged[rows] & corpus.tagged[cols], corpus.tag_weight), text
+    return blend(text, tags, corpus.tagged[rows] & corpus.tagged[cols], corpus.tag_weight), cosine
 
 
 def _approximate_block(approx: "Approximate", start: int, stop: int, k: int, dup_threshold: float, threads: int):

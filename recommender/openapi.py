@@ -110,9 +110,10 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Why": {
         "type": "object",
-        "required": ["text_score", "tag_score", "shared_tags", "top_terms", "tag_share"],
+        "required": ["text_score", "topic_score", "tag_score", "shared_tags", "top_terms", "topic_share", "tag_share"],
         "properties": {
-            "text_score": {"type": "number", "description": "cosine of the two texts"},
+            "text_score": {"type": "number", "description": "tf-idf cosine of the two texts"},
+            "topic_score": {"type": ["number", "null"], "description": "cosine of the two texts' latent topics (0 when negative); null when the model weighs no topics"},
             "tag_score": {"type": ["number", "null"], "description": "cosine of the two tag sets; null when either has no tags"},
             "shared_tags": _STRINGS,
             "top_terms": {
@@ -123,6 +124,7 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {"term": {"type": "string"}, "share": {"type": "number", "description": "share of the score"}},
                 },
             },
+            "topic_share": {"type": "number", "description": "share of the score due to the latent topics"},
             "tag_share": {"type": "number", "description": "share of the score due to tags"},
         },
     },

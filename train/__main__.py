@@ -56,6 +56,8 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "stop_words": (_optional, "english|none"),
     "stemmer": (_optional, "english|none"),
     "sublinear_tf": (_bool, "true|false"),
+    "topic_weight": (float, "L"),
+    "topic_dims": (int, "N"),
     "tag_synonyms": (_synonyms, "FILE.json"),
     "n_candidates": (int, "N"),
     "duplicate_threshold": (float, "T"),

@@ -27,7 +27,7 @@ from .systems import Blend, standard_systems
 LIST_K = 8  # the service's default list length
 RELATED_K = 10
 KNN_K = (10, 20, 30, 40, 50)  # 50 = the model's default n_candidates: no list needs a full rescoring
-KNN_POWERS = (1.0, 2.0)  # a neighbour's vote weighs its similarity to this power
+KNN_POWERS = (1.0, 2.0, 4.0)  # a neighbour's vote weighs its similarity to this power
 KNN_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.65, 0.05))
 DEFAULT_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
 # the figure each kind of ground truth is judged by, to choose a tag weight

@@ -62,7 +62,7 @@ class TagsOnly(Blend):
         return self._ranked(self.model.tag_matrix_[i], i, k)
 
     def related_to(self, article: Article, k: int) -> Ranked:
-        _, tags, _ = self.model.transform([article])
+        tags = self.model.transform([article])[1]
         return self._ranked(tags, -1, k)
 
     def score(self, a: str, b: str) -> float:

@@ -7,7 +7,9 @@ tuning split only:
 
 * Reuters: kNN micro-F1 on the ModApte training articles (the test articles are never seen): each
   article's neighbours leave it out, and the classifier (k, vote power, per-category thresholds) is
-  chosen as ``train.evaluate.tune_knn`` chooses it, judged cross-fitted over two halves;
+  chosen as ``train.evaluate.tune_knn`` chooses it, judged cross-fitted over two halves; and, as a
+  figure of its own ("reuters21578 lists"), the label precision@8 of the same articles' lists, which
+  is what a reader sees;
 * BBC: label precision@8 of the lists of the articles at even positions;
 * SemEval: Pearson over the rated pairs at even positions;
 * Stack Exchange: recall@10 of the questions at even positions that have related questions.
@@ -36,6 +38,8 @@ from .groundtruth import EvalSet
 from .systems import Blend
 
 TEXT_GRID: dict[str, list[Any]] = {
+    "topic_weight": [0.0, 0.1, 0.25, 0.5],
+    "topic_dims": [50, 100, 200],
     "stemmer": [None, "english"],
     "sublinear_tf": [True, False],
     "title_weight": [1.0, 2.0, 3.0],
@@ -46,31 +50,42 @@ TEXT_GRID: dict[str, list[Any]] = {
 TAG_WEIGHTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5]
 
 
-def tuning_score(es: EvalSet, params: dict[str, Any]) -> tuple[str, float, int] | None:
-    """The data set's primary figure on its tuning split for a model with ``params``, and the number
-    of judgements it rests on."""
+def tuning_figures(es: EvalSet, params: dict[str, Any]) -> list[tuple[str, float, int]]:
+    """The figures a data set is judged by on its tuning split for a model with ``params``, each with
+    the number of judgements it rests on; the first is its primary figure."""
     system = Blend("tuning", **params).fit(es.articles)
     if es.queries and es.categories:
         cats = set(es.categories)
         train = [a.id for a in es.articles if es.labels.get(a.id, set()) & cats]
         truth = [es.labels[i] & cats for i in train]
-        tuned = tune_knn([system.related(i, max(KNN_K)) for i in train], truth, es.labels, cats)
-        return "knn_micro_f1 (SCut cross-fitted, ModApte train)", tuned["scut_f1_cross_fitted"], len(train)
+        lists = [system.related(i, max(KNN_K)) for i in train]
+        tuned = tune_knn(lists, truth, es.labels, cats)
+        precision = M.mean(M.label_precision([j for j, _ in n], es.labels[i], es.labels, LIST_K) for i, n in zip(train, lists))
+        return [
+            ("knn_micro_f1 (SCut cross-fitted, ModApte train)", tuned["scut_f1_cross_fitted"], len(train)),
+            (f"label_precision@{LIST_K} (ModApte train)", precision, len(train)),
+        ]
     ids = [a.id for a in es.articles]
     if es.related:
         queries = [q for q in ids[::2] if es.related.get(q)]
-        return f"recall@{RELATED_K} (even half)", M.mean(
+        return [(f"recall@{RELATED_K} (even half)", M.mean(
             M.recall_at_k([i for i, _ in system.related(q, RELATED_K)], es.related[q], RELATED_K) for q in queries
-        ), len(queries)
+        ), len(queries))]
     if es.rated_pairs:
         pairs = es.rated_pairs[::2]
-        return "pearson (even half)", M.correlations([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])["pearson"], len(pairs)
+        return [("pearson (even half)", M.correlations([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])["pearson"], len(pairs))]
     if es.labels:
-        return f"label_precision@{LIST_K} (even half)", M.mean(
+        return [(f"label_precision@{LIST_K} (even half)", M.mean(
             M.label_precision([i for i, _ in system.related(q, LIST_K)], es.labels.get(q, set()), es.labels, LIST_K)
             for q in ids[::2]
-        ), len(ids[::2])
-    return None
+        ), len(ids[::2]))]
+    return []
+
+
+def tuning_score(es: EvalSet, params: dict[str, Any]) -> tuple[str, float, int] | None:
+    """The data set's primary figure on its tuning split (see :func:`tuning_figures`)."""
+    figures = tuning_figures(es, params)
+    return figures[0] if figures else None
 
 
 def _key(params: dict[str, Any]) -> str:
@@ -90,13 +105,14 @@ def coordinate_search(
             began = time.perf_counter()
             scores = {}
             for es in sets:
-                _, scores[es.name], n = tuning_score(es, params)
-                weights[es.name] = n**0.5
+                for j, (_, value, n) in enumerate(tuning_figures(es, params)):
+                    name = es.name if j == 0 else f"{es.name} lists"
+                    scores[name], weights[name] = value, n**0.5
             rows[key] = {"params": dict(params), "scores": scores}
             log(f"  {key}: " + ", ".join(f"{n}={v:.4f}" for n, v in rows[key]["scores"].items()) + f" ({time.perf_counter() - began:.0f} s)")
 
     def overall(key: str) -> float:
-        best = {es.name: max(r["scores"][es.name] for r in rows.values()) for es in sets}
+        best = {name: max(r["scores"][name] for r in rows.values()) for name in weights}
         return sum(weights[n] * rows[key]["scores"][n] / best[n] for n in best) / sum(weights[n] for n in best)
 
     current = dict(start)
