@@ -6,7 +6,8 @@ For each trained model (the current version in each folder), a random sample of 
 exactly against the whole corpus with the model's own blended score, and their exact top ``k``
 (never the article itself) is compared with the first ``k`` of the candidates the training job
 stored. Recall is the share of exact top-``k`` neighbours found, over the sample; the exact scores
-come from the compiled top-n product for text alone (a few dense rows at a time with tags), so this works at a million articles too. Prints a table and the machine.
+come from the compiled top-n product for words alone (a few dense rows at a time with topics or
+tags), so this works at a million articles too. Prints a table and the machine.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from sparse_dot_topn import sp_matmul_topn  # noqa: E402
 def exact_top(model, rows: np.ndarray, k: int, chunk: int = 32) -> np.ndarray:
     """The exact top ``k`` of each row (by the model's blended score), without the row itself."""
     corpus = model._corpus()
-    if corpus.tag_weight == 0 or not np.any(corpus.tagged):
+    if (corpus.tag_weight == 0 or not np.any(corpus.tagged)) and not corpus.uses_topics:
         # text alone: the compiled top-n product, threaded, with a margin for ties at the last place
         found = sp_matmul_topn(_compiled_csr(corpus.text[rows]), _compiled_csr(corpus.text_t), top_n=k + 1 + TIE_MARGIN,
                                threshold=0.0, n_threads=max(2, os.cpu_count() or 1))
@@ -42,7 +43,7 @@ def exact_top(model, rows: np.ndarray, k: int, chunk: int = 32) -> np.ndarray:
     found = []
     for start in range(0, len(rows), chunk):
         some = rows[start : start + chunk]
-        scores, _ = score_rows(corpus, model.text_matrix_[some], model.tag_matrix_[some], model.tagged_[some])
+        scores, _ = score_rows(corpus, *model._rows_of(some))
         scores = np.array(scores, dtype=np.float32)
         scores[np.arange(len(some)), some] = -np.inf
         found.append(top_k(scores, k)[0])

@@ -37,8 +37,8 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "stop_words": ("english", "scikit-learn's English stop-word list, or None to keep every word"),
     "stemmer": ("english", "Snowball stemmer language (PyStemmer's names, e.g. 'english', 'german'), or None to keep words as written"),
     "sublinear_tf": (True, "use 1 + log(tf) instead of raw term counts"),
-    "topic_weight": (0.25, "λ in (1 - λ) * tf-idf cosine + λ * topic cosine, the text part of the score (0: words alone)"),
-    "topic_dims": (100, "latent topics (LSA: truncated SVD of the tf-idf matrix) an article's topic coordinates have"),
+    "topic_weight": (0.5, "λ in (1 - λ) * tf-idf cosine + λ * topic cosine, the text part of the score (0: words alone)"),
+    "topic_dims": (50, "latent topics (LSA: truncated SVD of the tf-idf matrix) an article's topic coordinates have"),
     "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
@@ -124,8 +124,8 @@ class RelatedArticles:
         stop_words: str | None = "english",
         stemmer: str | None = "english",
         sublinear_tf: bool = True,
-        topic_weight: float = 0.25,
-        topic_dims: int = 100,
+        topic_weight: float = 0.5,
+        topic_dims: int = 50,
         tag_synonyms: Mapping[str, str] | None = None,
         n_candidates: int = 50,
         duplicate_threshold: float = 0.8,
@@ -395,6 +395,10 @@ class RelatedArticles:
         """Text row, tag row, ``tagged`` flag and topic coordinates of the article in row ``i``
         (slicing costs: only on demand)."""
         return self.text_matrix_[i], self.tag_matrix_[i], self.tagged_[i : i + 1], self.topics_[i : i + 1]
+
+    def _rows_of(self, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, np.ndarray]:
+        """:meth:`_rows` for several rows at once, as :func:`score_rows` takes them."""
+        return self.text_matrix_[rows], self.tag_matrix_[rows], self.tagged_[rows], self.topics_[rows]
 
     def related_to(self, article: Article | Mapping[str, Any], k: int = 8, *, explain: bool = False, **filters: Any) -> list[Recommendation]:
         """The "like this" list of an article that is not in the model, scored with the fitted vocabulary.

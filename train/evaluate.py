@@ -139,9 +139,10 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
     log(f"{es.name}: {len(es.articles):,} articles; {es.description}")
     ids = [a.id for a in es.articles]
     days = {a.id: date_to_days(a.published_at) for a in es.articles}
-    # near-duplicates and list similarity are judged by one text-only model with the systems' settings
+    # near-duplicates and list similarity are judged by the tf-idf cosine of one words-only model
+    # with the systems' settings (the cosine that defines near-duplicates)
     model_params = next((s.params for s in systems if s.kind == "model"), {})
-    judge = Blend("judge", **{**model_params, "tag_weight": 0.0}).fit(es.articles)
+    judge = Blend("judge", **{**model_params, "tag_weight": 0.0, "topic_weight": 0.0}).fit(es.articles)
     asked = _sample(ids, sample)
     related_queries = [q for q in ids if es.related.get(q)]
     results = []
@@ -202,7 +203,8 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     scored = [(r["params"]["tag_weight"], r["figures"][key]) for r in results if r["kind"] == "model"]
     weight, value = max(scored, key=lambda wv: (wv[1], -wv[0]))
     text_only = next(v for w, v in scored if w == 0.0)
-    return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only}
+    words_only = next((r["figures"][key] for r in results if r["system"] == "words only"), None)
+    return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only, "words_only": words_only}
 
 
 # ---------------------------------------------------------------------------------------- report
@@ -227,9 +229,11 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     if report.get("summary"):
-        lines += ["## Summary", "", "| data set | judged by | text only | best blend | best tag weight |", "|---|---|---|---|---|"]
+        lines += ["## Summary", "", "Text only is words and topics; words only is the tf-idf cosine alone (topic weight 0).", "",
+                  "| data set | judged by | words only | text only | best blend | best tag weight |", "|---|---|---|---|---|---|"]
         for row in report["summary"]:
-            lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row['text_only'])} | {_fmt(row['value'])} | {row['tag_weight']:g} |")
+            lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
+                         f"{_fmt(row['value'])} | {row['tag_weight']:g} |")
         lines.append("")
     for ds in report["datasets"]:
         lines += [f"## {ds['dataset']}", "", ds["description"], "",
@@ -345,7 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def summary_text(report: dict[str, Any], seconds: float) -> str:
     lines = [f"evaluation report in {report['out']}"]
     for row in report["summary"]:
-        lines.append(f"{row['dataset']:<32} {row['metric']:<20} text only {_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}")
+        lines.append(f"{row['dataset']:<32} {row['metric']:<20} words only {_fmt(row.get('words_only'))}  text only "
+                     f"{_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}")
     lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else ")"))
     return "\n".join(lines)
 

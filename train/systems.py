@@ -123,7 +123,17 @@ class Random:
         return np.random.default_rng(zlib.crc32(f"{min(a, b)}\0{max(a, b)}".encode())).random()
 
 
+class WordsOnly(Blend):
+    """TF-IDF cosine alone: our model without topics and tags, the classic More Like This score."""
+
+    kind = "baseline"
+
+    def __init__(self, name: str = "words only", **params: Any):
+        super().__init__(name, **{**params, "tag_weight": 0.0, "topic_weight": 0.0})
+
+
 def standard_systems(weights: list[float], **params: Any) -> list:
-    """Random, most recent, tags only, text only, and our blend at each tag weight."""
+    """Random, most recent, tags only, words only, text only (words and topics), and our blend at
+    each tag weight."""
     blends = [Blend(f"blend w={w:g}", **{**params, "tag_weight": w}) for w in weights if w > 0]
-    return [Random(), MostRecent(), TagsOnly(**params), Blend("text only", **{**params, "tag_weight": 0.0}), *blends]
+    return [Random(), MostRecent(), TagsOnly(**params), WordsOnly(**params), Blend("text only", **{**params, "tag_weight": 0.0}), *blends]
