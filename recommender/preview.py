@@ -62,7 +62,8 @@ def web_url(value: str | None) -> str | None:
 
 @bp.app_template_filter("short_why")
 def short_why(why: dict[str, Any] | None) -> str:
-    """One line saying why an item was chosen: shared tags, then the top shared terms."""
+    """One line saying why an item was chosen: shared tags, the top shared terms, then the share of
+    the score due to the latent topics."""
     if not why:
         return ""
     parts = []
@@ -71,6 +72,8 @@ def short_why(why: dict[str, Any] | None) -> str:
     terms = [t["term"] for t in why.get("top_terms", [])[:3]]
     if terms:
         parts.append("words: " + ", ".join(terms))
+    if why.get("topic_share"):
+        parts.append(f"same subject: {100 * why['topic_share']:.0f}% of the score")
     return " · ".join(parts)
 
 

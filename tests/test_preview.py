@@ -22,6 +22,7 @@ def test_the_article_page_shows_the_story_and_its_list(client, app):
         assert f'href="/preview/{rec.id}"' in page
     assert re.search(r"score <span class=\"score\">0\.\d{3}</span>", page)
     assert "words: " in page
+    assert "same subject: " in page and "% of the score" in page  # the share due to the latent topics
 
 
 def test_the_article_page_takes_the_api_filters(client):
