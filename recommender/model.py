@@ -1,4 +1,5 @@
-"""The related-article model: TF-IDF text similarity blended with rarity-weighted tag overlap.
+"""The related-article model: TF-IDF text similarity and latent topics (LSA), blended with
+rarity-weighted tag overlap.
 
 One class, :class:`RelatedArticles`, is shared by the training job (fit and save), the service
 (load and answer) and the evaluation (ask the same questions). It follows scikit-learn's estimator
@@ -21,7 +22,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
 from .latent import fit_topics, project
-from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, text_score, top_k
+from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, text_score, top_k, topic_part
 from .schema import Article, date_to_days, parse_article, parse_date
 from .store import ArticleStoreBuilder, SortedIndex, string_array
 from .tags import normalise_synonyms, normalise_tags
@@ -476,7 +477,7 @@ class RelatedArticles:
         lam = corpus.topic_weight if corpus.uses_topics else 0.0
         shared = text_row.multiply(self.text_matrix_[j]).tocoo()
         cosine = float(shared.data.sum())
-        topic_score = float(text_score(np.float32(0.0), topic_row[0] @ self.topics_[j], 1.0)) if lam else 0.0
+        topic_score = float(topic_part(topic_row[0] @ self.topics_[j])) if lam else 0.0
         tag_shared = tag_row.multiply(self.tag_matrix_[j]).tocoo()
         tag_score = float(tag_shared.data.sum())
         total = (1 - w) * ((1 - lam) * cosine + lam * topic_score) + w * tag_score

@@ -1,14 +1,14 @@
 """Top-candidate search over all pairs, exact or approximate, with bounded memory.
 
-Exact, text alone (``tag_weight`` 0, or no article has tags): sparse-dot-topn's compiled,
-multi-threaded sparse product keeps each row's best scores as it goes, block of rows by block.
-Exact, text blended with tags: each block of rows is scored against the whole corpus as dense
-``rows × n`` arrays (the block size keeps them within a memory budget), its best ``n_candidates``
-kept and the block dropped: nothing of size ``n × n`` ever exists.
+Exact, words alone (no topic weight, and ``tag_weight`` 0 or no article has tags): sparse-dot-topn's
+compiled, multi-threaded sparse product keeps each row's best scores as it goes, block of rows by
+block. Exact, with latent topics or tags: each block of rows is scored against the whole corpus as
+dense ``rows × n`` arrays (the block size keeps them within a memory budget), its best
+``n_candidates`` kept and the block dropped: nothing of size ``n × n`` ever exists.
 Approximate (large corpora): the exact cost grows with the square of the articles, mostly through
 the commonest terms; each article finds a pool of candidates with only its heaviest terms, as many
-as fit in a budget of postings (:func:`query_terms`), the pool is rescored exactly
-(:mod:`.pairdots`), and rounds of :func:`refine` add the neighbours' neighbours.
+as fit in a budget of postings (:func:`query_terms`), the pool is rescored exactly, topics
+included (:mod:`.pairdots`), and rounds of :func:`refine` add the neighbours' neighbours.
 
 Blocks run in a fixed order, so the result does not depend on the number of workers, here or on a
 cluster.
@@ -34,7 +34,8 @@ Progress = Callable[[int, int, float], None]
 
 @dataclass(frozen=True)
 class Corpus:
-    """What the blended score needs: l2-normalised text and tag rows, who has tags, the weight.
+    """What the blended score needs: l2-normalised text and tag rows, who has tags, the tag weight,
+    the articles' topic coordinates and the topic weight.
 
     ``text_t`` and ``tags_t`` are the transposes in CSR form (term → articles, an inverted index):
     ``query @ text_t`` touches only the articles that share a term with the query, the fast
@@ -59,11 +60,14 @@ class Corpus:
 TOPIC_FLOOR = 1e-3
 
 
+def topic_part(topic_cosine: np.ndarray) -> np.ndarray:
+    """Topic cosines as the score counts them: under :data:`TOPIC_FLOOR` (and negative ones) as 0."""
+    return np.where(topic_cosine >= TOPIC_FLOOR, topic_cosine, 0.0)
+
+
 def text_score(cosine: np.ndarray, topic_cosine: np.ndarray, topic_weight: float) -> np.ndarray:
-    """The text part of the score: ``(1 - λ) * tf-idf cosine + λ * topic cosine`` (topic cosines
-    under :data:`TOPIC_FLOOR` count as 0)."""
-    topic = np.where(topic_cosine >= TOPIC_FLOOR, topic_cosine, 0.0)
-    return ((1.0 - topic_weight) * cosine + topic_weight * topic).astype(np.float32)
+    """The text part of the score: ``(1 - λ) * tf-idf cosine + λ * topic cosine`` (see :func:`topic_part`)."""
+    return ((1.0 - topic_weight) * cosine + topic_weight * topic_part(topic_cosine)).astype(np.float32)
 
 
 def blend(text: np.ndarray, tags: np.ndarray, both_tagged: np.ndarray, tag_weight: float) -> np.ndarray:
