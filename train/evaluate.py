@@ -263,7 +263,10 @@ def plot(report: dict[str, Any], path: Path) -> bool:
     for ax, ds in zip(axes[0], panels):
         key = ds["best_tag_weight"]["metric"]
         points = sorted((s["params"]["tag_weight"], s["figures"][key]) for s in ds["systems"] if s["kind"] == "model")
-        ax.plot([w for w, _ in points], [v for _, v in points], marker="o")
+        ax.plot([w for w, _ in points], [v for _, v in points], marker="o", label="our model")
+        if ds["best_tag_weight"].get("words_only") is not None:
+            ax.axhline(ds["best_tag_weight"]["words_only"], color="grey", linestyle="--", label="words only")
+            ax.legend(fontsize=7)
         ax.set_title(ds["dataset"], fontsize=9)
         ax.set_xlabel("tag weight")
         ax.set_ylabel(key)
