@@ -104,7 +104,7 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
         "counts": {
             "articles": len(model),
             "terms": int(len(model.terms_)),
-            "topics": int(len(model.topic_axes_)),
+            "topics": int(model.topic_axes_.shape[1]),
             "tags": int(len(model.tag_keys_)),
             "tagged_articles": int(model.tagged_.sum()),
             "duplicate_groups": int(len(model) - len(np.unique(model.duplicate_group_))),
@@ -266,7 +266,7 @@ def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
         for name in TOPICS:
             setattr(model, name, array(name.rstrip("_")))
     else:  # a version from before the latent topics: words alone, as it was trained
-        model.topic_axes_ = np.zeros((0, len(model.terms_)), dtype=np.float32)
+        model.topic_axes_ = np.zeros((len(model.terms_), 0), dtype=np.float32)
         model.topics_ = np.zeros((manifest["articles"], 0), dtype=np.float32)
         model.topic_weight = 0.0
     for name in SPARSE:

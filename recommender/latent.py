@@ -18,29 +18,29 @@ PROJECT_ROWS = 65_536
 
 
 def fit_topics(matrix: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
-    """``dims`` topic directions (``dims × terms``, float32) of the TF-IDF ``matrix``; fewer when the
-    corpus has fewer articles or terms than that, none (``0 × terms``) when ``dims`` is 0."""
+    """``dims`` topic directions of the TF-IDF ``matrix`` as the columns of a ``terms × dims``
+    float32 array (the layout the projection multiplies by without a copy); fewer when the corpus
+    has fewer articles or terms than that, none (``terms × 0``) when ``dims`` is 0."""
     n, n_terms = matrix.shape
     sample = matrix if n <= FIT_ROWS else matrix[np.linspace(0, n - 1, FIT_ROWS).astype(np.int64)]
     dims = min(int(dims), sample.shape[0] - 1, n_terms - 1)
     if dims < 1:
-        return np.zeros((0, n_terms), dtype=np.float32)
+        return np.zeros((n_terms, 0), dtype=np.float32)
     from sklearn.decomposition import TruncatedSVD  # only training needs it: servers do not import it
 
     svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=7, random_state=seed)
     svd.fit(sample.astype(np.float64))
-    return np.ascontiguousarray(svd.components_, dtype=np.float32)
+    return np.ascontiguousarray(svd.components_.T, dtype=np.float32)
 
 
 def project(matrix: sp.csr_matrix, topics: np.ndarray) -> np.ndarray:
-    """Unit-length topic coordinates of the rows of ``matrix`` (``rows × dims``, float32); a row with
+    """Unit-length topic coordinates (on the ``terms × dims`` directions ``topics``) of the rows of ``matrix`` (``rows × dims``, float32); a row with
     no terms in common with the topics stays all zeros."""
-    out = np.zeros((matrix.shape[0], topics.shape[0]), dtype=np.float32)
-    if topics.shape[0] == 0:
+    out = np.zeros((matrix.shape[0], topics.shape[1]), dtype=np.float32)
+    if topics.shape[1] == 0:
         return out
-    basis = np.ascontiguousarray(topics.T)
     for start in range(0, matrix.shape[0], PROJECT_ROWS):
-        block = np.asarray(matrix[start : start + PROJECT_ROWS] @ basis, dtype=np.float32)
+        block = np.asarray(matrix[start : start + PROJECT_ROWS] @ topics, dtype=np.float32)
         norms = np.linalg.norm(block, axis=1, keepdims=True)
         np.divide(block, norms, out=block, where=norms > 0)
         out[start : start + len(block)] = block

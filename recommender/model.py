@@ -231,8 +231,8 @@ class RelatedArticles:
         self._log(f"vocabulary: {len(self.terms_):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
         self.topic_axes_ = fit_topics(self.text_matrix_, int(self.topic_dims) if float(self.topic_weight) > 0 else 0)
         self.topics_ = project(self.text_matrix_, self.topic_axes_)
-        if len(self.topic_axes_):
-            self._log(f"topics: {len(self.topic_axes_)} ({time.perf_counter() - began:.1f} s)")
+        if self.topic_axes_.shape[1]:
+            self._log(f"topics: {self.topic_axes_.shape[1]} ({time.perf_counter() - began:.1f} s)")
 
         self._fit_tags(kept.tags, n)
         kept.tags = None

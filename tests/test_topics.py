@@ -24,18 +24,16 @@ def topical(synthetic):
 
 
 def test_topic_coordinates_have_unit_length_and_an_empty_row_stays_zero():
-    rng = np.random.default_rng(0)
     matrix = sp.random(40, 30, density=0.3, format="csr", random_state=1, dtype=np.float32)
     matrix = sp.vstack([matrix, sp.csr_matrix((1, 30), dtype=np.float32)]).tocsr()
     axes = latent.fit_topics(matrix, 5)
-    assert axes.shape == (5, 30) and axes.dtype == np.float32
+    assert axes.shape == (30, 5) and axes.dtype == np.float32 and axes.flags.c_contiguous
     coords = latent.project(matrix, axes)
     np.testing.assert_allclose(np.linalg.norm(coords[:-1], axis=1), 1.0, rtol=1e-5)
     assert not coords[-1].any()
-    assert latent.fit_topics(matrix, 0).shape == (0, 30)
-    assert latent.fit_topics(matrix[:4], 50).shape == (3, 30)  # never more topics than articles - 1
+    assert latent.fit_topics(matrix, 0).shape == (30, 0)
+    assert latent.fit_topics(matrix[:4], 50).shape == (30, 3)  # never more topics than articles - 1
     assert latent.project(matrix, latent.fit_topics(matrix, 0)).shape == (41, 0)
-    del rng
 
 
 def test_a_large_corpus_fits_its_topics_on_an_even_sample(monkeypatch):
