@@ -70,3 +70,11 @@ def test_the_cli_prints_one_error_line_and_exits_1(tmp_path):
 def test_the_cli_says_when_it_cannot_listen(models_dir):
     done = run_cli("--models", str(models_dir), "--host", "256.1.1.1")
     assert done.returncode == 1 and done.stderr.startswith("error: cannot listen") and done.stderr.count("\n") == 1
+
+
+def test_the_service_runs_blas_on_one_thread(app):
+    """A worker answers one request at a time; BLAS threads of the topic product would only contend."""
+    from threadpoolctl import threadpool_info
+
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas and all(lib["num_threads"] == 1 for lib in blas)
