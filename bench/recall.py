@@ -32,7 +32,7 @@ from sparse_dot_topn import sp_matmul_topn  # noqa: E402
 def exact_top(model, rows: np.ndarray, k: int, chunk: int = 32) -> np.ndarray:
     """The exact top ``k`` of each row (by the model's blended score), without the row itself."""
     corpus = model._corpus()
-    if (corpus.tag_weight == 0 or not np.any(corpus.tagged)) and not corpus.uses_topics:
+    if corpus.words_only:
         # text alone: the compiled top-n product, threaded, with a margin for ties at the last place
         found = sp_matmul_topn(_compiled_csr(corpus.text[rows]), _compiled_csr(corpus.text_t), top_n=k + 1 + TIE_MARGIN,
                                threshold=0.0, n_threads=max(2, os.cpu_count() or 1))

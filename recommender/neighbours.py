@@ -55,6 +55,15 @@ class Corpus:
     def uses_topics(self) -> bool:
         return self.topic_weight > 0 and self.topics is not None and self.topics.shape[1] > 0
 
+    @property
+    def uses_tags(self) -> bool:
+        return self.tag_weight > 0 and bool(np.any(self.tagged))
+
+    @property
+    def words_only(self) -> bool:
+        """The score is the tf-idf cosine alone (what the compiled top-n product computes)."""
+        return not self.uses_tags and not self.uses_topics
+
 
 #: Topic cosines below this count as 0: two unrelated texts' coordinates are rarely exactly orthogonal.
 TOPIC_FLOOR = 1e-3
@@ -239,7 +248,7 @@ def candidate_search(
             return delayed(_approximate_block)(approximate_with, start, min(n, start + step), n_candidates, dup_threshold, threads)
 
         here = local or n_jobs == 1
-    elif (corpus.tag_weight == 0 or not np.any(corpus.tagged)) and not corpus.uses_topics:
+    elif corpus.words_only:
         # the compiled product threads by itself: here, blocks go one after another
         text, text_t = _compiled_csr(corpus.text), _compiled_csr(corpus.text_t)
         step = max(256, -(-n // 50))
@@ -314,7 +323,7 @@ def _pair_scores(corpus: Corpus, rows: np.ndarray, cols: np.ndarray) -> tuple[np
     text = cosine
     if corpus.uses_topics:
         text = text_score(cosine, dense_pair_dots(corpus.topics, rows, cols), corpus.topic_weight)
-    if corpus.tag_weight == 0 or not np.any(corpus.tagged):
+    if not corpus.uses_tags:
         return text, cosine
     tags = pair_dots(corpus.tags, rows, cols)
     return blend(text, tags, corpus.tagged[rows] & corpus.tagged[cols], corpus.tag_weight), cosine
@@ -413,7 +422,7 @@ def _df(matrix: sp.csr_matrix) -> np.ndarray:
 def approximate(corpus: Corpus, budget: float, pool: int) -> Approximate:
     """The approximate search's inputs: each query row keeps the terms that fit ``budget`` postings."""
     tag_df = tags_t = None
-    if corpus.tag_weight > 0 and np.any(corpus.tagged):
+    if corpus.uses_tags:
         tag_df, tags_t = _df(corpus.tags), _compiled_csr(corpus.tags_t)
     return Approximate(corpus, _df(corpus.text), _compiled_csr(corpus.text_t), tag_df, tags_t, float(budget), int(pool))
 

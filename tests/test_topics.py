@@ -137,6 +137,8 @@ def test_topics_are_saved_and_a_version_without_them_loads_as_words_alone(topica
 def test_a_corpus_given_no_topic_weight_searches_with_the_compiled_product(synthetic):
     words = RelatedArticles(n_jobs=1, topic_weight=0.0).fit(synthetic)
     corpus = words._corpus()
-    assert not corpus.uses_topics
+    assert not corpus.uses_topics and corpus.words_only
     with_empty = Corpus(corpus.text, corpus.text_t, corpus.tags, corpus.tags_t, corpus.tagged, 0.0, words.topics_, 0.5)
-    assert not with_empty.uses_topics  # a weight without coordinates changes nothing
+    assert not with_empty.uses_topics and with_empty.words_only  # a weight without coordinates changes nothing
+    topical = RelatedArticles(n_jobs=1, topic_weight=0.5, topic_dims=10).fit(synthetic)._corpus()
+    assert topical.uses_topics and not topical.words_only

@@ -22,7 +22,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from .groundtruth import EvalSet
-from .systems import Blend, standard_systems
+from .systems import WORDS_ONLY, Blend, standard_systems
 
 LIST_K = 8  # the service's default list length
 RELATED_K = 10
@@ -203,7 +203,7 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     scored = [(r["params"]["tag_weight"], r["figures"][key]) for r in results if r["kind"] == "model"]
     weight, value = max(scored, key=lambda wv: (wv[1], -wv[0]))
     text_only = next(v for w, v in scored if w == 0.0)
-    words_only = next((r["figures"][key] for r in results if r["system"] == "words only"), None)
+    words_only = next((r["figures"][key] for r in results if r["system"] == WORDS_ONLY), None)
     return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only, "words_only": words_only}
 
 

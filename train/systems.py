@@ -123,12 +123,15 @@ class Random:
         return np.random.default_rng(zlib.crc32(f"{min(a, b)}\0{max(a, b)}".encode())).random()
 
 
+WORDS_ONLY = "words only"
+
+
 class WordsOnly(Blend):
     """TF-IDF cosine alone: our model without topics and tags, the classic More Like This score."""
 
     kind = "baseline"
 
-    def __init__(self, name: str = "words only", **params: Any):
+    def __init__(self, name: str = WORDS_ONLY, **params: Any):
         super().__init__(name, **{**params, "tag_weight": 0.0, "topic_weight": 0.0})
 
 
