@@ -76,7 +76,7 @@ def topic_part(topic_cosine: np.ndarray) -> np.ndarray:
 
 def text_score(cosine: np.ndarray, topic_cosine: np.ndarray, topic_weight: float) -> np.ndarray:
     """The text part of the score: ``(1 - λ) * tf-idf cosine + λ * topic cosine`` (see :func:`topic_part`)."""
-    return ((1.0 - topic_weight) * cosine + topic_weight * topic_part(topic_cosine)).astype(np.float32)
+    return ((1.0 - topic_weight) * cosine + topic_weight * topic_part(topic_cosine)).astype(np.float32, copy=False)
 
 
 def blend(text: np.ndarray, tags: np.ndarray, both_tagged: np.ndarray, tag_weight: float) -> np.ndarray:
