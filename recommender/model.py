@@ -289,13 +289,12 @@ class RelatedArticles:
         self.tagged_ = np.diff(self.tag_matrix_.indptr) > 0
 
     def _tag_counts(self, keyed: list[list[str]]) -> sp.csr_matrix:
+        """Binary articles × tags matrix of unseen articles' tag keys (keys not in the model dropped)."""
         index = SortedIndex(self.tag_keys_)
-        rows = [{int(c): 1.0 for c in index.positions(keys) if c >= 0} for keys in keyed]
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(r) for r in rows], out=indptr[1:])
-        indices = np.array([c for r in rows for c in sorted(r)], dtype=np.int64)
-        data = np.ones(len(indices), dtype=np.float32)
-        return sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(self.tag_keys_)))
+        bounds = np.zeros(len(keyed) + 1, dtype=np.int64)
+        np.cumsum([len(keys) for keys in keyed], out=bounds[1:])
+        columns = np.concatenate([index.positions(keys) for keys in keyed]) if keyed else np.zeros(0, np.int64)
+        return binary_rows(bounds, columns, len(self.tag_keys_))
 
     def _tokenizer(self) -> Tokenizer:
         return Tokenizer(self.ngram_range, self.stop_words, self.stemmer)
@@ -540,14 +539,21 @@ class _TagKeys:
         self._bounds.append(len(self._keys))
 
     def matrix(self, column_of: np.ndarray, n_columns: int) -> sp.csr_matrix:
-        """Binary articles × tags matrix, key number ``k`` in column ``column_of[k]``; the same matrix
-        :meth:`RelatedArticles._tag_counts` makes of the articles' key lists."""
-        indptr = np.frombuffer(self._bounds, dtype=np.int64).copy()
-        columns = column_of.astype(np.int64)[np.frombuffer(self._keys, dtype=np.int64)]
-        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-        indices = columns[np.lexsort((columns, rows))]
-        data = np.ones(len(indices), dtype=np.float32)
-        return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_columns))
+        """Binary articles × tags matrix, key number ``k`` in column ``column_of[k]``."""
+        keys = np.frombuffer(self._keys, dtype=np.int64)
+        return binary_rows(np.frombuffer(self._bounds, dtype=np.int64), column_of.astype(np.int64)[keys], n_columns)
+
+
+def binary_rows(bounds: np.ndarray, columns: np.ndarray, n_columns: int) -> sp.csr_matrix:
+    """The binary matrix whose row ``r`` has a 1 in each of ``columns[bounds[r]:bounds[r + 1]]``
+    (negative columns, unknown tags, left out; a column named twice counts once)."""
+    rows = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+    keep = columns >= 0
+    ones = np.ones(int(keep.sum()), dtype=np.float32)
+    matrix = sp.csr_matrix((ones, (rows[keep], columns[keep])), shape=(len(bounds) - 1, n_columns))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
 
 
 class _Streamed:

@@ -317,6 +317,18 @@ def test_a_streamed_corpus_matches_the_learned_state_of_an_explicit_computation(
         assert keys == set(normalise_tags(d.tags))
 
 
+def test_unseen_articles_get_the_tag_rows_the_corpus_got_and_unknown_tags_drop_out():
+    rows = _streaming_corpus()
+    m = RelatedArticles(min_df=1).fit(rows)
+    docs = [parse_article(r) for r in rows]
+    _, tags, tagged, _ = m.transform(docs)
+    assert (tags != m.tag_matrix_).nnz == 0
+    np.testing.assert_array_equal(tagged, m.tagged_)
+    _, tags, tagged, _ = m.transform([parse_article({**rows[1], "tags": ["never seen", "Moon", "moons"]})])
+    assert [m.tag_keys_[c] for c in tags.indices] == ["moon"] and tagged.tolist() == [True]
+    assert tags.data.tolist() == [1.0]  # one known tag: a unit row, named once
+
+
 def test_duplicate_ids_in_a_stream_are_all_listed(articles):
     stream = (a for a in articles + articles[3:5] + articles[3:4] + [{**articles[0], "title": "Another title"}])
     with pytest.raises(DuplicateIdError) as info:
