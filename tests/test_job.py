@@ -125,18 +125,37 @@ def test_bad_options_are_usage_errors(tmp_path, corpus, capsys):
     assert info.value.code == 2
 
 
-def test_tune_chooses_the_tag_weight_on_the_users_ground_truth(tmp_path, corpus, capsys):
+def test_tune_chooses_the_topic_and_tag_weights_on_the_users_ground_truth(tmp_path, corpus, capsys):
     truth = tmp_path / "related.csv"
     truth.write_text("id_a,id_b\ns1,d1\ns2,s3\nf1,f2\nf3,f1\nu1,s2\n")
     models = tmp_path / "models"
     code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--tune", truth)
     assert code == 0, err
-    assert "tuning: tag weight 0.3: recall@10" in err
-    tuning = artifact.load(models).manifest_["tuning"]
-    assert tuning["tag_weight"] == artifact.load(models).manifest_["parameters"]["tag_weight"]
+    manifest = artifact.load(models).manifest_
+    tuning, params = manifest["tuning"], manifest["parameters"]
+    assert set(tuning["topic_scores"]) == {"0", "0.1", "0.25", "0.5"}
+    assert set(tuning["scores"]) == {"0", "0.05", "0.1", "0.2", "0.3", "0.5"}
+    topic, tag = tuning["topic_weight"], tuning["tag_weight"]
+    assert (params["topic_weight"], params["tag_weight"]) == (topic, tag)
+    assert tuning["topic_scores"][f"{topic:g}"] == max(tuning["topic_scores"].values())
+    assert tuning["scores"]["0"] == tuning["topic_scores"][f"{topic:g}"]  # measured once, at tag weight 0
     best = max(tuning["scores"].values())
-    assert tuning["scores"][f"{tuning['tag_weight']:g}"] == best
-    assert min(float(w) for w, v in tuning["scores"].items() if v == best) == tuning["tag_weight"]
+    assert tuning["scores"][f"{tag:g}"] == best
+    assert min(float(w) for w, v in tuning["scores"].items() if v == best) == tag
+    assert "tuning: topic weight 0.25, tag weight 0: recall@10" in err and f"tuning: topic weight {topic:g}, tag weight 0.3: recall@10" in err
+    assert err.count(f"tuning: topic weight {topic:g}, tag weight 0:") == 1
+
+
+def test_tune_keeps_a_topic_weight_given_on_the_command_line(tmp_path, corpus, capsys):
+    truth = tmp_path / "related.csv"
+    truth.write_text("id_a,id_b\ns1,d1\ns2,s3\nf1,f2\n")
+    models = tmp_path / "models"
+    code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--topic-weight", "0", "--tune", truth)
+    assert code == 0, err
+    manifest = artifact.load(models).manifest_
+    assert manifest["tuning"]["topic_scores"] is None and manifest["tuning"]["topic_weight"] == 0
+    assert manifest["parameters"]["topic_weight"] == 0
+    assert "tuning: topic weight 0.5" not in err and "chose topic weight" not in err
 
 
 def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, capsys):

@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep", type=int, default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
-                        help="choose the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
+                        help="choose the topic weight (unless --topic-weight is given) and the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
                              "or rated pairs as CSV id_a,id_b,similarity)")
     parser.add_argument("--dask", metavar="tcp://HOST:PORT",
                         help="run the candidate search on the Dask cluster of this scheduler (needs the dask extra)")

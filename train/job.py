@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from recommender import artifact
-from recommender.model import DuplicateIdError, RelatedArticles
+from recommender.model import PARAMETERS, DuplicateIdError, RelatedArticles
 from recommender.schema import Article
 
 from .cluster import ClusterError, check_scheduler, dask_backend
@@ -66,8 +66,8 @@ def train(
     """Train on ``inputs`` and publish into ``out``; return the new version's manifest.
 
     With ``tune`` (a ground-truth file, see :func:`train.adapters.read_related` and
-    :func:`train.adapters.read_ratings`) the tag weight is chosen first, by the figure of that ground
-    truth at each weight of :data:`train.tuning.TAG_WEIGHTS`.
+    :func:`train.adapters.read_ratings`) the topic weight (unless ``params`` sets it) and the tag
+    weight are chosen first, by the figure of that ground truth (see :func:`tune_weights`).
 
     With ``dask`` (a scheduler address such as ``tcp://host:8786``) the candidate search runs on
     that Dask cluster (see :mod:`train.cluster`); the scheduler is checked before anything is read.
@@ -112,7 +112,7 @@ def train(
     articles: Iterable[Article] = read()
     tuning = None
     if tune is not None:
-        # tuning fits the model once per tag weight, so only here is the whole corpus held as a
+        # tuning fits the model once per weight tried, so only here is the whole corpus held as a
         # list; otherwise the loader's articles are streamed through fit, which reads them once
         try:
             articles = list(articles)
@@ -120,8 +120,8 @@ def train(
             raise JobError(str(exc)) from None
         if not articles:
             raise empty()
-        tuning = tune_tag_weight(articles, Path(tune), params, log)
-        params["tag_weight"] = tuning["tag_weight"]
+        tuning = tune_weights(articles, Path(tune), params, log)
+        params |= {"topic_weight": tuning["topic_weight"], "tag_weight": tuning["tag_weight"]}
     model = RelatedArticles(**{**params, "verbose": True})
     mark, read_before = time.perf_counter(), seconds["read"]
     try:
@@ -163,12 +163,14 @@ def train(
     return manifest
 
 
-def tune_tag_weight(articles: list, ground_truth: Path, params: dict[str, Any], log: Log) -> dict[str, Any]:
-    """Measure the user's ground truth at each tag weight; return the scores and the best weight
-    (ties go to the smaller weight, so tags must earn their place)."""
+def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log) -> dict[str, Any]:
+    """Measure the user's ground truth and choose the weights by it: first the topic weight (at tag
+    weight 0; skipped when ``params`` sets it), then the tag weight at that topic weight. Returns the
+    scores at every weight tried and the weights chosen. Ties go to the default topic weight and to
+    the smaller tag weight, so tags must earn their place."""
     from .adapters import read_ground_truth
     from .groundtruth import EvalSet
-    from .tuning import TAG_WEIGHTS, tuning_score
+    from .tuning import TAG_WEIGHTS, TEXT_GRID, tuning_score
 
     try:
         related, ratings = read_ground_truth(ground_truth)
@@ -180,11 +182,30 @@ def tune_tag_weight(articles: list, ground_truth: Path, params: dict[str, Any], 
     if not related and not ratings:
         raise JobError(f"{ground_truth}: no ground truth about articles of this corpus")
     es = EvalSet(ground_truth.stem, articles, related=related, rated_pairs=ratings)
-    scores = {}
+    measured: dict[tuple[float, float], float] = {}
     metric = ""
-    for weight in TAG_WEIGHTS:
-        metric, scores[weight], _ = tuning_score(es, {**params, "tag_weight": weight, "n_jobs": params.get("n_jobs", -1)})
-        log(f"tuning: tag weight {weight:g}: {metric} = {scores[weight]:.4f}")
+
+    def measure(topic_weight: float, tag_weight: float) -> float:
+        nonlocal metric
+        if (topic_weight, tag_weight) not in measured:
+            settings = {**params, "topic_weight": topic_weight, "tag_weight": tag_weight, "n_jobs": params.get("n_jobs", -1)}
+            metric, measured[topic_weight, tag_weight], _ = tuning_score(es, settings)
+            log(f"tuning: topic weight {topic_weight:g}, tag weight {tag_weight:g}: {metric} = {measured[topic_weight, tag_weight]:.4f}")
+        return measured[topic_weight, tag_weight]
+
+    default_topic = float(PARAMETERS["topic_weight"][0])
+    topic_scores = None
+    if "topic_weight" in params:
+        topic = float(params["topic_weight"])
+    else:
+        topic_scores = {w: measure(w, 0.0) for w in TEXT_GRID["topic_weight"]}
+        topic = max(topic_scores, key=lambda w: (topic_scores[w], w == default_topic, -w))
+        log(f"tuning: chose topic weight {topic:g}")
+    scores = {w: measure(topic, w) for w in TAG_WEIGHTS}
     best = max(scores, key=lambda w: (scores[w], -w))
     log(f"tuning: chose tag weight {best:g}")
-    return {"ground_truth": str(ground_truth), "metric": metric, "scores": {f"{w:g}": v for w, v in scores.items()}, "tag_weight": best}
+    return {
+        "ground_truth": str(ground_truth), "metric": metric,
+        "topic_scores": None if topic_scores is None else {f"{w:g}": v for w, v in topic_scores.items()}, "topic_weight": topic,
+        "scores": {f"{w:g}": v for w, v in scores.items()}, "tag_weight": best,
+    }
