@@ -220,3 +220,16 @@ def test_a_bad_record_under_strict_mid_stream_fails_cleanly(tmp_path, previous, 
     path = write_jsonl(tmp_path / "c.jsonl", make_articles()[:6], ["{not json"] + [json.dumps(a) for a in make_articles()[6:]])
     code, out, err = run(capsys, path, "--out", previous[0], "--strict")
     _assert_failed_and_previous_intact((code, out, err), previous, "c.jsonl:7")
+
+
+@pytest.mark.parametrize("every, lines", [(0.0, 2), (3600.0, 1)])
+def test_reading_progress_is_a_line_per_thousand_articles_at_most_one_per_interval(tmp_path, capsys, monkeypatch, every, lines):
+    import train.job as job
+
+    monkeypatch.setattr(job, "PROGRESS_SECONDS", every)
+    rows = [{"id": f"a{i}", "title": f"story {i % 7} of town {i % 11}", "body": f"words {i % 5} and {i % 13}"} for i in range(2100)]
+    said: list[str] = []
+    job.train([write_jsonl(tmp_path / "c.jsonl", rows)], tmp_path / "models", params={"topic_weight": 0, "n_jobs": 1}, log=said.append)
+    reading = [line for line in said if line.startswith("reading: ")]
+    assert reading == ["reading: 1,000 articles, 0 skipped", "reading: 2,000 articles, 0 skipped"][:lines]
+    assert any(line.startswith("read 2,100 articles; skipped 0") for line in said)

@@ -19,6 +19,7 @@ from recommender.schema import Article
 from .cluster import ClusterError, check_scheduler, dask_backend
 from .loaders import LoadError, LoadReport, load_articles
 
+PROGRESS_SECONDS = 5.0  # the least time between two lines on the reading
 Log = Callable[[str], None]
 
 
@@ -86,8 +87,15 @@ def train(
     report = LoadReport()
     read_all = False
 
+    last_progress = -float("inf")
+
     def progress(r: LoadReport) -> None:
-        log(f"reading: {r.read:,} articles, {len(r.skipped):,} skipped")
+        """A line on the reading at most every :data:`PROGRESS_SECONDS` (1M articles: dozens, not 1,000)."""
+        nonlocal last_progress
+        now = time.perf_counter()
+        if now - last_progress >= PROGRESS_SECONDS:
+            last_progress = now
+            log(f"reading: {r.read:,} articles, {len(r.skipped):,} skipped")
 
     def read() -> Iterator[Article]:
         """The loader's articles, adding the time spent inside the loader to ``seconds["read"]``
