@@ -132,7 +132,12 @@ def test_a_refinement_round_keeps_scores_exact_and_only_adds_better_candidates(s
     corpus = corpus_of(model, 0.0)
     exact = candidate_search(corpus, 20, 0.8)
     idx, val, _ = candidate_search(corpus, 20, 0.8, approximate_with=neighbours.approximate(corpus, 30, 10))
-    new_idx, new_val, pairs = neighbours.refine(corpus, idx, val, 10, 0.8, block=7)  # blocks of 7: the edges count
+    new_idx, new_val, pairs = neighbours.refine(corpus, idx.copy(), val.copy(), 10, 0.8, block=7)  # blocks of 7: the edges count
+    again = neighbours.refine(corpus, idx.copy(), val.copy(), 10, 0.8, block=len(synthetic))  # one block: the same lists
+    np.testing.assert_array_equal(again[0], new_idx)
+    np.testing.assert_array_equal(again[1], new_val)
+    lists = (idx.copy(), val.copy())
+    assert neighbours.refine(corpus, *lists, 10, 0.8)[0] is lists[0]  # updated in place, no second copy
     assert np.all(new_val >= val - 1e-6)  # each place's score can only rise
     def recall(found):
         return np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in zip(found, exact[0])])
