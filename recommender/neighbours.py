@@ -418,16 +418,19 @@ class Approximate:
     pool: int
 
 
-def _df(matrix: sp.csr_matrix) -> np.ndarray:
-    return np.bincount(matrix.indices, minlength=matrix.shape[1])
+def _df(index: sp.csr_matrix) -> np.ndarray:
+    """Document frequency of each term (tag) from its row of the inverted ``index``: its row length.
+    (A ``bincount`` of the matrix's column indices gives the same, but casts all of them to int64
+    first: 1.4 GB at 1M articles.)"""
+    return np.diff(index.indptr).astype(np.int64)
 
 
 def approximate(corpus: Corpus, budget: float, pool: int) -> Approximate:
     """The approximate search's inputs: each query row keeps the terms that fit ``budget`` postings."""
     tag_df = tags_t = None
     if corpus.uses_tags:
-        tag_df, tags_t = _df(corpus.tags), _compiled_csr(corpus.tags_t)
-    return Approximate(corpus, _df(corpus.text), _compiled_csr(corpus.text_t), tag_df, tags_t, float(budget), int(pool))
+        tag_df, tags_t = _df(corpus.tags_t), _compiled_csr(corpus.tags_t)
+    return Approximate(corpus, _df(corpus.text_t), _compiled_csr(corpus.text_t), tag_df, tags_t, float(budget), int(pool))
 
 
 def duplicate_groups(n: int, pairs: np.ndarray) -> np.ndarray:

@@ -113,6 +113,15 @@ def test_with_a_budget_for_every_term_the_approximate_search_is_exact(synthetic,
     np.testing.assert_array_equal(approx[2], exact[2])
 
 
+def test_the_approximate_search_reads_document_frequencies_off_the_inverted_index(synthetic):
+    model = RelatedArticles(n_jobs=1, tag_weight=0.3).fit(synthetic)
+    pruned = neighbours.approximate(model._corpus(), 30, 10)
+    text, tags = model.text_matrix_, model.tag_matrix_
+    np.testing.assert_array_equal(pruned.text_df, np.bincount(text.indices, minlength=text.shape[1]))
+    np.testing.assert_array_equal(pruned.tag_df, np.bincount(tags.indices, minlength=tags.shape[1]))
+    assert pruned.text_df.dtype == np.int64 and pruned.text_df.min() >= 1  # every kept term is in an article
+
+
 def test_a_tight_budget_still_finds_most_of_the_exact_top_ten_and_scores_stay_exact(synthetic):
     model = RelatedArticles(n_jobs=1).fit(synthetic)
     df = np.bincount(model.text_matrix_.indices, minlength=model.text_matrix_.shape[1])
