@@ -290,10 +290,9 @@ class RelatedArticles:
 
     def _tag_counts(self, keyed: list[list[str]]) -> sp.csr_matrix:
         """Binary articles × tags matrix of unseen articles' tag keys (keys not in the model dropped)."""
-        index = SortedIndex(self.tag_keys_)
         bounds = np.zeros(len(keyed) + 1, dtype=np.int64)
         np.cumsum([len(keys) for keys in keyed], out=bounds[1:])
-        columns = np.concatenate([index.positions(keys) for keys in keyed]) if keyed else np.zeros(0, np.int64)
+        columns = SortedIndex(self.tag_keys_).positions([key for keys in keyed for key in keys])
         return binary_rows(bounds, columns, len(self.tag_keys_))
 
     def _tokenizer(self) -> Tokenizer:
