@@ -258,6 +258,8 @@ def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
 
     params = dict(manifest["parameters"])
     params["ngram_range"] = tuple(params["ngram_range"])
+    if isinstance(params.get("topic_dims"), list):
+        params["topic_dims"] = tuple(params["topic_dims"])
     params["verbose"] = False
     model = RelatedArticles(**params)
     for name in DENSE:

@@ -5,8 +5,16 @@ The topics are the leading right singular vectors of the TF-IDF matrix (scikit-l
 truncated SVD), fitted on at most ``FIT_ROWS`` articles spread evenly through the corpus; every
 article, and any unseen one, is then projected on them and its coordinates scaled to unit length,
 so that a dot product of two of them is a cosine.
+
+Topics can be read at several resolutions at once (``levels``, e.g. 20, 50 and 100): an article's
+coordinates are then its unit-length projections on the leading 20, the leading 50 and all 100
+directions side by side, each block scaled by 1/sqrt(3), so that a dot product of two of them is the
+mean of the three cosines. The coarse levels say which broad subject two stories share, the fine
+ones whether they share the narrower one.
 """
 from __future__ import annotations
+
+from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,15 +41,31 @@ def fit_topics(matrix: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
     return np.ascontiguousarray(svd.components_.T, dtype=np.float32)
 
 
-def project(matrix: sp.csr_matrix, topics: np.ndarray) -> np.ndarray:
-    """Unit-length topic coordinates (on the ``terms × dims`` directions ``topics``) of the rows of ``matrix`` (``rows × dims``, float32); a row with
-    no terms in common with the topics stays all zeros."""
-    out = np.zeros((matrix.shape[0], topics.shape[1]), dtype=np.float32)
-    if topics.shape[1] == 0:
+def levels(dims: int | Sequence[int], available: int) -> tuple[int, ...]:
+    """The resolutions (numbers of leading directions) a ``topic_dims`` setting reads, given the
+    ``available`` directions: ascending, distinct, none above ``available``; ``()`` for no topics."""
+    wanted = [int(dims)] if isinstance(dims, (int, np.integer)) else [int(d) for d in dims]
+    return tuple(sorted({min(d, available) for d in wanted if d > 0 and available > 0}))
+
+
+def project(matrix: sp.csr_matrix, topics: np.ndarray, at: Sequence[int] | None = None) -> np.ndarray:
+    """Topic coordinates of the rows of ``matrix`` on the ``terms × dims`` directions ``topics``
+    (float32): the unit-length projection on the leading ``n`` directions for each ``n`` in ``at``
+    (default: all of them), side by side and each scaled by 1/sqrt(len(at)), so a dot product of two
+    rows is the mean of their cosines at each resolution. A row with no terms in common with the
+    topics stays all zeros."""
+    at = tuple(at) if at is not None else levels(topics.shape[1], topics.shape[1])
+    out = np.zeros((matrix.shape[0], sum(at)), dtype=np.float32)
+    if not at:
         return out
+    scale = np.float32(1 / np.sqrt(len(at)))
     for start in range(0, matrix.shape[0], PROJECT_ROWS):
-        block = np.asarray(matrix[start : start + PROJECT_ROWS] @ topics, dtype=np.float32)
-        norms = np.linalg.norm(block, axis=1, keepdims=True)
-        np.divide(block, norms, out=block, where=norms > 0)
-        out[start : start + len(block)] = block
+        block = np.asarray(matrix[start : start + PROJECT_ROWS] @ topics[:, : at[-1]], dtype=np.float32)
+        column = 0
+        for n in at:
+            part = out[start : start + len(block), column : column + n]
+            part[:] = block[:, :n]
+            norms = np.linalg.norm(part, axis=1, keepdims=True)
+            np.divide(part, norms / scale, out=part, where=norms > 0)
+            column += n
     return out

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
-from .latent import fit_topics, project
+from .latent import fit_topics, levels as topic_levels, project
 from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, text_score, top_k, topic_part
 from .schema import Article, date_to_days, parse_article, parse_date
 from .store import ArticleStoreBuilder, SortedIndex, string_array
@@ -39,7 +39,7 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "stemmer": ("english", "Snowball stemmer language (PyStemmer's names, e.g. 'english', 'german'), or None to keep words as written"),
     "sublinear_tf": (True, "use 1 + log(tf) instead of raw term counts"),
     "topic_weight": (0.5, "λ in (1 - λ) * tf-idf cosine + λ * topic cosine, the text part of the score (0: words alone)"),
-    "topic_dims": (50, "latent topics (LSA: truncated SVD of the tf-idf matrix) an article's topic coordinates have"),
+    "topic_dims": (50, "latent topics (LSA: truncated SVD of the tf-idf matrix); several, e.g. (20, 50, 100), read the topics at each resolution and average the cosines"),
     "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
@@ -126,7 +126,7 @@ class RelatedArticles:
         stemmer: str | None = "english",
         sublinear_tf: bool = True,
         topic_weight: float = 0.5,
-        topic_dims: int = 50,
+        topic_dims: int | tuple[int, ...] = 50,
         tag_synonyms: Mapping[str, str] | None = None,
         n_candidates: int = 50,
         duplicate_threshold: float = 0.8,
@@ -164,6 +164,8 @@ class RelatedArticles:
         """The parameters as a plain dict (JSON-friendly: tuples become lists)."""
         params = {name: getattr(self, name) for name in PARAMETERS}
         params["ngram_range"] = list(params["ngram_range"])
+        if not isinstance(params["topic_dims"], (int, np.integer)):
+            params["topic_dims"] = [int(d) for d in params["topic_dims"]]
         params["tag_synonyms"] = dict(params["tag_synonyms"]) if params["tag_synonyms"] else None
         return params
 
@@ -172,8 +174,12 @@ class RelatedArticles:
             raise ValueError(f"tag_weight must be between 0 and 1, got {self.tag_weight}")
         if not 0.0 <= float(self.topic_weight) <= 1.0:
             raise ValueError(f"topic_weight must be between 0 and 1, got {self.topic_weight}")
-        if int(self.topic_dims) < 0:
-            raise ValueError(f"topic_dims must be 0 or more, got {self.topic_dims}")
+        if isinstance(self.topic_dims, (int, np.integer)):
+            dims_ok = self.topic_dims >= 0
+        else:
+            dims_ok = len(self.topic_dims) > 0 and all(int(d) >= 1 for d in self.topic_dims)
+        if not dims_ok:
+            raise ValueError(f"topic_dims must be 0 or more, or a list of numbers of 1 or more, got {self.topic_dims}")
         if self.title_weight <= 0:
             raise ValueError(f"title_weight must be positive, got {self.title_weight}")
         if int(self.n_candidates) < 1:
@@ -229,8 +235,9 @@ class RelatedArticles:
         self.text_matrix_ = weigh(counts, self.idf_, self.sublinear_tf)
         del counts, df
         self._log(f"vocabulary: {len(self.terms_):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
-        self.topic_axes_ = fit_topics(self.text_matrix_, int(self.topic_dims) if float(self.topic_weight) > 0 else 0)
-        self.topics_ = project(self.text_matrix_, self.topic_axes_)
+        wanted = topic_levels(self.topic_dims, sys.maxsize) if float(self.topic_weight) > 0 else ()
+        self.topic_axes_ = fit_topics(self.text_matrix_, wanted[-1] if wanted else 0)
+        self.topics_ = project(self.text_matrix_, self.topic_axes_, self._topic_levels())
         if self.topic_axes_.shape[1]:
             self._log(f"topics: {self.topic_axes_.shape[1]} ({time.perf_counter() - began:.1f} s)")
 
@@ -320,7 +327,11 @@ class RelatedArticles:
         text = weigh(counts, self.idf_, self.sublinear_tf)
         synonyms = normalise_synonyms(self.tag_synonyms)
         tags = weigh(self._tag_counts([normalise_tags(a.tags, synonyms) for a in docs]), self.tag_idf_, False)
-        return text, tags, np.diff(tags.indptr) > 0, project(text, self.topic_axes_)
+        return text, tags, np.diff(tags.indptr) > 0, project(text, self.topic_axes_, self._topic_levels())
+
+    def _topic_levels(self) -> tuple[int, ...]:
+        """The resolutions the topic coordinates are read at (see :mod:`recommender.latent`)."""
+        return topic_levels(self.topic_dims, self.topic_axes_.shape[1])
 
     # ------------------------------------------------------------------ questions
     def index_of(self, article_id: str) -> int:

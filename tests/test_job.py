@@ -50,6 +50,16 @@ def test_model_settings_reach_the_manifest(tmp_path, corpus, capsys):
     assert params["tag_weight"] == 0.6 and params["ngram_range"] == [1, 2]
 
 
+def test_topic_resolutions_are_given_as_a_comma_separated_list(tmp_path, corpus, capsys):
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--topic-dims", "2,4")
+    assert code == 0, err
+    model = artifact.load(tmp_path / "models")
+    assert model.manifest_["parameters"]["topic_dims"] == [2, 4] and model.topics_.shape == (12, 6)
+    with pytest.raises(SystemExit) as exit_:
+        main([str(corpus), "--out", str(tmp_path / "other"), "--topic-dims", "20,x"])
+    assert exit_.value.code == 2 and "expected a number of topics or several as 20,50,100" in capsys.readouterr().err
+
+
 def test_bad_records_are_skipped_and_counted_with_reasons(tmp_path, capsys):
     path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json", json.dumps({"id": "x1", "title": " "})])
     code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from recommender import artifact, latent, neighbours
 from recommender.model import RelatedArticles
 from recommender.neighbours import TOPIC_FLOOR, Corpus, candidate_search
+from recommender.schema import parse_article
 from train.synthetic import Generator, Settings
 
 
@@ -142,3 +143,48 @@ def test_a_corpus_given_no_topic_weight_searches_with_the_compiled_product(synth
     assert not with_empty.uses_topics and with_empty.words_only  # a weight without coordinates changes nothing
     topical = RelatedArticles(n_jobs=1, topic_weight=0.5, topic_dims=10).fit(synthetic)._corpus()
     assert topical.uses_topics and not topical.words_only
+
+
+def test_topic_levels_are_ascending_distinct_and_never_above_the_fitted_topics():
+    assert latent.levels(50, 50) == (50,)
+    assert latent.levels(50, 12) == (12,)  # a small corpus fits fewer topics
+    assert latent.levels(0, 50) == () and latent.levels(50, 0) == ()
+    assert latent.levels((100, 20, 50), 200) == (20, 50, 100)
+    assert latent.levels((20, 50, 100), 40) == (20, 40)
+
+
+def test_topics_at_several_resolutions_score_the_mean_of_their_cosines():
+    matrix = sp.random(30, 25, density=0.3, format="csr", random_state=3, dtype=np.float32)
+    matrix = sp.vstack([matrix, sp.csr_matrix((1, 25), dtype=np.float32)]).tocsr()
+    axes = latent.fit_topics(matrix, 6)
+    coords = latent.project(matrix, axes, (2, 6))
+    assert coords.shape == (31, 8) and not coords[-1].any()
+    raw = (matrix @ axes).astype(np.float64)
+
+    def cosine(x, y):
+        return x @ y / np.linalg.norm(x) / np.linalg.norm(y)
+
+    for a, b in [(0, 1), (4, 9), (7, 7)]:
+        expected = (cosine(raw[a, :2], raw[b, :2]) + cosine(raw[a], raw[b])) / 2
+        assert coords[a] @ coords[b] == pytest.approx(expected, abs=1e-5)
+    np.testing.assert_array_equal(latent.project(matrix, axes, (6,)), latent.project(matrix, axes))
+
+
+def test_a_model_with_topic_levels_scores_saves_and_answers_unseen_articles_alike(synthetic, tmp_path):
+    model = RelatedArticles(n_jobs=1, topic_weight=0.5, topic_dims=(5, 20)).fit(synthetic)
+    assert model.topic_axes_.shape[1] == 20 and model.topics_.shape == (300, 25)
+    _, _, _, posted = model.transform([parse_article(a) for a in synthetic[:3]])
+    np.testing.assert_allclose(posted, model.topics_[:3], rtol=1e-5, atol=1e-6)
+    assert json.loads(json.dumps(model.get_params()))["topic_dims"] == [5, 20]
+    single = RelatedArticles(n_jobs=1, topic_weight=0.5, topic_dims=20).fit(synthetic)
+    assert model.related(synthetic[0]["id"], k=8) != single.related(synthetic[0]["id"], k=8)  # the levels count
+    artifact.publish(model, tmp_path / "m")
+    loaded = artifact.load(tmp_path / "m")
+    assert loaded.topic_dims == (5, 20)
+    assert loaded.related_to(dict(synthetic[4], id="new")) == model.related_to(dict(synthetic[4], id="new"))
+
+
+@pytest.mark.parametrize("dims", [-1, (), (0, 20), (20, -5)])
+def test_topic_dims_must_be_a_count_or_a_list_of_positive_counts(dims, synthetic):
+    with pytest.raises(ValueError, match="topic_dims"):
+        RelatedArticles(topic_dims=dims).fit(synthetic[:20])

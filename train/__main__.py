@@ -31,6 +31,15 @@ def _pair(text: str) -> tuple[int, int]:
     return int(low), int(high or low)
 
 
+def _dims(text: str) -> int | tuple[int, ...]:
+    """Topic resolutions: ``50``, or several as ``20,50,100``."""
+    try:
+        parts = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of topics or several as 20,50,100, got {text!r}") from None
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+
 def _synonyms(path: str) -> dict[str, str]:
     try:
         table = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -57,7 +66,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "stemmer": (_optional, "english|none"),
     "sublinear_tf": (_bool, "true|false"),
     "topic_weight": (float, "L"),
-    "topic_dims": (int, "N"),
+    "topic_dims": (_dims, "N[,N...]"),
     "tag_synonyms": (_synonyms, "FILE.json"),
     "n_candidates": (int, "N"),
     "duplicate_threshold": (float, "T"),

@@ -39,7 +39,7 @@ from .systems import Blend
 
 TEXT_GRID: dict[str, list[Any]] = {
     "topic_weight": [0.0, 0.1, 0.25, 0.5],
-    "topic_dims": [50, 100, 200],
+    "topic_dims": [50, 100, 200, (20, 50), (20, 100), (20, 50, 100), (10, 30, 100)],
     "stemmer": [None, "english"],
     "sublinear_tf": [True, False],
     "title_weight": [1.0, 2.0, 3.0],
