@@ -39,7 +39,7 @@ from .systems import Blend
 
 TEXT_GRID: dict[str, list[Any]] = {
     "topic_weight": [0.0, 0.1, 0.25, 0.5],
-    "topic_dims": [50, 100, 200, (20, 50), (20, 100), (20, 50, 100), (10, 30, 100)],
+    "topic_dims": [50, 100, 200, (10, 50), (20, 50), (25, 50), (20, 100), (20, 50, 100), (10, 30, 100)],
     "stemmer": [None, "english"],
     "sublinear_tf": [True, False],
     "title_weight": [1.0, 2.0, 3.0],
@@ -48,6 +48,23 @@ TEXT_GRID: dict[str, list[Any]] = {
     "max_df": [0.5, 1.0],
 }
 TAG_WEIGHTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5]
+#: The most topic coordinates per article a default may store. Serving reads every article's
+#: coordinates for each posted article: at 1M articles, 50 of them (200 MB) cost about 30 ms of the
+#: 100 ms a POST may take (README "Scale"), and memory at 1M is within 0.8 GiB of its 6 GiB bound.
+#: Settings above it are measured and reported, but not chosen.
+MAX_TOPIC_COORDINATES = 75
+
+
+def topic_coordinates(params: dict[str, Any]) -> int:
+    """Topic coordinates an article stores under ``params`` (the sum of its resolutions)."""
+    if not params.get("topic_weight"):
+        return 0
+    dims = params["topic_dims"]
+    return int(dims) if isinstance(dims, int) else sum(dims)
+
+
+def affordable(params: dict[str, Any]) -> bool:
+    return topic_coordinates(params) <= MAX_TOPIC_COORDINATES
 
 
 def tuning_figures(es: EvalSet, params: dict[str, Any]) -> list[tuple[str, float, int]]:
@@ -93,9 +110,11 @@ def _key(params: dict[str, Any]) -> str:
 
 
 def coordinate_search(
-    sets: list[EvalSet], start: dict[str, Any], grid: dict[str, list[Any]], log: Callable[[str], None], passes: int = 2
+    sets: list[EvalSet], start: dict[str, Any], grid: dict[str, list[Any]], log: Callable[[str], None], passes: int = 2,
+    eligible: Callable[[dict[str, Any]], bool] = lambda params: True,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Change one setting at a time, keep the best by normalised mean score; return it and every row."""
+    """Change one setting at a time, keep the best ``eligible`` one by normalised mean score (every
+    setting is measured and counts towards the best figures); return it and every row."""
     rows: dict[str, dict[str, Any]] = {}
     weights: dict[str, float] = {}
 
@@ -121,8 +140,9 @@ def coordinate_search(
         for name, values in grid.items():
             for value in values:
                 measure({**current, name: value})
-            current = max(({**current, name: v} for v in values), key=lambda p: (overall(_key(p)), p == current))
-    table = [{**r, "overall": overall(k)} for k, r in rows.items()]
+            choices = [p for p in ({**current, name: v} for v in values) if eligible(p)] or [current]
+            current = max(choices, key=lambda p: (overall(_key(p)), p == current))
+    table = [{**r, "overall": overall(k), "eligible": eligible(r["params"])} for k, r in rows.items()]
     table.sort(key=lambda r: -r["overall"])
     return current, table
 
@@ -140,11 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sets = [load_dataset(args.all / n) for n in names if (args.all / n).is_dir()]
     start = {name: PARAMETERS[name][0] for name in TEXT_GRID} | {"tag_weight": 0.0, "n_jobs": args.n_jobs}
     log("text settings (tag weight 0):")
-    text, text_rows = coordinate_search(sets, start, TEXT_GRID, log)
+    text, text_rows = coordinate_search(sets, start, TEXT_GRID, log, eligible=affordable)
     log("tag weight, on the data sets that have tags:")
     tagged = [es for es in sets if any(a.tags for a in es.articles)]
     tags, tag_rows = coordinate_search(tagged, text, {"tag_weight": TAG_WEIGHTS}, log, passes=1)
-    result = {"text_settings": text, "weights": "sqrt(judgements)", "tag_weight": tags["tag_weight"], "text_table": text_rows, "tag_table": tag_rows,
+    result = {"text_settings": text, "weights": "sqrt(judgements)", "max_topic_coordinates": MAX_TOPIC_COORDINATES, "tag_weight": tags["tag_weight"], "text_table": text_rows, "tag_table": tag_rows,
               "tuning_splits": __doc__}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
