@@ -86,6 +86,21 @@ def blend(text: np.ndarray, tags: np.ndarray, both_tagged: np.ndarray, tag_weigh
     return np.where(both_tagged, (1.0 - tag_weight) * text + tag_weight * tags, text).astype(np.float32)
 
 
+def dense_product(rows: sp.csr_matrix, index: sp.csr_matrix) -> np.ndarray:
+    """``(rows @ index).toarray()``: the TF-IDF cosines of some query rows against every article
+    (``index``: the terms × articles inverted index). One row, as a posted article is, is summed term
+    by term straight into a dense row, in the order scipy's product sums it (the same floats), without
+    building the sparse result first: 44 → 27 ms for a posted article at 1M articles."""
+    if rows.shape[0] != 1:
+        return (rows @ index).toarray()
+    out = np.zeros((1, index.shape[1]), dtype=np.result_type(rows.dtype, index.dtype))
+    row = out[0]
+    for term, weight in zip(rows.indices, rows.data):
+        start, end = index.indptr[term], index.indptr[term + 1]
+        row[index.indices[start:end]] += weight * index.data[start:end]  # one posting per article: no repeats
+    return out
+
+
 def score_rows(
     corpus: Corpus, text_rows: sp.csr_matrix, tag_rows: sp.csr_matrix, rows_tagged: np.ndarray,
     topic_rows: np.ndarray | None = None,
@@ -93,7 +108,7 @@ def score_rows(
     """Dense blended scores and TF-IDF cosines of some query rows against every article (the
     cosines decide near-duplicates). ``topic_rows`` are the rows' topic coordinates, needed when
     the corpus weighs topics."""
-    cosine = (text_rows @ corpus.text_t).toarray()
+    cosine = dense_product(text_rows, corpus.text_t)
     text = cosine
     if corpus.uses_topics:
         text = text_score(cosine, topic_rows @ corpus.topics.T, corpus.topic_weight)

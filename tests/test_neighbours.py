@@ -172,3 +172,13 @@ def test_the_model_chooses_the_search_and_records_it(synthetic, tmp_path):
     assert artifact.load(tmp_path).search_ == "approximate"
     with pytest.raises(ValueError, match="search must be one of"):
         RelatedArticles(search="fast").fit(synthetic)
+
+
+@pytest.mark.parametrize("density", [0.0, 0.02, 0.3])
+def test_one_posted_row_is_scored_with_the_same_floats_as_scipys_product(density):
+    index = sp.random(300, 2_000, density=0.05, format="csr", random_state=4, dtype=np.float32)
+    rows = sp.random(3, 300, density=density, format="csr", random_state=5, dtype=np.float32)
+    for i in range(3):
+        one = rows[i]
+        np.testing.assert_array_equal(neighbours.dense_product(one, index), (one @ index).toarray())
+    np.testing.assert_array_equal(neighbours.dense_product(rows, index), (rows @ index).toarray())
