@@ -239,7 +239,8 @@ class RelatedArticles:
         self.topic_axes_ = fit_topics(self.text_matrix_, wanted[-1] if wanted else 0)
         self.topics_ = project(self.text_matrix_, self.topic_axes_, self._topic_levels())
         if self.topic_axes_.shape[1]:
-            self._log(f"topics: {self.topic_axes_.shape[1]} ({time.perf_counter() - began:.1f} s)")
+            at = ", ".join(map(str, self._topic_levels()))
+            self._log(f"topics: {self.topic_axes_.shape[1]}, read at {at} ({time.perf_counter() - began:.1f} s)")
 
         self._fit_tags(kept.tags, n)
         kept.tags = None

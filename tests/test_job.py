@@ -55,6 +55,7 @@ def test_topic_resolutions_are_given_as_a_comma_separated_list(tmp_path, corpus,
     assert code == 0, err
     model = artifact.load(tmp_path / "models")
     assert model.manifest_["parameters"]["topic_dims"] == [2, 4] and model.topics_.shape == (12, 6)
+    assert "topics: 4, read at 2, 4" in err
     with pytest.raises(SystemExit) as exit_:
         main([str(corpus), "--out", str(tmp_path / "other"), "--topic-dims", "20,x"])
     assert exit_.value.code == 2 and "expected a number of topics or several as 20,50,100" in capsys.readouterr().err
