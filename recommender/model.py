@@ -237,10 +237,10 @@ class RelatedArticles:
         self._log(f"vocabulary: {len(self.terms_):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
         wanted = topic_levels(self.topic_dims, sys.maxsize) if float(self.topic_weight) > 0 else ()
         self.topic_axes_ = fit_topics(self.text_matrix_, wanted[-1] if wanted else 0)
-        self.topics_ = project(self.text_matrix_, self.topic_axes_, self._topic_levels())
+        at = self._topic_levels()
+        self.topics_ = project(self.text_matrix_, self.topic_axes_, at)
         if self.topic_axes_.shape[1]:
-            at = ", ".join(map(str, self._topic_levels()))
-            self._log(f"topics: {self.topic_axes_.shape[1]}, read at {at} ({time.perf_counter() - began:.1f} s)")
+            self._log(f"topics: {self.topic_axes_.shape[1]}, read at {', '.join(map(str, at))} ({time.perf_counter() - began:.1f} s)")
 
         self._fit_tags(kept.tags, n)
         kept.tags = None

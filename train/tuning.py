@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from recommender.latent import levels
 from recommender.model import PARAMETERS
 
 from . import metrics as M
@@ -57,10 +58,7 @@ MAX_TOPIC_COORDINATES = 75
 
 def topic_coordinates(params: dict[str, Any]) -> int:
     """Topic coordinates an article stores under ``params`` (the sum of its resolutions)."""
-    if not params.get("topic_weight"):
-        return 0
-    dims = params["topic_dims"]
-    return int(dims) if isinstance(dims, int) else sum(dims)
+    return sum(levels(params["topic_dims"], sys.maxsize)) if params.get("topic_weight") else 0
 
 
 def affordable(params: dict[str, Any]) -> bool:
