@@ -1,15 +1,31 @@
 """The coordinate search that chooses the defaults, on the tiny evaluation set."""
 from __future__ import annotations
 
-from train.tuning import affordable, coordinate_search, topic_coordinates, tuning_score
+from dataclasses import replace
+
+from recommender.schema import parse_article
+from train.groundtruth import EvalSet
+from train.tuning import affordable, coordinate_search, held_out, topic_coordinates, tuning_score
 
 from .test_evaluate import evalset  # noqa: F401  (fixture)
+
+
+def test_the_held_out_split_asks_the_latest_indexed_articles_as_unseen():
+    dated = [parse_article({"id": f"a{i}", "title": "t", "body": "b", "published_at": f"2024-01-{d:02d}"}) for i, d in enumerate([5, 1, 9, 3, 7, 2, 8, 4])]
+    undated = parse_article({"id": "z", "title": "t", "body": "b"})
+    es = EvalSet(name="dates", articles=[*dated, undated], labels={}, queries=[undated], categories=["x"])
+    split = held_out(es)
+    assert [q.id for q in split.queries] == ["a6", "a2"]  # the latest quarter (2 of 9): 8 and 9 January
+    assert [a.id for a in split.articles] == ["z", "a1", "a5", "a3", "a7", "a0", "a4"]  # undated first, then by date
+    assert split.labels is es.labels and split.categories == ["x"]
 
 
 def test_tuning_scores_use_the_tuning_split_only(evalset):  # noqa: F811
     metric, value, n = tuning_score(evalset, {"min_df": 1, "tag_weight": 0.0})
     assert metric.startswith("knn_micro_f1") and 0 <= value <= 1
-    assert n == len(evalset.articles)  # leave-one-out over the index; the unseen queries are not used
+    assert n == len(held_out(evalset).queries)  # indexed articles asked as unseen ones
+    evalset.queries = [replace(q, id=f"other-{q.id}") for q in evalset.queries]  # the real unseen queries are never asked
+    assert tuning_score(evalset, {"min_df": 1, "tag_weight": 0.0})[1:] == (value, n)
     evalset.queries, evalset.categories = [], []
     metric, _, n = tuning_score(evalset, {"min_df": 1, "tag_weight": 0.0})
     assert metric.startswith("recall@10") and n == 2  # s1 and f1 sit at even positions; s4 has no related item
