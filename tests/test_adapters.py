@@ -8,6 +8,8 @@ import pytest
 
 from train.adapters import (
     ADAPTERS,
+    find_datasets,
+    kind_of,
     load_bbc,
     load_custom,
     load_dataset,
@@ -287,3 +289,49 @@ def test_load_dataset_picks_the_adapter_by_folder_name(tmp_path):
     assert load_dataset(folder).name == "lee2005_background"
     with pytest.raises(ValueError, match="known: reuters21578, bbc"):
         load_dataset(tmp_path)
+
+
+def _write_classes(folder, files):
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_a_renamed_or_look_alike_data_set_is_recognised_by_its_files(tmp_path):
+    other_site = tmp_path / "stackexchange_ai_meta"  # another site's dump: same files, another name
+    other_site.mkdir()
+    _write_xml(other_site / "Posts.xml", "posts", [
+        {"Id": "1", "PostTypeId": "1", "CreationDate": "2020-01-01T00:00:00.000", "Title": "Why", "Body": "a"},
+        {"Id": "2", "PostTypeId": "1", "CreationDate": "2020-01-02T00:00:00.000", "Title": "How", "Body": "b"},
+    ])
+    _write_xml(other_site / "PostLinks.xml", "postlinks", [{"Id": "9", "PostId": "2", "RelatedPostId": "1", "LinkTypeId": "3"}])
+    news = tmp_path / "my-news-by-desk"
+    _write_classes(news, {"politics/a.txt": "Vote today\n\nPolls open.", "sport/b.txt": "Cup final\n\nThe final.",
+                          "sport/2024/c.TXT": "Cup replay\n\nA replay."})
+    lee = tmp_path / "background-copy"
+    lee.mkdir()
+    (lee / "lee_background.cor").write_text("One document.\n")
+
+    assert kind_of(other_site) == "stackexchange_cstheory_meta" and kind_of(news) == "bbc" and kind_of(lee) == "lee2005_background"
+    es = load_dataset(other_site)
+    assert es.name == "stackexchange_ai_meta" and es.related == {"1": {"2"}, "2": {"1"}}
+    es = load_dataset(news)
+    assert es.labels == {"politics/a": {"politics"}, "sport/b": {"sport"}, "sport/2024/c": {"sport"}}
+    # named data sets first, in the registry's order, then the look-alikes by name; plain folders are left out
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.md").write_text("nothing here")
+    bbc = tmp_path / "bbc"
+    _write_classes(bbc, {"tech/1.txt": "Chips\n\nNew chips.", "business/1.txt": "Rates\n\nRates rise."})
+    assert find_datasets(tmp_path) == [bbc, lee, news, other_site]
+
+
+def test_a_folder_of_data_sets_or_of_nothing_known_is_not_a_data_set(tmp_path):
+    _write_classes(tmp_path / "reuters-copy", {"all-topics-strings.lc.txt": "acq\nearn\n", "reut2-000.sgm": ""})
+    _write_classes(tmp_path / "bbc-copy", {"tech/1.txt": "Chips\n\nNew chips.", "sport/1.txt": "Cup\n\nA cup."})
+    assert kind_of(tmp_path / "reuters-copy") == "reuters21578"
+    assert kind_of(tmp_path) is None  # two sub-folders hold *.txt files, but one of them is a data set itself
+    only_one = tmp_path / "one-class"
+    _write_classes(only_one, {"tech/1.txt": "Chips\n\nNew chips."})
+    assert kind_of(only_one) is None and kind_of(tmp_path / "missing") is None
+    with pytest.raises(ValueError, match="nor laid out like one"):
+        load_dataset(only_one)

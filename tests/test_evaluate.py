@@ -75,3 +75,25 @@ def test_knn_is_tuned_on_the_index_and_reported(result):
     ours = figures(result, "text only")
     assert ours["knn_k"] in (10, 20, 30, 40, 50) and ours["knn_vote_power"] in (1.0, 2.0)
     assert 0 <= ours["knn_index_f1_cross_fitted"] <= 1
+
+
+def test_the_command_finds_data_sets_by_name_or_layout_and_rejects_the_rest(tmp_path, capsys):
+    from train.evaluate import main
+
+    datasets = tmp_path / "datasets"
+    background = datasets / "background-v2"  # laid out like lee2005_background under another name
+    background.mkdir(parents=True)
+    lines = [f"Story {i} about {topic} and the {topic} market in the town of {town}." for i, (topic, town) in
+             enumerate((t, w) for t in ("rain", "grain", "rates", "chess") for w in ("Ely", "Ayr", "Bude"))]
+    (background / "lee_background.cor").write_text("\n".join(lines) + "\n")
+    (datasets / "scratch").mkdir()  # not a data set: left out
+    out = tmp_path / "report"
+    assert main(["--all", str(datasets), "--out", str(out), "--weights", "0.3", "--n-jobs", "1"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert [d["dataset"] for d in report["datasets"]] == ["background-v2"]
+    capsys.readouterr()
+    assert main(["--dataset", str(datasets / "scratch"), "--out", str(tmp_path / "no")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "nor laid out like one" in err and "Traceback" not in err
+    assert main(["--all", str(datasets / "scratch"), "--out", str(tmp_path / "no")]) == 1
+    assert "no known data set" in capsys.readouterr().err and not (tmp_path / "no").exists()

@@ -24,7 +24,7 @@ from .groundtruth import EvalSet
 from .loaders import LoadError, LoadReport, first_sentence, load_articles
 from .loaders.csv_format import csv_rows
 from .loaders.jsonl import json_lines
-from .loaders.reuters import read_splits
+from .loaders.reuters import FILE_PATTERN, read_splits
 from .loaders.text_encoding import decode
 
 SEMEVAL_FILE = "training_set.csv"
@@ -528,26 +528,77 @@ ADAPTERS = {
 }
 
 
+def kind_of(folder: Path) -> str | None:
+    """Which known data set ``folder`` holds: its name when that is a key of :data:`ADAPTERS`,
+    otherwise recognised by its files, so a renamed copy or another data set of the same shape (the
+    dump of another Stack Exchange site, a corpus laid out like BBC's) loads too. ``None`` when it
+    is neither.
+
+    By files: ``reut2-*.sgm`` → Reuters; ``Posts.xml`` and ``PostLinks.xml`` → Stack Exchange;
+    ``training_set.csv`` → SemEval; ``lee_background.cor`` → Lee; two or more sub-folders with
+    ``*.txt`` files (one per class), none of them laid out like another data set → BBC.
+    """
+    folder = Path(folder)
+    if folder.absolute().name in ADAPTERS:
+        return folder.absolute().name
+    if not folder.is_dir():
+        return None
+    kind = _kind_by_files(folder)
+    if kind:
+        return kind
+    subfolders = [d for d in folder.iterdir() if d.is_dir()]
+    if any(_kind_by_files(d) for d in subfolders):  # a folder of data sets is not one data set
+        return None
+    classes = [d for d in subfolders if any(f.suffix.lower() == ".txt" for f in d.rglob("*"))]
+    return "bbc" if len(classes) >= 2 else None
+
+
+def _kind_by_files(folder: Path) -> str | None:
+    if any(folder.glob(FILE_PATTERN)):
+        return "reuters21578"
+    if (folder / "Posts.xml").is_file() and (folder / "PostLinks.xml").is_file():
+        return "stackexchange_cstheory_meta"
+    if (folder / SEMEVAL_FILE).is_file():
+        return "semeval2022_task8_hfl_sample"
+    if (folder / LEE_FILE).is_file():
+        return "lee2005_background"
+    return None
+
+
 def load_dataset(folder: Path) -> EvalSet:
-    """Load a known data set, choosing the adapter by the folder's name.
+    """Load a known data set, choosing the adapter by :func:`kind_of`.
 
     Parameters
     ----------
     folder : Path
-        A folder named as a key of :data:`ADAPTERS` (``reuters21578``, ``bbc``...).
+        A folder named as a key of :data:`ADAPTERS` (``reuters21578``, ``bbc``...), or laid out
+        like one of them.
 
     Returns
     -------
     EvalSet
-        What that adapter returns.
+        What that adapter returns (named after the folder).
 
     Raises
     ------
     ValueError
-        When the folder's name is not a known data set (the message lists the known names).
+        When the folder is neither (the message lists the known names and layouts).
     """
     folder = Path(folder)
-    name = folder.absolute().name
-    if name not in ADAPTERS:
-        raise ValueError(f"{folder}: unknown data set {name!r}; known: {', '.join(ADAPTERS)}")
-    return ADAPTERS[name](folder)
+    kind = kind_of(folder)
+    if kind is None:
+        raise ValueError(
+            f"{folder}: not a known data set (known: {', '.join(ADAPTERS)}), nor laid out like one "
+            "(reut2-*.sgm files, Posts.xml with PostLinks.xml, training_set.csv, lee_background.cor, "
+            "or one sub-folder of *.txt files per class); for your own corpus use --corpus"
+        )
+    return ADAPTERS[kind](folder)
+
+
+def find_datasets(root: Path) -> list[Path]:
+    """The data set folders directly inside ``root`` (see :func:`kind_of`): those named after a known
+    data set first, in the order of :data:`ADAPTERS`, then the others by name."""
+    root = Path(root)
+    named = [root / name for name in ADAPTERS if (root / name).is_dir()]
+    others = sorted(d for d in root.iterdir() if d.is_dir() and d.name not in ADAPTERS and kind_of(d)) if root.is_dir() else []
+    return named + others

@@ -298,8 +298,8 @@ def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.splitlines()[0])
     what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--all", type=Path, metavar="DATASETS_DIR", help="run the standard suite on every known data set in the folder")
-    what.add_argument("--dataset", type=Path, metavar="FOLDER", help="one known data set folder (reuters21578, bbc, ...)")
+    what.add_argument("--all", type=Path, metavar="DATASETS_DIR", help="run the standard suite on every known data set in the folder (by name or by layout)")
+    what.add_argument("--dataset", type=Path, metavar="FOLDER", help="one known data set folder (reuters21578, bbc, ..., or one laid out like them)")
     what.add_argument("--corpus", type=Path, metavar="FILE", help="your own corpus (any input format of python -m train)")
     parser.add_argument("--related", type=Path, metavar="FILE", help="with --corpus: related ids (JSONL or CSV)")
     parser.add_argument("--ratings", type=Path, metavar="FILE", help="with --corpus: rated pairs (CSV id_a,id_b,similarity)")
@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .adapters import ADAPTERS, load_custom, load_dataset
+    from .adapters import ADAPTERS, find_datasets, load_custom, load_dataset
 
     args = build_parser().parse_args(argv)
     try:
@@ -321,9 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: --weights must be numbers separated by commas, got {args.weights!r}", file=sys.stderr)
         return 2
     if args.all:
-        folders = [args.all / name for name in ADAPTERS if (args.all / name).is_dir()]
+        folders = find_datasets(args.all)
         if not folders:
-            print(f"error: no known data set in {args.all} (looked for {', '.join(ADAPTERS)})", file=sys.stderr)
+            print(f"error: no known data set in {args.all} (looked for {', '.join(ADAPTERS)} and folders laid out "
+                  "like them; see README \"Evaluation\")", file=sys.stderr)
             return 1
         loaders = [(lambda f=f: load_dataset(f)) for f in folders]
     elif args.dataset:
