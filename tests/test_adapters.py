@@ -335,3 +335,16 @@ def test_a_folder_of_data_sets_or_of_nothing_known_is_not_a_data_set(tmp_path):
     assert kind_of(only_one) is None and kind_of(tmp_path / "missing") is None
     with pytest.raises(ValueError, match="nor laid out like one"):
         load_dataset(only_one)
+
+
+def test_semeval_and_lee_look_alikes_need_only_their_columns_or_suffix(tmp_path):
+    pairs = tmp_path / "semeval-eval-2022"
+    _write_semeval(pairs, [("1_2", "en", "en", "Rain falls\n\nRain fell.", "Rain again\n\nMore rain.", 1.5)])
+    (pairs / "training_set.csv").rename(pairs / "eval_pairs.csv")
+    (pairs / "notes.csv").write_text("a,b\n1,2\n")  # another CSV without the columns: not taken
+    assert kind_of(pairs) == "semeval2022_task8_hfl_sample"
+    assert load_dataset(pairs).rated_pairs == [("1", "2", 3.5)]
+    lines = tmp_path / "background-2"
+    lines.mkdir()
+    (lines / "docs.cor").write_text("First document.\nSecond document.\n")
+    assert [a.title for a in load_dataset(lines).articles] == ["First document.", "Second document."]

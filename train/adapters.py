@@ -28,6 +28,7 @@ from .loaders.reuters import FILE_PATTERN, read_splits
 from .loaders.text_encoding import decode
 
 SEMEVAL_FILE = "training_set.csv"
+SEMEVAL_COLUMNS = ("pair_id", "lang1", "lang2", "text1", "text2", "overall")
 LEE_FILE = "lee_background.cor"
 _PAIR_ID = re.compile(r"(\d+)_(\d+)")  # en-en pair ids; translated rows carry a language suffix
 _HEADLINE_BREAK = re.compile(r"[ \t]*\n\s*| {2,}")
@@ -209,7 +210,7 @@ def load_semeval(folder: Path) -> EvalSet:
     ----------
     folder : Path
         The folder holding ``training_set.csv`` (columns ``pair_id, lang1, lang2, text1, text2,
-        Overall``, among others).
+        Overall``, among others), or, without it, another ``*.csv`` with those columns.
 
     Returns
     -------
@@ -227,8 +228,8 @@ def load_semeval(folder: Path) -> EvalSet:
         When the file lacks a needed column or an ``Overall`` cell is not a number.
     """
     folder = Path(folder)
-    path = folder / SEMEVAL_FILE
-    required = ("pair_id", "lang1", "lang2", "text1", "text2", "overall")
+    path = _semeval_file(folder) or folder / SEMEVAL_FILE
+    required = SEMEVAL_COLUMNS
     texts: dict[str, str] = {}
     articles: list[Article] = []
     ratings: dict[tuple[str, str], list[float]] = {}
@@ -263,6 +264,23 @@ def load_semeval(folder: Path) -> EvalSet:
         + "."
     )
     return EvalSet(name=folder.absolute().name, articles=articles, rated_pairs=pairs, description=description)
+
+
+def _semeval_file(folder: Path) -> Path | None:
+    """``training_set.csv``, else the first ``*.csv`` (by name) whose header names the SemEval columns."""
+    if (folder / SEMEVAL_FILE).is_file():
+        return folder / SEMEVAL_FILE
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+            header = next(csv.reader([f.readline()]), [])
+        if set(SEMEVAL_COLUMNS) <= {cell.strip().lower() for cell in header}:
+            return path
+    return None
+
+
+def _lee_file(folder: Path) -> Path | None:
+    """``lee_background.cor``, else the first ``*.cor`` file (by name)."""
+    return next(iter([folder / LEE_FILE] if (folder / LEE_FILE).is_file() else sorted(folder.glob("*.cor"))), None)
 
 
 def load_stackexchange(folder: Path) -> EvalSet:
@@ -326,7 +344,7 @@ def load_lee(folder: Path) -> EvalSet:
     Parameters
     ----------
     folder : Path
-        The folder holding ``lee_background.cor``.
+        The folder holding ``lee_background.cor`` (or, without it, another ``*.cor`` file).
 
     Returns
     -------
@@ -334,7 +352,7 @@ def load_lee(folder: Path) -> EvalSet:
         ``articles`` only (ids are line numbers); every kind of ground truth is empty.
     """
     folder = Path(folder)
-    articles, report = _load([folder / LEE_FILE], "lines")
+    articles, report = _load([_lee_file(folder) or folder / LEE_FILE], "lines")
     description = (
         f"Background corpus of {len(articles)} ABC news documents{_skipped(report)}, without ground truth "
         "(only the list measures that need none apply)."
@@ -535,7 +553,8 @@ def kind_of(folder: Path) -> str | None:
     is neither.
 
     By files: ``reut2-*.sgm`` → Reuters; ``Posts.xml`` and ``PostLinks.xml`` → Stack Exchange;
-    ``training_set.csv`` → SemEval; ``lee_background.cor`` → Lee; two or more sub-folders with
+    ``training_set.csv`` or another ``*.csv`` with SemEval's columns → SemEval; a ``*.cor`` file →
+    Lee; two or more sub-folders with
     ``*.txt`` files (one per class), none of them laid out like another data set → BBC.
     """
     folder = Path(folder)
@@ -558,9 +577,9 @@ def _kind_by_files(folder: Path) -> str | None:
         return "reuters21578"
     if (folder / "Posts.xml").is_file() and (folder / "PostLinks.xml").is_file():
         return "stackexchange_cstheory_meta"
-    if (folder / SEMEVAL_FILE).is_file():
+    if _semeval_file(folder):
         return "semeval2022_task8_hfl_sample"
-    if (folder / LEE_FILE).is_file():
+    if _lee_file(folder):
         return "lee2005_background"
     return None
 
@@ -589,7 +608,7 @@ def load_dataset(folder: Path) -> EvalSet:
     if kind is None:
         raise ValueError(
             f"{folder}: not a known data set (known: {', '.join(ADAPTERS)}), nor laid out like one "
-            "(reut2-*.sgm files, Posts.xml with PostLinks.xml, training_set.csv, lee_background.cor, "
+            "(reut2-*.sgm files, Posts.xml with PostLinks.xml, a CSV with SemEval's columns, a *.cor file, "
             "or one sub-folder of *.txt files per class); for your own corpus use --corpus"
         )
     return ADAPTERS[kind](folder)
