@@ -169,6 +169,33 @@ def test_tune_keeps_a_topic_weight_given_on_the_command_line(tmp_path, corpus, c
     assert "tuning: topic weight 0.5" not in err and "chose topic weight" not in err
 
 
+def test_the_tuning_sample_keeps_every_judged_article_and_spreads_the_rest():
+    from recommender.schema import parse_article
+    from train.job import tuning_sample
+
+    articles = [parse_article({"id": f"a{i}", "title": "t", "body": "b"}) for i in range(10)]
+    ids = lambda chosen: [a.id for a in chosen]  # noqa: E731
+    assert ids(tuning_sample(articles, {"a9", "a3"}, 5)) == ["a0", "a3", "a4", "a8", "a9"]  # others at 0, 4, 8 of the rest
+    assert tuning_sample(articles, {"a9"}, 0) is articles and tuning_sample(articles, {"a9"}, 10) is articles
+    assert ids(tuning_sample(articles, {"a1", "a2", "a5"}, 2)) == ["a1", "a2", "a5"]  # judged articles are never dropped
+
+
+def test_tune_fits_on_a_sample_of_a_large_corpus_and_the_model_on_all(tmp_path, corpus, capsys, fit_inputs):
+    truth = tmp_path / "related.csv"
+    truth.write_text("id_a,id_b\ns1,d1\nf1,f2\n")
+    models = tmp_path / "models"
+    code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--tune", truth, "--tune-sample", "6")
+    assert code == 0, err
+    assert "tuning: on 6 of 12 articles (the 4 the ground truth names" in err
+    assert [len(a) for a in fit_inputs[:-1]] == [6] * 9 and len(fit_inputs[-1]) == 12  # nine tuning fits, then the model
+    assert {"s1", "d1", "f1", "f2"} <= {a.id for a in fit_inputs[0]}
+    assert artifact.load(models).manifest_["tuning"]["articles"] == 6 and len(artifact.load(models)) == 12
+    for bad in ("-1", "many"):
+        with pytest.raises(SystemExit) as info:
+            main([str(corpus), "--out", str(models), "--tune", str(truth), "--tune-sample", bad])
+        assert info.value.code == 2 and "expected a whole number of articles" in capsys.readouterr().err
+
+
 def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, capsys):
     truth = tmp_path / "ratings.csv"
     truth.write_text("id_a,id_b,similarity\nx1,x2,3.0\n")

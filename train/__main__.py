@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 from recommender.model import PARAMETERS
 
-from .job import JobError, train
+from .job import TUNE_SAMPLE, JobError, train
 from .loaders import FORMATS
 
 
@@ -38,6 +38,13 @@ def _dims(text: str) -> int | tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of topics or several as 20,50,100, got {text!r}") from None
     return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+def _count(text: str) -> int:
+    """A whole number of articles, 0 or more."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of articles (0 or more), got {text!r}")
+    return int(text)
 
 
 def _synonyms(path: str) -> dict[str, str]:
@@ -93,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
                         help="choose the topic weight (unless --topic-weight is given) and the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
                              "or rated pairs as CSV id_a,id_b,similarity)")
+    parser.add_argument("--tune-sample", type=_count, default=TUNE_SAMPLE, metavar="N",
+                        help=f"with --tune, fit the tuning runs on at most N articles: all the ground truth names and evenly "
+                             f"spaced others (default: {TUNE_SAMPLE:,}; 0: the whole corpus)")
     parser.add_argument("--dask", metavar="tcp://HOST:PORT",
                         help="run the candidate search on the Dask cluster of this scheduler (needs the dask extra)")
     model = parser.add_argument_group("model settings")
@@ -113,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         manifest = train(
             args.inputs, args.out, fmt=args.format, strict=args.strict, keep=args.keep,
-            tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, dask=args.dask,
+            tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, tune_sample=args.tune_sample, dask=args.dask,
         )
     except JobError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import numpy as np
+
 from recommender import artifact
 from recommender.model import PARAMETERS, DuplicateIdError, RelatedArticles
 from recommender.schema import Article
@@ -19,6 +21,9 @@ from recommender.schema import Article
 from .cluster import ClusterError, check_scheduler, dask_backend
 from .loaders import LoadError, LoadReport, load_articles
 
+#: Articles ``--tune`` fits on at most (see :func:`tuning_sample`): its nine fits of 20,000 articles
+#: take about 3 minutes on 2 cores (README "Evaluation"); 50,000, the most the exact search takes, 13.
+TUNE_SAMPLE = 20_000
 PROGRESS_SECONDS = 5.0  # the least time between two lines on the reading
 Log = Callable[[str], None]
 
@@ -61,6 +66,7 @@ def train(
     tag_delimiter: str = "|",
     params: dict[str, Any] | None = None,
     tune: Path | None = None,
+    tune_sample: int = TUNE_SAMPLE,
     dask: str | None = None,
     log: Log = log_stderr,
 ) -> dict[str, Any]:
@@ -68,7 +74,8 @@ def train(
 
     With ``tune`` (a ground-truth file, see :func:`train.adapters.read_related` and
     :func:`train.adapters.read_ratings`) the topic weight (unless ``params`` sets it) and the tag
-    weight are chosen first, by the figure of that ground truth (see :func:`tune_weights`).
+    weight are chosen first, by the figure of that ground truth (see :func:`tune_weights`), on at
+    most ``tune_sample`` articles (0: the whole corpus; see :func:`tuning_sample`).
 
     With ``dask`` (a scheduler address such as ``tcp://host:8786``) the candidate search runs on
     that Dask cluster (see :mod:`train.cluster`); the scheduler is checked before anything is read.
@@ -128,7 +135,7 @@ def train(
             raise JobError(str(exc)) from None
         if not articles:
             raise empty()
-        tuning = tune_weights(articles, Path(tune), params, log)
+        tuning = tune_weights(articles, Path(tune), params, log, sample=tune_sample)
         params |= {"topic_weight": tuning["topic_weight"], "tag_weight": tuning["tag_weight"]}
     model = RelatedArticles(**{**params, "verbose": True})
     mark, read_before = time.perf_counter(), seconds["read"]
@@ -171,11 +178,25 @@ def train(
     return manifest
 
 
-def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log) -> dict[str, Any]:
+def tuning_sample(articles: list, named: set[str], size: int) -> list:
+    """The articles tuning fits on: all of them when there are at most ``size`` (or ``size`` is 0);
+    otherwise every article in ``named`` (those the ground truth is about, however many) and, evenly
+    spaced through the rest, enough others to make ``size``, in the corpus's order. The sample keeps
+    every judged article and enough others to compete with them, at a fraction of the fits' cost."""
+    if not size or len(articles) <= size:
+        return articles
+    rest = [i for i, a in enumerate(articles) if a.id not in named]
+    take = max(0, size - (len(articles) - len(rest)))
+    kept = set(np.asarray(rest)[np.linspace(0, len(rest) - 1, take).astype(np.int64)].tolist()) if take else set()
+    return [a for i, a in enumerate(articles) if a.id in named or i in kept]
+
+
+def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log, sample: int = 0) -> dict[str, Any]:
     """Measure the user's ground truth and choose the weights by it: first the topic weight (at tag
-    weight 0; skipped when ``params`` sets it), then the tag weight at that topic weight. Returns the
-    scores at every weight tried and the weights chosen. Ties go to the default topic weight and to
-    the smaller tag weight, so tags must earn their place."""
+    weight 0; skipped when ``params`` sets it), then the tag weight at that topic weight, fitting on
+    :func:`tuning_sample` of ``sample`` articles. Returns the scores at every weight tried, the
+    weights chosen and the articles fitted on. Ties go to the default topic weight and to the
+    smaller tag weight, so tags must earn their place."""
     from .adapters import read_ground_truth
     from .groundtruth import EvalSet
     from .tuning import TAG_WEIGHTS, TEXT_GRID, tuning_score
@@ -189,7 +210,12 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     ratings = [(a, b, r) for a, b, r in ratings if a in known and b in known]
     if not related and not ratings:
         raise JobError(f"{ground_truth}: no ground truth about articles of this corpus")
-    es = EvalSet(ground_truth.stem, articles, related=related, rated_pairs=ratings)
+    named = set(related) | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}
+    fitted = tuning_sample(articles, named, sample)
+    if len(fitted) < len(articles):
+        log(f"tuning: on {len(fitted):,} of {len(articles):,} articles (the {len(named):,} the ground truth names and "
+            f"evenly spaced others; --tune-sample 0 for all)")
+    es = EvalSet(ground_truth.stem, fitted, related=related, rated_pairs=ratings)
     measured: dict[tuple[float, float], float] = {}
     metric = ""
 
@@ -213,7 +239,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     best = max(scores, key=lambda w: (scores[w], -w))
     log(f"tuning: chose tag weight {best:g}")
     return {
-        "ground_truth": str(ground_truth), "metric": metric,
+        "ground_truth": str(ground_truth), "metric": metric, "articles": len(fitted),
         "topic_scores": None if topic_scores is None else {f"{w:g}": v for w, v in topic_scores.items()}, "topic_weight": topic,
         "scores": {f"{w:g}": v for w, v in scores.items()}, "tag_weight": best,
     }
