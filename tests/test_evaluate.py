@@ -97,3 +97,37 @@ def test_the_command_finds_data_sets_by_name_or_layout_and_rejects_the_rest(tmp_
     assert err.startswith("error: ") and "nor laid out like one" in err and "Traceback" not in err
     assert main(["--all", str(datasets / "scratch"), "--out", str(tmp_path / "no")]) == 1
     assert "no known data set" in capsys.readouterr().err and not (tmp_path / "no").exists()
+
+
+def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_path):
+    from recommender import artifact
+    from recommender.model import RelatedArticles
+    from train.systems import Published
+
+    info = {"training": {"seconds": {"read": 0.1, "fit": 12.5}}}
+    artifact.publish(RelatedArticles(min_df=1, tag_weight=0.3).fit(evalset.articles), tmp_path / "models", info=info)
+    published = Published(tmp_path / "models")
+    result = evaluate_set(evalset, [*standard_systems([0.0, 0.3], min_df=1), published], sample=None, log=lambda m: None)
+    ours = next(s for s in result["systems"] if s["kind"] == "published")
+    assert ours["system"] == published.name and published.name.startswith("published 20") and ours["params"]["tag_weight"] == 0.3
+    same = figures(result, "blend w=0.3")  # the same settings fitted here give the same lists and scores
+    for key in ("recall@10", "mrr", "pearson", "knn_micro_f1", "label_precision@8", "coverage"):
+        assert ours["figures"][key] == same[key], key
+    assert ours["figures"]["fit_seconds"] == 12.5  # as the training job recorded it, not the time to load
+    best = result["best_tag_weight"]
+    assert best["published"] == same[best["metric"]] and best["published_system"] == published.name
+    assert {s["system"] for s in result["systems"] if s["kind"] == "model"} == {"text only", "blend w=0.3"}  # not in the sweep
+    with pytest.raises(ValueError, match="trained on another corpus: 0 of the 9 articles evaluated are not in it and it holds 1 others"):
+        published.check(evalset.articles[:-1])
+
+
+def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, capsys):
+    from train.evaluate import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--all", str(tmp_path), "--model", str(tmp_path)])
+    assert info.value.code == 2 and "--model goes with --corpus or --dataset" in capsys.readouterr().err
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("")
+    assert main(["--corpus", str(corpus), "--model", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 1
+    assert "error: " in capsys.readouterr().err and not (tmp_path / "r").exists()

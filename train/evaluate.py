@@ -16,13 +16,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from recommender.artifact import library_versions
+from recommender.artifact import ArtifactError, library_versions
 from recommender.model import PARAMETERS
 from recommender.schema import date_to_days
 
 from . import metrics as M
 from .groundtruth import EvalSet
-from .systems import WORDS_ONLY, Blend, standard_systems
+from .systems import WORDS_ONLY, Blend, Published, standard_systems
 
 LIST_K = 8  # the service's default list length
 RELATED_K = 10
@@ -149,7 +149,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
     for system in systems:
         began = time.perf_counter()
         system.fit(es.articles)
-        fit_seconds = time.perf_counter() - began
+        fit_seconds = getattr(system, "fit_seconds", None) or time.perf_counter() - began  # a loaded model: its own
         began = time.perf_counter()
         lists = {i: [j for j, _ in system.related(i, LIST_K)] for i in asked}
         query_ms = 1000 * (time.perf_counter() - began) / max(1, len(asked))
@@ -204,7 +204,9 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     weight, value = max(scored, key=lambda wv: (wv[1], -wv[0]))
     text_only = next(v for w, v in scored if w == 0.0)
     words_only = next((r["figures"][key] for r in results if r["system"] == WORDS_ONLY), None)
-    return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only, "words_only": words_only}
+    published = next((r for r in results if r["kind"] == "published"), None)
+    return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only, "words_only": words_only,
+            **({"published": published["figures"][key], "published_system": published["system"]} if published else {})}
 
 
 # ---------------------------------------------------------------------------------------- report
@@ -229,11 +231,14 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     if report.get("summary"):
-        lines += ["## Summary", "", "Text only is words and topics; words only is the tf-idf cosine alone (topic weight 0).", "",
-                  "| data set | judged by | words only | text only | best blend | best tag weight |", "|---|---|---|---|---|---|"]
+        published = any("published" in row for row in report["summary"])
+        lines += ["## Summary", "", "Text only is words and topics; words only is the tf-idf cosine alone (topic weight 0)."
+                  + (" Published is the model loaded with --model, as it would serve." if published else ""), "",
+                  "| data set | judged by | words only | text only | best blend | best tag weight |" + (" published |" if published else ""),
+                  "|---|---|---|---|---|---|" + ("---|" if published else "")]
         for row in report["summary"]:
             lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
-                         f"{_fmt(row['value'])} | {row['tag_weight']:g} |")
+                         f"{_fmt(row['value'])} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
         lines.append("")
     for ds in report["datasets"]:
         lines += [f"## {ds['dataset']}", "", ds["description"], "",
@@ -264,8 +269,12 @@ def plot(report: dict[str, Any], path: Path) -> bool:
         key = ds["best_tag_weight"]["metric"]
         points = sorted((s["params"]["tag_weight"], s["figures"][key]) for s in ds["systems"] if s["kind"] == "model")
         ax.plot([w for w, _ in points], [v for _, v in points], marker="o", label="our model")
+        for s in ds["systems"]:
+            if s["kind"] == "published" and s["figures"].get(key) is not None:
+                ax.plot([s["params"]["tag_weight"]], [s["figures"][key]], marker="*", markersize=11, linestyle="", label="published")
         if ds["best_tag_weight"].get("words_only") is not None:
             ax.axhline(ds["best_tag_weight"]["words_only"], color="grey", linestyle="--", label="words only")
+        if len(ax.get_lines()) > 1:
             ax.legend(fontsize=7)
         ax.set_title(ds["dataset"], fontsize=9)
         ax.set_xlabel("tag weight")
@@ -301,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--all", type=Path, metavar="DATASETS_DIR", help="run the standard suite on every known data set in the folder (by name or by layout)")
     what.add_argument("--dataset", type=Path, metavar="FOLDER", help="one known data set folder (reuters21578, bbc, ..., or one laid out like them)")
     what.add_argument("--corpus", type=Path, metavar="FILE", help="your own corpus (any input format of python -m train)")
+    parser.add_argument("--model", type=Path, metavar="MODELS_DIR",
+                        help="with --corpus or --dataset: also evaluate this published model (a models folder's current "
+                             "version, or a version folder) as it is; it must have been trained on that corpus")
     parser.add_argument("--related", type=Path, metavar="FILE", help="with --corpus: related ids (JSONL or CSV)")
     parser.add_argument("--ratings", type=Path, metavar="FILE", help="with --corpus: rated pairs (CSV id_a,id_b,similarity)")
     parser.add_argument("--out", type=Path, default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
@@ -314,7 +326,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from .adapters import ADAPTERS, find_datasets, load_custom, load_dataset
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.model and args.all:
+        parser.error("--model goes with --corpus or --dataset: a model is trained on one corpus")
+    published = None
+    if args.model:
+        try:
+            published = Published(args.model)
+        except ArtifactError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     try:
         weights = sorted({float(w) for w in args.weights.split(",")} | {0.0})
     except ValueError:
@@ -336,13 +358,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     for load in loaders:
         try:
             es = load()
+            if published:
+                published.check(es.articles)
         except (OSError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-        datasets.append(evaluate_set(es, standard_systems(weights, n_jobs=args.n_jobs), sample=args.sample))
+        systems = standard_systems(weights, n_jobs=args.n_jobs) + ([published] if published else [])
+        datasets.append(evaluate_set(es, systems, sample=args.sample))
     settings = {"weights": weights, "sample": args.sample, "list_k": LIST_K, "related_k": RELATED_K,
                 "knn_k": list(KNN_K), "knn_vote_powers": list(KNN_POWERS), "knn_thresholds": list(KNN_THRESHOLDS),
                 "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
+    if published:
+        settings["published_model"] = {"path": str(args.model), "version": published.model.manifest_["version"]}
     command = "python -m train.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
     report = write_report(datasets, args.out, settings, command)
     report["out"] = str(args.out)
@@ -354,7 +381,8 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
     lines = [f"evaluation report in {report['out']}"]
     for row in report["summary"]:
         lines.append(f"{row['dataset']:<32} {row['metric']:<20} words only {_fmt(row.get('words_only'))}  text only "
-                     f"{_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}")
+                     f"{_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}"
+                     + (f"  published {_fmt(row['published'])}" if "published" in row else ""))
     lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else ")"))
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ of articles in the corpus.
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -133,6 +134,39 @@ class WordsOnly(Blend):
 
     def __init__(self, name: str = WORDS_ONLY, **params: Any):
         super().__init__(name, **{**params, "tag_weight": 0.0, "topic_weight": 0.0})
+
+
+class Published(Blend):
+    """A model the training job published, loaded as it is (``python -m train.evaluate --model
+    MODELS_DIR``): the lists that version would serve, beside the baselines and the defaults. It
+    must have been trained on exactly the corpus it is evaluated on; its fit time is the one its
+    manifest recorded."""
+
+    kind = "published"  # not one of the sweep's points
+
+    def __init__(self, path: Path):
+        from recommender import artifact
+
+        self.model = artifact.load(path)  # ArtifactError with a message when it cannot be loaded
+        manifest = self.model.manifest_
+        self.name = f"published {manifest['version']}"
+        self.params = {k: v for k, v in self.model.get_params().items() if k != "verbose"}
+        self.fit_seconds = (manifest.get("training") or {}).get("seconds", {}).get("fit")
+
+    def fit(self, articles: list[Article]) -> "Published":
+        self.check(articles)
+        return self
+
+    def check(self, articles: list[Article]) -> None:
+        """Raise ValueError unless the model's articles are exactly ``articles``."""
+        ids = {a.id for a in articles}
+        missing = sum(1 for i in ids if i not in self.model)
+        extra = len(self.model) - (len(ids) - missing)
+        if missing or extra:
+            raise ValueError(
+                f"{self.name} was trained on another corpus: {missing:,} of the {len(ids):,} articles evaluated are "
+                f"not in it and it holds {extra:,} others; train it on the same corpus (python -m train CORPUS --out DIR)"
+            )
 
 
 def standard_systems(weights: list[float], **params: Any) -> list:
