@@ -127,6 +127,9 @@ def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, caps
     with pytest.raises(SystemExit) as info:
         main(["--all", str(tmp_path), "--model", str(tmp_path)])
     assert info.value.code == 2 and "--model goes with --corpus or --dataset" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["--dataset", str(tmp_path), "--related", str(tmp_path / "r.csv")])
+    assert info.value.code == 2 and "--related and --ratings go with --corpus" in capsys.readouterr().err
     corpus = tmp_path / "c.jsonl"
     corpus.write_text("")
     assert main(["--corpus", str(corpus), "--model", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 1

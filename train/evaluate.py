@@ -330,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.model and args.all:
         parser.error("--model goes with --corpus or --dataset: a model is trained on one corpus")
+    if (args.related or args.ratings) and not args.corpus:
+        parser.error("--related and --ratings go with --corpus: the known data sets bring their own ground truth")
     published = None
     if args.model:
         try:
