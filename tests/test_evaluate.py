@@ -69,6 +69,12 @@ def test_the_report_folder(result, tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert "## tiny" in md and "| blend w=0.3 |" in md and "kNN micro-F1" in md
     assert report["plot"] == (tmp_path / "tag_weight.png").exists()
+    try:
+        import matplotlib  # noqa: F401  (the plot extra, which scripts/test installs)
+    except ImportError:
+        assert not report["plot"]
+    else:
+        assert report["plot"] and (tmp_path / "tag_weight.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_knn_is_tuned_on_the_index_and_reported(result):

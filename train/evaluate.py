@@ -385,7 +385,8 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
         lines.append(f"{row['dataset']:<32} {row['metric']:<20} words only {_fmt(row.get('words_only'))}  text only "
                      f"{_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}"
                      + (f"  published {_fmt(row['published'])}" if "published" in row else ""))
-    lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else ")"))
+    lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else
+                 "; no plot: it needs the plot extra, pip install -e '.[plot]')" if report.get("summary") else ")"))
     return "\n".join(lines)
 
 
