@@ -169,7 +169,8 @@ class RelatedArticles:
         params["tag_synonyms"] = dict(params["tag_synonyms"]) if params["tag_synonyms"] else None
         return params
 
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
+        """Raise ValueError naming the first invalid setting (fit calls it; the job, before reading)."""
         if not 0.0 <= float(self.tag_weight) <= 1.0:
             raise ValueError(f"tag_weight must be between 0 and 1, got {self.tag_weight}")
         if not 0.0 <= float(self.topic_weight) <= 1.0:
@@ -192,6 +193,8 @@ class RelatedArticles:
             raise ValueError("search_budget and search_pool must be positive")
         if int(self.search_rounds) < 0:
             raise ValueError(f"search_rounds must be 0 or more, got {self.search_rounds}")
+        if int(self.n_jobs) == 0:
+            raise ValueError("n_jobs must be a number of processes (1 or more) or -1 for all cores, got 0")
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "candidates_"):
@@ -219,7 +222,7 @@ class RelatedArticles:
         ``ValueError`` for an empty corpus or one with no usable terms, and
         :class:`DuplicateIdError` (after reading them all) when ids occur more than once.
         """
-        self._check_params()
+        self.check_params()
         began = time.perf_counter()
         kept = _Streamed(normalise_synonyms(self.tag_synonyms))
         counts, terms, df = count_terms(

@@ -140,3 +140,29 @@ def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, caps
     corpus.write_text("")
     assert main(["--corpus", str(corpus), "--model", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 1
     assert "error: " in capsys.readouterr().err and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--weights", "0.2,2", "--weights must be tag weights between 0 and 1"),
+    ("--weights", "a,b", "--weights must be tag weights between 0 and 1"),
+    ("--sample", "-5", "expected a whole number, 0 or more"),
+    ("--n-jobs", "0", "expected a number of processes (1 or more) or -1"),
+])
+def test_bad_options_are_usage_errors_not_tracebacks(tmp_path, capsys, option, value, message):
+    from train.evaluate import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--dataset", str(tmp_path), option, value])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and message in err and "Traceback" not in err
+
+
+def test_sample_zero_judges_every_article(tmp_path, capsys):
+    from train.evaluate import main
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    assert main(["--corpus", str(corpus), "--sample", "0", "--weights", "0", "--n-jobs", "1", "--out", str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["settings"]["sample"] is None and report["datasets"][0]["sampled_lists"] == 12
+    assert "for every article per data set" in (tmp_path / "r" / "report.md").read_text()

@@ -196,6 +196,12 @@ def test_tune_fits_on_a_sample_of_a_large_corpus_and_the_model_on_all(tmp_path, 
         assert info.value.code == 2 and "expected a whole number of articles" in capsys.readouterr().err
 
 
+def test_an_invalid_setting_stops_the_job_before_it_reads(tmp_path, corpus, capsys, fit_inputs):
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--n-jobs", "0")
+    assert code == 1 and "error: invalid setting: n_jobs must be a number of processes" in err
+    assert "read 12 articles" not in err and not fit_inputs and not (tmp_path / "models").exists()
+
+
 def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, capsys):
     truth = tmp_path / "ratings.csv"
     truth.write_text("id_a,id_b,similarity\nx1,x2,3.0\n")

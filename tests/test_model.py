@@ -139,7 +139,7 @@ def test_empty_corpus_is_refused():
         RelatedArticles().fit([])
 
 
-@pytest.mark.parametrize("bad", [{"tag_weight": 1.5}, {"title_weight": 0}, {"n_candidates": 0}, {"duplicate_threshold": 0}])
+@pytest.mark.parametrize("bad", [{"tag_weight": 1.5}, {"title_weight": 0}, {"n_candidates": 0}, {"duplicate_threshold": 0}, {"n_jobs": 0}])
 def test_bad_parameters_are_refused(articles, bad):
     with pytest.raises(ValueError):
         RelatedArticles(**bad).fit(articles)

@@ -225,7 +225,9 @@ def markdown(report: dict[str, Any]) -> str:
         "# Evaluation report",
         "",
         f"Created {report['created_at']} with `{report['command']}`.",
-        f"Lists of {LIST_K} (the service default) for up to {report['settings']['sample']} sampled articles per data set; "
+        f"Lists of {LIST_K} (the service default) for "
+        + (f"up to {report['settings']['sample']} sampled articles" if report["settings"].get("sample") else "every article")
+        + " per data set; "
         f"related-item ground truth scored on lists of {RELATED_K}. Libraries: "
         + ", ".join(f"{k} {v}" for k, v in report["libraries"].items()) + ".",
         "",
@@ -304,6 +306,22 @@ def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, 
 
 
 # ---------------------------------------------------------------------------------------- command line
+def _count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
+    return int(text)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more) or -1 for all cores, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.splitlines()[0])
     what = parser.add_mutually_exclusive_group(required=True)
@@ -318,8 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
                         help="tag weights to sweep (default: %(default)s)")
-    parser.add_argument("--sample", type=int, default=2000, metavar="N", help="articles whose lists are judged per data set (default: 2000)")
-    parser.add_argument("--n-jobs", type=int, default=-1, metavar="N", help="worker processes for fitting (default: all cores)")
+    parser.add_argument("--sample", type=_count, default=2000, metavar="N", help="articles whose lists are judged per data set (default: 2000; 0: all)")
+    parser.add_argument("--n-jobs", type=_jobs, default=-1, metavar="N", help="worker processes for fitting (default: all cores, -1)")
     return parser
 
 
@@ -342,8 +360,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         weights = sorted({float(w) for w in args.weights.split(",")} | {0.0})
     except ValueError:
-        print(f"error: --weights must be numbers separated by commas, got {args.weights!r}", file=sys.stderr)
-        return 2
+        weights = [-1.0]
+    if not all(0.0 <= w <= 1.0 for w in weights):
+        parser.error(f"--weights must be tag weights between 0 and 1 separated by commas, got {args.weights!r}")
+    sample = args.sample or None  # 0: every article
     if args.all:
         folders = find_datasets(args.all)
         if not folders:
@@ -366,8 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         systems = standard_systems(weights, n_jobs=args.n_jobs) + ([published] if published else [])
-        datasets.append(evaluate_set(es, systems, sample=args.sample))
-    settings = {"weights": weights, "sample": args.sample, "list_k": LIST_K, "related_k": RELATED_K,
+        datasets.append(evaluate_set(es, systems, sample=sample))
+    settings = {"weights": weights, "sample": sample, "list_k": LIST_K, "related_k": RELATED_K,
                 "knn_k": list(KNN_K), "knn_vote_powers": list(KNN_POWERS), "knn_thresholds": list(KNN_THRESHOLDS),
                 "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
     if published:

@@ -82,6 +82,10 @@ def train(
     """
     out = Path(out)
     params = dict(params or {})
+    try:
+        RelatedArticles(**params).check_params()
+    except (TypeError, ValueError) as exc:
+        raise JobError(f"invalid setting: {exc}") from None
     check_writable(out)
     if dask:
         try:
