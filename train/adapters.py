@@ -554,8 +554,8 @@ def kind_of(folder: Path) -> str | None:
 
     By files: ``reut2-*.sgm`` → Reuters; ``Posts.xml`` and ``PostLinks.xml`` → Stack Exchange;
     ``training_set.csv`` or another ``*.csv`` with SemEval's columns → SemEval; a ``*.cor`` file →
-    Lee; two or more sub-folders with
-    ``*.txt`` files (one per class), none of them laid out like another data set → BBC.
+    Lee; two or more sub-folders with ``*.txt`` files (one per class), none of them laid out like
+    another data set → BBC.
     """
     folder = Path(folder)
     if folder.absolute().name in ADAPTERS:
