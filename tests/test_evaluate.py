@@ -166,3 +166,23 @@ def test_sample_zero_judges_every_article(tmp_path, capsys):
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["settings"]["sample"] is None and report["datasets"][0]["sampled_lists"] == 12
     assert "for every article per data set" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_the_command_evaluates_a_model_the_job_published(tmp_path, capsys):
+    from train.__main__ import main as train_main
+    from train.evaluate import main
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\ns1,d1\nf1,f2\n")
+    assert train_main([str(corpus), "--out", str(tmp_path / "models"), "--min-df", "1", "--n-jobs", "1"]) == 0
+    version = capsys.readouterr().out.strip()
+    out = tmp_path / "report"
+    assert main(["--corpus", str(corpus), "--related", str(related), "--model", str(tmp_path / "models"),
+                 "--weights", "0", "--n-jobs", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert report["settings"]["published_model"]["version"] == version
+    assert report["summary"][0]["published_system"] == f"published {version}" and f"published {report['summary'][0]['published']:.3f}" in printed
+    assert f"| published {version} |" in (out / "report.md").read_text()
