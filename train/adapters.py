@@ -280,7 +280,9 @@ def _semeval_file(folder: Path) -> Path | None:
 
 def _lee_file(folder: Path) -> Path | None:
     """``lee_background.cor``, else the first ``*.cor`` file (by name)."""
-    return next(iter([folder / LEE_FILE] if (folder / LEE_FILE).is_file() else sorted(folder.glob("*.cor"))), None)
+    if (folder / LEE_FILE).is_file():
+        return folder / LEE_FILE
+    return next(iter(sorted(folder.glob("*.cor"))), None)
 
 
 def load_stackexchange(folder: Path) -> EvalSet:

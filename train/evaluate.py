@@ -360,8 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         weights = sorted({float(w) for w in args.weights.split(",")} | {0.0})
     except ValueError:
-        weights = [-1.0]
-    if not all(0.0 <= w <= 1.0 for w in weights):
+        weights = None
+    if weights is None or not all(0.0 <= w <= 1.0 for w in weights):
         parser.error(f"--weights must be tag weights between 0 and 1 separated by commas, got {args.weights!r}")
     sample = args.sample or None  # 0: every article
     if args.all:
