@@ -261,6 +261,7 @@ def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
     if isinstance(params.get("topic_dims"), list):
         params["topic_dims"] = tuple(params["topic_dims"])
     params["verbose"] = False
+    params.setdefault("topic_gate", 0.0)  # versions from before the gate counted topics whatever the words
     model = RelatedArticles(**params)
     for name in DENSE:
         setattr(model, name, array(name.rstrip("_")))

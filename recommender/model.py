@@ -22,7 +22,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
 from .latent import fit_topics, levels as topic_levels, project
-from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, text_score, top_k, topic_part
+from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, text_score, top_k, topic_gain, topic_part
 from .schema import Article, date_to_days, parse_article, parse_date
 from .store import ArticleStoreBuilder, SortedIndex, string_array
 from .tags import normalise_synonyms, normalise_tags
@@ -33,12 +33,13 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "tag_weight": (0.0, "w in (1 - w) * text + w * tags, for pairs where both articles have tags; measure yours with --tune"),
     "title_weight": (3.0, "how many times a title term counts against a subtitle or body term"),
     "ngram_range": ((1, 1), "word n-grams used as terms: (1, 2) is words and pairs of words, (1, 1) words only"),
-    "min_df": (2, "drop terms in fewer documents (int: count, float: share of the corpus)"),
+    "min_df": (1, "drop terms in fewer documents (int: count, float: share of the corpus); 1 keeps a word seen once, so a follow-up story posted tomorrow can match the one article that named it"),
     "max_df": (1.0, "drop terms in more documents (int: count, float: share of the corpus)"),
     "stop_words": ("english", "scikit-learn's English stop-word list, or None to keep every word"),
     "stemmer": ("english", "Snowball stemmer language (PyStemmer's names, e.g. 'english', 'german'), or None to keep words as written"),
     "sublinear_tf": (True, "use 1 + log(tf) instead of raw term counts"),
-    "topic_weight": (0.5, "λ in (1 - λ) * tf-idf cosine + λ * topic cosine, the text part of the score (0: words alone)"),
+    "topic_weight": (0.5, "λ in (1 - λ) * c + λ * t * c ** γ, the text part of the score, c the tf-idf cosine and t the topic cosine (0: words alone)"),
+    "topic_gate": (0.1, "γ in the text part: topics count in proportion to c ** γ, so a pair that shares few words gains less from topics (0: fully, whatever the words; above 0, a pair with no word in common scores 0)"),
     "topic_dims": ((20, 50), "latent topics (LSA: truncated SVD of the tf-idf matrix); several, e.g. (20, 50, 100), read the topics at each resolution and average the cosines"),
     "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
@@ -120,12 +121,13 @@ class RelatedArticles:
         tag_weight: float = 0.0,
         title_weight: float = 3.0,
         ngram_range: tuple[int, int] = (1, 1),
-        min_df: float = 2,
+        min_df: float = 1,
         max_df: float = 1.0,
         stop_words: str | None = "english",
         stemmer: str | None = "english",
         sublinear_tf: bool = True,
         topic_weight: float = 0.5,
+        topic_gate: float = 0.1,
         topic_dims: int | tuple[int, ...] = (20, 50),
         tag_synonyms: Mapping[str, str] | None = None,
         n_candidates: int = 50,
@@ -147,6 +149,7 @@ class RelatedArticles:
         self.stemmer = stemmer
         self.sublinear_tf = sublinear_tf
         self.topic_weight = topic_weight
+        self.topic_gate = topic_gate
         self.topic_dims = topic_dims
         self.tag_synonyms = tag_synonyms
         self.n_candidates = n_candidates
@@ -175,6 +178,8 @@ class RelatedArticles:
             raise ValueError(f"tag_weight must be between 0 and 1, got {self.tag_weight}")
         if not 0.0 <= float(self.topic_weight) <= 1.0:
             raise ValueError(f"topic_weight must be between 0 and 1, got {self.topic_weight}")
+        if not 0.0 <= float(self.topic_gate) <= 1.0:
+            raise ValueError(f"topic_gate must be between 0 and 1, got {self.topic_gate}")
         if isinstance(self.topic_dims, (int, np.integer)):
             dims_ok = self.topic_dims >= 0
         else:
@@ -312,7 +317,7 @@ class RelatedArticles:
     def _corpus(self) -> Corpus:
         return Corpus(
             self.text_matrix_, self.text_index_, self.tag_matrix_, self.tag_index_, self.tagged_, float(self.tag_weight),
-            self.topics_, float(self.topic_weight),
+            self.topics_, float(self.topic_weight), float(self.topic_gate),
         )
 
     # ------------------------------------------------------------------ vectors for unseen articles
@@ -360,7 +365,7 @@ class RelatedArticles:
         corpus = self._corpus()
         text = float(self.text_matrix_[i].multiply(self.text_matrix_[j]).sum())
         if corpus.uses_topics:
-            text = float(text_score(np.float32(text), self.topics_[i] @ self.topics_[j], corpus.topic_weight))
+            text = float(text_score(np.float32(text), self.topics_[i] @ self.topics_[j], corpus.topic_weight, corpus.topic_gate))
         tags = float(self.tag_matrix_[i].multiply(self.tag_matrix_[j]).sum())
         both = bool(self.tagged_[i] and self.tagged_[j])
         return float(blend(np.float32(text), np.float32(tags), np.bool_(both), float(self.tag_weight)))
@@ -491,9 +496,10 @@ class RelatedArticles:
         shared = text_row.multiply(self.text_matrix_[j]).tocoo()
         cosine = float(shared.data.sum())
         topic_score = float(topic_part(topic_row[0] @ self.topics_[j])) if lam else 0.0
+        gain = float(topic_gain(np.float32(cosine), np.float32(topic_score), corpus.topic_gate)) if lam else 0.0
         tag_shared = tag_row.multiply(self.tag_matrix_[j]).tocoo()
         tag_score = float(tag_shared.data.sum())
-        total = (1 - w) * ((1 - lam) * cosine + lam * topic_score) + w * tag_score
+        total = (1 - w) * ((1 - lam) * cosine + lam * gain) + w * tag_score
         order = np.lexsort((shared.col, -shared.data))[:n_terms]
 
         def share(part: float) -> float:
@@ -508,7 +514,7 @@ class RelatedArticles:
                 {"term": str(self.terms_[shared.col[o]]), "share": share((1 - w) * (1 - lam) * float(shared.data[o]))}
                 for o in order
             ],
-            "topic_share": share((1 - w) * lam * topic_score),
+            "topic_share": share((1 - w) * lam * gain),
             "tag_share": share(w * tag_score),
         }
 

@@ -50,6 +50,7 @@ class Corpus:
     tag_weight: float
     topics: np.ndarray | None = None  # unit-length topic coordinates, articles × dims (see .latent)
     topic_weight: float = 0.0
+    topic_gate: float = 0.0
 
     @property
     def uses_topics(self) -> bool:
@@ -74,9 +75,18 @@ def topic_part(topic_cosine: np.ndarray) -> np.ndarray:
     return np.where(topic_cosine >= TOPIC_FLOOR, topic_cosine, 0.0)
 
 
-def text_score(cosine: np.ndarray, topic_cosine: np.ndarray, topic_weight: float) -> np.ndarray:
-    """The text part of the score: ``(1 - λ) * tf-idf cosine + λ * topic cosine`` (see :func:`topic_part`)."""
-    return ((1.0 - topic_weight) * cosine + topic_weight * topic_part(topic_cosine)).astype(np.float32, copy=False)
+def topic_gain(cosine: np.ndarray, topic_cosine: np.ndarray, topic_gate: float) -> np.ndarray:
+    """What topics add to a pair before their weight: ``topic cosine * tf-idf cosine ** γ`` (see
+    :func:`topic_part`); with γ = 0 the topic cosine alone."""
+    topic = topic_part(topic_cosine)
+    return topic if topic_gate == 0 else topic * np.power(cosine, np.float32(topic_gate))
+
+
+def text_score(cosine: np.ndarray, topic_cosine: np.ndarray, topic_weight: float, topic_gate: float = 0.0) -> np.ndarray:
+    """The text part of the score: ``(1 - λ) * c + λ * t * c ** γ`` for tf-idf cosine ``c`` and topic
+    cosine ``t`` (see :func:`topic_gain`)."""
+    gain = topic_gain(cosine, topic_cosine, topic_gate)
+    return ((1.0 - topic_weight) * cosine + topic_weight * gain).astype(np.float32, copy=False)
 
 
 def blend(text: np.ndarray, tags: np.ndarray, both_tagged: np.ndarray, tag_weight: float) -> np.ndarray:
@@ -111,7 +121,7 @@ def score_rows(
     cosine = dense_product(text_rows, corpus.text_t)
     text = cosine
     if corpus.uses_topics:
-        text = text_score(cosine, topic_rows @ corpus.topics.T, corpus.topic_weight)
+        text = text_score(cosine, topic_rows @ corpus.topics.T, corpus.topic_weight, corpus.topic_gate)
     if corpus.tag_weight == 0 or not rows_tagged.any():
         return text, cosine
     tags = (tag_rows @ corpus.tags_t).toarray()
@@ -337,7 +347,7 @@ def _pair_scores(corpus: Corpus, rows: np.ndarray, cols: np.ndarray) -> tuple[np
     cosine = pair_dots(corpus.text, rows, cols)
     text = cosine
     if corpus.uses_topics:
-        text = text_score(cosine, dense_pair_dots(corpus.topics, rows, cols), corpus.topic_weight)
+        text = text_score(cosine, dense_pair_dots(corpus.topics, rows, cols), corpus.topic_weight, corpus.topic_gate)
     if not corpus.uses_tags:
         return text, cosine
     tags = pair_dots(corpus.tags, rows, cols)

@@ -144,7 +144,7 @@ def test_tune_chooses_the_topic_and_tag_weights_on_the_users_ground_truth(tmp_pa
     assert code == 0, err
     manifest = artifact.load(models).manifest_
     tuning, params = manifest["tuning"], manifest["parameters"]
-    assert set(tuning["topic_scores"]) == {"0", "0.1", "0.25", "0.5"}
+    assert set(tuning["topic_scores"]) == {"0", "0.1", "0.25", "0.5", "0.75"}
     assert set(tuning["scores"]) == {"0", "0.05", "0.1", "0.2", "0.3", "0.5"}
     topic, tag = tuning["topic_weight"], tuning["tag_weight"]
     assert (params["topic_weight"], params["tag_weight"]) == (topic, tag)
@@ -187,7 +187,7 @@ def test_tune_fits_on_a_sample_of_a_large_corpus_and_the_model_on_all(tmp_path, 
     code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--tune", truth, "--tune-sample", "6")
     assert code == 0, err
     assert "tuning: on 6 of 12 articles (the 4 the ground truth names" in err
-    assert [len(a) for a in fit_inputs[:-1]] == [6] * 9 and len(fit_inputs[-1]) == 12  # nine tuning fits, then the model
+    assert [len(a) for a in fit_inputs[:-1]] == [6] * 10 and len(fit_inputs[-1]) == 12  # ten tuning fits, then the model
     assert {"s1", "d1", "f1", "f2"} <= {a.id for a in fit_inputs[0]}
     assert artifact.load(models).manifest_["tuning"]["articles"] == 6 and len(artifact.load(models)) == 12
     for bad in ("-1", "many"):

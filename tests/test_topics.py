@@ -19,9 +19,10 @@ def synthetic():
     return list(Generator(Settings(300, seed=5, vocabulary=4_000, topics=12)))
 
 
-@pytest.fixture(scope="module")
-def topical(synthetic):
-    return RelatedArticles(n_jobs=1, topic_weight=0.4, topic_dims=20).fit(synthetic)
+@pytest.fixture(scope="module", params=[0.0, 0.5], ids=["no gate", "gate 0.5"])
+def topical(synthetic, request):
+    """Every path that scores pairs is checked with topics counted fully and with the gate on."""
+    return RelatedArticles(n_jobs=1, topic_weight=0.4, topic_gate=request.param, topic_dims=20).fit(synthetic)
 
 
 def test_topic_coordinates_have_unit_length_and_an_empty_row_stays_zero():
@@ -50,23 +51,39 @@ def test_the_score_is_the_documented_mix_of_word_and_topic_cosines(topical, synt
     cosine = float(topical.text_matrix_[a].multiply(topical.text_matrix_[b]).sum())
     topic = float(topical.topics_[a] @ topical.topics_[b])
     topic = topic if topic >= TOPIC_FLOOR else 0.0
-    assert topical.score(synthetic[0]["id"], synthetic[1]["id"]) == pytest.approx(0.6 * cosine + 0.4 * topic, rel=1e-5)
+    expected = 0.6 * cosine + 0.4 * topic * cosine ** topical.topic_gate
+    assert topical.score(synthetic[0]["id"], synthetic[1]["id"]) == pytest.approx(expected, rel=1e-5)
     words = RelatedArticles(n_jobs=1, topic_weight=0.0).fit(synthetic)
     assert words.topics_.shape == (300, 0)  # no weight: no topics fitted at all
     assert words.score(synthetic[0]["id"], synthetic[1]["id"]) == pytest.approx(cosine, rel=1e-5)
 
 
-def test_topics_bring_in_an_article_that_shares_no_word():
+def test_ungated_topics_bring_in_an_article_that_shares_no_word():
     sport = ["football striker goal", "striker goal penalty", "goal penalty referee", "penalty referee match", "referee match football"]
     money = ["bank interest rates", "interest rates inflation", "rates inflation prices", "inflation prices bank", "prices bank interest"]
     docs = [{"id": f"d{i}", "title": t, "body": ""} for i, t in enumerate(sport + money)]
     words = RelatedArticles(min_df=1, stop_words=None, stemmer=None, topic_weight=0.0).fit(docs)
-    topical = RelatedArticles(min_df=1, stop_words=None, stemmer=None, topic_weight=0.5, topic_dims=2).fit(docs)
+    topical = RelatedArticles(min_df=1, stop_words=None, stemmer=None, topic_weight=0.5, topic_gate=0.0, topic_dims=2).fit(docs)
     assert words.score("d0", "d3") == 0.0  # "football striker goal" and "penalty referee match"
     assert topical.score("d0", "d3") > 0.3
     assert "d3" not in [r.id for r in words.related("d0", k=9)]
     assert "d3" in [r.id for r in topical.related("d0", k=4)]
     assert all(r.id in {"d1", "d2", "d3", "d4"} for r in topical.related("d0", k=4))
+    # with the gate on, topics only reorder articles that share a word: d3 shares none, so scores 0
+    gated = RelatedArticles(min_df=1, stop_words=None, stemmer=None, topic_weight=0.5, topic_gate=0.25, topic_dims=2).fit(docs)
+    assert gated.score("d0", "d3") == 0.0
+    assert [r.id for r in gated.related("d0", k=9)] == [r.id for r in words.related("d0", k=9)] == ["d1", "d4", "d2"]
+    assert gated.score("d0", "d1") > words.score("d0", "d1") / 2  # half the weight, but topics add back
+
+
+def test_the_gate_weighs_topics_by_the_word_cosine():
+    cosine = np.array([0.0, 0.25, 1.0], dtype=np.float32)
+    topic = np.array([0.8, 0.8, 0.8], dtype=np.float32)
+    np.testing.assert_allclose(neighbours.text_score(cosine, topic, 0.5, 0.0), [0.4, 0.525, 0.9], rtol=1e-6)
+    np.testing.assert_allclose(neighbours.text_score(cosine, topic, 0.5, 0.5), [0.0, 0.325, 0.9], rtol=1e-6)
+    np.testing.assert_allclose(neighbours.text_score(cosine, topic, 0.0, 0.5), cosine)
+    with pytest.raises(ValueError, match="topic_gate"):
+        RelatedArticles(topic_gate=1.5).check_params()
 
 
 def test_an_unseen_copy_of_an_article_gets_the_same_list_as_the_article(topical, synthetic):
@@ -118,6 +135,7 @@ def test_topics_are_saved_and_a_version_without_them_loads_as_words_alone(topica
     assert isinstance(loaded.topics_, np.memmap)
     assert loaded.related(synthetic[4]["id"], k=8) == topical.related(synthetic[4]["id"], k=8)
     assert loaded.related_to(dict(synthetic[4], id="new")) == topical.related_to(dict(synthetic[4], id="new"))
+    assert loaded.topic_gate == topical.topic_gate
 
     words = RelatedArticles(n_jobs=1, topic_weight=0.0).fit(synthetic)
     manifest = artifact.publish(words, tmp_path / "b")
@@ -188,3 +206,15 @@ def test_a_model_with_topic_levels_scores_saves_and_answers_unseen_articles_alik
 def test_topic_dims_must_be_a_count_or_a_list_of_positive_counts(dims, synthetic):
     with pytest.raises(ValueError, match="topic_dims"):
         RelatedArticles(topic_dims=dims).fit(synthetic[:20])
+
+
+def test_a_version_from_before_the_gate_loads_counting_topics_fully(synthetic, tmp_path):
+    ungated = RelatedArticles(n_jobs=1, topic_weight=0.4, topic_gate=0.0, topic_dims=20).fit(synthetic)
+    manifest = artifact.publish(ungated, tmp_path)
+    path = tmp_path / manifest["version"] / "manifest.json"
+    on_disk = json.loads(path.read_text())
+    on_disk["parameters"].pop("topic_gate")
+    path.write_text(json.dumps(on_disk))
+    old = artifact.load(tmp_path)
+    assert old.topic_gate == 0.0
+    assert old.related_to(dict(synthetic[4], id="new")) == ungated.related_to(dict(synthetic[4], id="new"))

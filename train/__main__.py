@@ -73,6 +73,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "stemmer": (_optional, "english|none"),
     "sublinear_tf": (_bool, "true|false"),
     "topic_weight": (float, "L"),
+    "topic_gate": (float, "G"),
     "topic_dims": (_dims, "N[,N...]"),
     "tag_synonyms": (_synonyms, "FILE.json"),
     "n_candidates": (int, "N"),

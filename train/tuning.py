@@ -42,7 +42,8 @@ from .groundtruth import EvalSet
 from .systems import Blend
 
 TEXT_GRID: dict[str, list[Any]] = {
-    "topic_weight": [0.0, 0.1, 0.25, 0.5],
+    "topic_weight": [0.0, 0.1, 0.25, 0.5, 0.75],
+    "topic_gate": [0.0, 0.1, 0.25, 0.5],
     "topic_dims": [50, 100, 200, (10, 50), (20, 50), (25, 50), (20, 100), (20, 50, 100), (10, 30, 100)],
     "stemmer": [None, "english"],
     "sublinear_tf": [True, False],
