@@ -79,7 +79,11 @@ def topic_gain(cosine: np.ndarray, topic_cosine: np.ndarray, topic_gate: float) 
     """What topics add to a pair before their weight: ``topic cosine * tf-idf cosine ** γ`` (see
     :func:`topic_part`); with γ = 0 the topic cosine alone."""
     topic = topic_part(topic_cosine)
-    return topic if topic_gate == 0 else topic * np.power(cosine, np.float32(topic_gate))
+    if topic_gate == 0:
+        return topic
+    with np.errstate(divide="ignore"):  # c = 0: log gives -inf, exp gives 0, as 0 ** γ does
+        # exp(γ log c) rather than c ** γ: numpy vectorises float32 exp and log, not power (1.2 vs 9 ms at 1M)
+        return topic * np.exp(np.float32(topic_gate) * np.log(cosine))
 
 
 def text_score(cosine: np.ndarray, topic_cosine: np.ndarray, topic_weight: float, topic_gate: float = 0.0) -> np.ndarray:
