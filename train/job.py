@@ -22,7 +22,7 @@ from .cluster import ClusterError, check_scheduler, dask_backend
 from .loaders import LoadError, LoadReport, load_articles
 
 #: Articles ``--tune`` fits on at most (see :func:`tuning_sample`): its ten fits of 20,000 articles
-#: take a few minutes on 2 cores (nine took 3; README "Evaluation"); 50,000, the most the exact search takes, 13 for nine.
+#: take about 3 minutes on 2 cores (README "Evaluation"); 50,000, the most the exact search takes, 13 (nine fits).
 TUNE_SAMPLE = 20_000
 PROGRESS_SECONDS = 5.0  # the least time between two lines on the reading
 Log = Callable[[str], None]
