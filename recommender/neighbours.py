@@ -86,7 +86,7 @@ def topic_gain(cosine: np.ndarray, topic_cosine: np.ndarray, topic_gate: float) 
         return topic * np.exp(np.float32(topic_gate) * np.log(cosine))
 
 
-def text_score(cosine: np.ndarray, topic_cosine: np.ndarray, topic_weight: float, topic_gate: float = 0.0) -> np.ndarray:
+def text_score(cosine: np.ndarray, topic_cosine: np.ndarray, topic_weight: float, topic_gate: float) -> np.ndarray:
     """The text part of the score: ``(1 - λ) * c + λ * t * c ** γ`` for tf-idf cosine ``c`` and topic
     cosine ``t`` (see :func:`topic_gain`)."""
     gain = topic_gain(cosine, topic_cosine, topic_gate)
