@@ -68,6 +68,8 @@ def test_the_report_folder(result, tmp_path):
     assert {"scikit-learn", "numpy"} <= set(on_disk["libraries"])
     md = (tmp_path / "report.md").read_text()
     assert "## tiny" in md and "| blend w=0.3 |" in md and "kNN micro-F1" in md
+    assert "**dup pairs**" in md and "**Pearson, Spearman**" in md  # the columns are explained
+    assert ("](tag_weight.png)" in md) == report["plot"]
     assert report["plot"] == (tmp_path / "tag_weight.png").exists()
     try:
         import matplotlib  # noqa: F401  (the plot extra, which scripts/test installs)

@@ -190,6 +190,10 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _cell(key: str, value: Any) -> str:
+    return f"{value:g}" if key == "knn_vote_power" and value is not None else _fmt(value)
+
+
 def primary_metric(results: list[dict[str, Any]]) -> str | None:
     figures = results[0]["figures"] if results else {}
     return next((key for key, _ in PRIMARY if figures.get(key) is not None), None)
@@ -211,13 +215,40 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------------------------------- report
 TABLE_COLUMNS = (
-    ("knn_micro_f1", "kNN micro-F1"), ("knn_macro_f1", "kNN macro-F1"), ("label_precision@8", "label P@8"),
+    ("knn_micro_f1", "kNN micro-F1"), ("knn_macro_f1", "kNN macro-F1"), ("knn_k", "kNN k"), ("knn_vote_power", "vote power"),
+    ("label_precision@8", "label P@8"),
     ("precision@10", "P@10"), ("recall@10", "R@10"), ("ndcg@10", "nDCG@10"), ("mrr", "MRR"), ("hit_rate@10", "hit@10"),
     ("pearson", "Pearson"), ("spearman", "Spearman"),
     ("empty_lists", "empty"), ("short_lists", "short"), ("near_duplicate_pairs", "dup pairs"), ("coverage", "coverage"),
     ("mean_age_gap_days", "age gap (days)"), ("intra_list_similarity", "intra-list sim"),
     ("fit_seconds", "fit s"), ("related_query_ms", "GET ms"), ("post_query_ms", "POST ms"),
 )
+
+
+# what each column means, said once under the summary for the columns the report has
+GLOSSARY = {
+    "knn_micro_f1": "**kNN micro-F1, macro-F1**: each unseen article's labels predicted from the labels of the first k "
+                    "articles of its list (k, the vote power and the thresholds tuned on the index alone, never on the "
+                    "queries); micro pools every decision, macro averages the categories.",
+    "knn_k": "**kNN k, vote power**: what that tuning chose; a neighbour's vote is its score to that power.",
+    "label_precision@8": "**label P@8**: the share of an article's list of 8 that has a label in common with it.",
+    "recall@10": "**P@10, R@10, nDCG@10, MRR, hit@10**: lists of 10 against the related items people marked "
+                 "(articles with none are not asked).",
+    "pearson": "**Pearson, Spearman**: the model's score for each rated pair against the people's rating.",
+    "empty_lists": "**empty, short**: the share of lists with nothing in them, and with fewer than 8 items.",
+    "near_duplicate_pairs": "**dup pairs**: pairs inside one list whose tf-idf cosine reaches the near-duplicate "
+                            "threshold, the same story twice.",
+    "coverage": "**coverage**: the share of the corpus that appears in at least one list.",
+    "mean_age_gap_days": "**age gap**: mean days between an article and the items of its list.",
+    "intra_list_similarity": "**intra-list sim**: mean tf-idf cosine between the items of one list (lower is more varied).",
+    "fit_seconds": "**fit s, GET ms, POST ms**: seconds to fit; mean milliseconds for the list of an indexed article, and "
+                   "of a posted unseen one, in process (no HTTP).",
+}
+
+
+def _settings_text(defaults: dict[str, Any]) -> str:
+    shown = {k: v for k, v in defaults.items() if k not in ("tag_weight", "n_jobs", "verbose")}
+    return ", ".join(f"{k} {v}" for k, v in shown.items())
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -242,6 +273,16 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
                          f"{_fmt(row['value'])} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
         lines.append("")
+        best = "best on the data above, for reporting; `python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own"
+        lines += [f"Best tag weight: the {best}.", ""]
+        if report.get("plot"):
+            lines += ["![Quality against the tag weight](tag_weight.png)", ""]
+    if report["settings"].get("model_defaults"):
+        lines += ["Our model has the training job's default settings except for the tag weight: "
+                  + _settings_text(report["settings"]["model_defaults"]) + ".", ""]
+    shown = {k for ds in report["datasets"] for s in ds["systems"] for k, v in s["figures"].items() if v is not None}
+    lines += ["- " + GLOSSARY[k] for k in GLOSSARY if k in shown]
+    lines.append("")
     for ds in report["datasets"]:
         lines += [f"## {ds['dataset']}", "", ds["description"], "",
                   f"Corpus: {ds['corpus_size']:,} articles" + (f"; unseen queries: {ds['queries']:,}" if ds["queries"] else "") + ".", ""]
@@ -249,7 +290,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append("| system | " + " | ".join(label for _, label in present) + " |")
         lines.append("|---|" + "---|" * len(present))
         for s in ds["systems"]:
-            lines.append(f"| {s['system']} | " + " | ".join(_fmt(s["figures"].get(k)) for k, _ in present) + " |")
+            lines.append(f"| {s['system']} | " + " | ".join(_cell(k, s["figures"].get(k)) for k, _ in present) + " |")
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -300,8 +341,8 @@ def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, 
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
-    (out / "report.md").write_text(markdown(report))
     report["plot"] = plot(report, out / "tag_weight.png")
+    (out / "report.md").write_text(markdown(report))
     return report
 
 
