@@ -39,7 +39,8 @@ def figures(result, name):
 
 
 def test_every_system_is_measured(result):
-    assert [s["system"] for s in result["systems"]] == ["random", "most recent", "tags only", "words only", "text only", "blend w=0.3"]
+    assert [s["system"] for s in result["systems"]] == [
+        "random", "most recent", "tags only", "more like this", "words only", "text only", "blend w=0.3"]
     for s in result["systems"]:
         f = s["figures"]
         for key in ("recall@10", "ndcg@10", "mrr", "pearson", "knn_micro_f1", "label_precision@8", "coverage", "fit_seconds"):

@@ -22,7 +22,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from .groundtruth import EvalSet
-from .systems import WORDS_ONLY, Blend, Published, standard_systems
+from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, standard_systems
 
 LIST_K = 8  # the service's default list length
 RELATED_K = 10
@@ -208,8 +208,10 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     weight, value = max(scored, key=lambda wv: (wv[1], -wv[0]))
     text_only = next(v for w, v in scored if w == 0.0)
     words_only = next((r["figures"][key] for r in results if r["system"] == WORDS_ONLY), None)
+    mlt = next((r["figures"][key] for r in results if r["system"] == MoreLikeThis.name), None)
     published = next((r for r in results if r["kind"] == "published"), None)
     return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only, "words_only": words_only,
+            "more_like_this": mlt,
             **({"published": published["figures"][key], "published_system": published["system"]} if published else {})}
 
 
@@ -265,12 +267,16 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     if report.get("summary"):
         published = any("published" in row for row in report["summary"])
-        lines += ["## Summary", "", "Text only is words and topics; words only is the tf-idf cosine alone (topic weight 0)."
+        lines += ["## Summary", "", "More like this is Elasticsearch's More Like This query with its default settings, "
+                  "rebuilt on the same corpus; text only is our model with words and topics; words only is its tf-idf "
+                  "cosine alone (topic weight 0)."
                   + (" Published is the model loaded with --model, as it would serve." if published else ""), "",
-                  "| data set | judged by | words only | text only | best blend | best tag weight |" + (" published |" if published else ""),
-                  "|---|---|---|---|---|---|" + ("---|" if published else "")]
+                  "| data set | judged by | more like this | words only | text only | best blend | best tag weight |"
+                  + (" published |" if published else ""),
+                  "|---|---|---|---|---|---|---|" + ("---|" if published else "")]
         for row in report["summary"]:
-            lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
+            lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('more_like_this'))} | "
+                         f"{_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
                          f"{_fmt(row['value'])} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
         lines.append("")
         best = "best on the data above, for reporting; `python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own"
@@ -317,6 +323,8 @@ def plot(report: dict[str, Any], path: Path) -> bool:
                 ax.plot([s["params"]["tag_weight"]], [s["figures"][key]], marker="*", markersize=11, linestyle="", label="published")
         if ds["best_tag_weight"].get("words_only") is not None:
             ax.axhline(ds["best_tag_weight"]["words_only"], color="grey", linestyle="--", label="words only")
+        if ds["best_tag_weight"].get("more_like_this") is not None:
+            ax.axhline(ds["best_tag_weight"]["more_like_this"], color="tab:red", linestyle=":", label="more like this")
         if len(ax.get_lines()) > 1:
             ax.legend(fontsize=7)
         ax.set_title(ds["dataset"], fontsize=9)
@@ -443,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def summary_text(report: dict[str, Any], seconds: float) -> str:
     lines = [f"evaluation report in {report['out']}"]
     for row in report["summary"]:
-        lines.append(f"{row['dataset']:<32} {row['metric']:<20} words only {_fmt(row.get('words_only'))}  text only "
+        lines.append(f"{row['dataset']:<30} {row['metric']:<18} MLT {_fmt(row.get('more_like_this'))}  "
+                     f"words only {_fmt(row.get('words_only'))}  text only "
                      f"{_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}"
                      + (f"  published {_fmt(row['published'])}" if "published" in row else ""))
     lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else

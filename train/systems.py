@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from recommender.model import RelatedArticles
 from recommender.neighbours import top_k
@@ -124,6 +125,94 @@ class Random:
         return np.random.default_rng(zlib.crc32(f"{min(a, b)}\0{max(a, b)}".encode())).random()
 
 
+class MoreLikeThis:
+    """Elasticsearch's More Like This query with its documented defaults, rebuilt on the corpus (no
+    Elasticsearch needed): the source's "interesting terms" are its at most 25 terms (max_query_terms)
+    with the highest tf × idf (Lucene's classic idf, 1 + ln((N + 1) / (df + 1))) among those seen at least
+    twice in it (min_term_freq) and in at least 5 articles (min_doc_freq); every article matching at
+    least 30% of them (minimum_should_match, rounded down) scores the sum of their BM25 weights (k1
+    1.2, b 0.75, Lucene's form). One field (title, subtitle and body), words as the standard analyser
+    cuts them (lower case, no stemming, no stop words); no near-duplicate collapsing."""
+
+    kind = "baseline"
+    name = "more like this"
+    params: dict[str, Any] = {"max_query_terms": 25, "min_term_freq": 2, "min_doc_freq": 5,
+                              "minimum_should_match": 0.3, "k1": 1.2, "b": 0.75}
+
+    def __init__(self, **overrides: Any):
+        unknown = set(overrides) - set(self.params)
+        if unknown:
+            raise TypeError(f"unknown More Like This settings: {sorted(unknown)}")
+        self.params = {**self.params, **overrides}
+
+    def fit(self, articles: list[Article]) -> "MoreLikeThis":
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        p = self.params
+        self.ids = [a.id for a in articles]
+        self.position = {a: i for i, a in enumerate(self.ids)}
+        self.words = CountVectorizer(token_pattern=r"(?u)\b\w+\b", dtype=np.float64)
+        try:
+            self.counts = self.words.fit_transform(_text(a) for a in articles).tocsr()
+        except ValueError:  # not one word in the whole corpus: every list is empty
+            self.words, self.counts = None, sp.csr_matrix((len(articles), 0))
+        n = len(articles)
+        df = np.bincount(self.counts.indices, minlength=self.counts.shape[1])
+        self.df = df
+        self.select_idf = 1.0 + np.log((n + 1.0) / (df + 1.0))
+        length = np.asarray(self.counts.sum(axis=1)).ravel()
+        norm = p["k1"] * (1 - p["b"] + p["b"] * length / max(length.mean(), 1e-12))
+        bm25 = self.counts.copy()
+        tf = bm25.data
+        bm25.data = np.log(1 + (n - df[bm25.indices] + 0.5) / (df[bm25.indices] + 0.5)) * tf / (tf + np.repeat(norm, np.diff(bm25.indptr)))
+        self.bm25 = bm25.tocsc()
+        return self
+
+    def _terms(self, row) -> np.ndarray:
+        p = self.params
+        terms, tf = row.indices, row.data
+        keep = (tf >= p["min_term_freq"]) & (self.df[terms] >= p["min_doc_freq"])
+        terms, tf = terms[keep], tf[keep]
+        order = np.lexsort((terms, -tf * self.select_idf[terms]))[: p["max_query_terms"]]
+        return terms[order]
+
+    def interesting_terms(self, article_id: str) -> list[str]:
+        """The words the query for ``article_id`` is made of, most interesting first."""
+        words = self.words.get_feature_names_out() if self.words is not None else []
+        return [str(words[t]) for t in self._terms(self.counts[self.position[article_id]])]
+
+    def _scores(self, terms: np.ndarray) -> np.ndarray:
+        cols = self.bm25[:, terms]
+        scores = np.asarray(cols.sum(axis=1)).ravel()
+        matched = np.diff(cols.tocsr().indptr)
+        scores[matched < max(1, int(self.params["minimum_should_match"] * len(terms)))] = 0.0
+        return scores
+
+    def _ranked(self, terms: np.ndarray, source: int, k: int) -> Ranked:
+        scores = self._scores(terms)
+        if source >= 0:
+            scores[source] = 0.0
+        idx, val = top_k(scores[None, :], k)
+        return [(self.ids[i], float(v)) for i, v in zip(idx[0], val[0]) if i >= 0 and v > 0]
+
+    def related(self, article_id: str, k: int) -> Ranked:
+        i = self.position[article_id]
+        return self._ranked(self._terms(self.counts[i]), i, k)
+
+    def related_to(self, article: Article, k: int) -> Ranked:
+        if self.words is None:
+            return []
+        return self._ranked(self._terms(self.words.transform([_text(article)]).tocsr()), -1, k)
+
+    def score(self, a: str, b: str) -> float:
+        """The score ``b`` gets when the query is made from ``a``, as Elasticsearch would rank it."""
+        return float(self._scores(self._terms(self.counts[self.position[a]]))[self.position[b]])
+
+
+def _text(article: Article) -> str:
+    return "\n".join((article.title, article.subtitle, article.body))
+
+
 WORDS_ONLY = "words only"
 
 
@@ -170,7 +259,7 @@ class Published(Blend):
 
 
 def standard_systems(weights: list[float], **params: Any) -> list:
-    """Random, most recent, tags only, words only, text only (words and topics), and our blend at
-    each tag weight."""
+    """Random, most recent, tags only, Elasticsearch's More Like This, words only, text only (words
+    and topics), and our blend at each tag weight."""
     blends = [Blend(f"blend w={w:g}", **{**params, "tag_weight": w}) for w in weights if w > 0]
-    return [Random(), MostRecent(), TagsOnly(**params), WordsOnly(**params), Blend("text only", **{**params, "tag_weight": 0.0}), *blends]
+    return [Random(), MostRecent(), TagsOnly(**params), MoreLikeThis(), WordsOnly(**params), Blend("text only", **{**params, "tag_weight": 0.0}), *blends]
