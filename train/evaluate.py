@@ -250,7 +250,7 @@ GLOSSARY = {
 
 def _settings_text(defaults: dict[str, Any]) -> str:
     shown = {k: v for k, v in defaults.items() if k not in ("tag_weight", "n_jobs", "verbose")}
-    return ", ".join(f"{k} {v}" for k, v in shown.items())
+    return ", ".join(f"{k} {','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in shown.items())
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -279,7 +279,7 @@ def markdown(report: dict[str, Any]) -> str:
                          f"{_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
                          f"{_fmt(row['value'])} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
         lines.append("")
-        best = "best on the data above, for reporting; `python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own"
+        best = "best on the data above, for reporting; `python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own ground truth"
         lines += [f"Best tag weight: the {best}.", ""]
         if report.get("plot"):
             lines += ["![Quality against the tag weight](tag_weight.png)", ""]
