@@ -157,8 +157,7 @@ class MoreLikeThis:
         except ValueError:  # not one word in the whole corpus: every list is empty
             self.words, self.counts = None, sp.csr_matrix((len(articles), 0))
         n = len(articles)
-        df = np.bincount(self.counts.indices, minlength=self.counts.shape[1])
-        self.df = df
+        df = self.df = np.bincount(self.counts.indices, minlength=self.counts.shape[1])
         self.select_idf = 1.0 + np.log((n + 1.0) / (df + 1.0))
         length = np.asarray(self.counts.sum(axis=1)).ravel()
         norm = p["k1"] * (1 - p["b"] + p["b"] * length / max(length.mean(), 1e-12))
@@ -184,7 +183,7 @@ class MoreLikeThis:
     def _scores(self, terms: np.ndarray) -> np.ndarray:
         cols = self.bm25[:, terms]
         scores = np.asarray(cols.sum(axis=1)).ravel()
-        matched = np.diff(cols.tocsr().indptr)
+        matched = np.bincount(cols.indices, minlength=cols.shape[0])  # the query terms each article has
         scores[matched < max(1, int(self.params["minimum_should_match"] * len(terms)))] = 0.0
         return scores
 
