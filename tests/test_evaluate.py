@@ -40,7 +40,7 @@ def figures(result, name):
 
 def test_every_system_is_measured(result):
     assert [s["system"] for s in result["systems"]] == [
-        "random", "most recent", "tags only", "more like this", "words only", "text only", "blend w=0.3"]
+        "random", "most recent", "tags only", "more like this", "yarpp", "words only", "text only", "blend w=0.3"]
     for s in result["systems"]:
         f = s["figures"]
         for key in ("recall@10", "ndcg@10", "mrr", "pearson", "knn_micro_f1", "label_precision@8", "coverage", "fit_seconds"):
@@ -59,6 +59,8 @@ def test_our_model_beats_random_on_every_kind_of_ground_truth(result):
 def test_best_weight_is_chosen_by_the_primary_metric(result):
     best = result["best_tag_weight"]
     assert best["metric"] == "knn_micro_f1" and best["tag_weight"] in (0.0, 0.3)
+    for system, key in (("more like this", "more_like_this"), ("yarpp", "yarpp"), ("words only", "words_only")):
+        assert best[key] == figures(result, system)["knn_micro_f1"], system  # the baselines beside the choice
 
 
 def test_the_report_folder(result, tmp_path):
@@ -69,6 +71,7 @@ def test_the_report_folder(result, tmp_path):
     assert {"scikit-learn", "numpy"} <= set(on_disk["libraries"])
     md = (tmp_path / "report.md").read_text()
     assert "## tiny" in md and "| blend w=0.3 |" in md and "kNN micro-F1" in md
+    assert "| more like this | yarpp | words only |" in md  # the summary's columns
     assert "**dup pairs**" in md and "**Pearson, Spearman**" in md  # the columns are explained
     assert ("](tag_weight.png)" in md) == report["plot"]
     assert report["plot"] == (tmp_path / "tag_weight.png").exists()

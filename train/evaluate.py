@@ -22,7 +22,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from .groundtruth import EvalSet
-from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, standard_systems
+from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
 
 LIST_K = 8  # the service's default list length
 RELATED_K = 10
@@ -32,6 +32,10 @@ KNN_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.65, 0.05))
 DEFAULT_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
 # the figure each kind of ground truth is judged by, to choose a tag weight
 PRIMARY = (("knn_micro_f1", "reuters kNN micro-F1"), ("recall@10", "recall@10"), ("pearson", "Pearson"), ("label_precision@8", "label precision@8"))
+
+# the products people use for this box today: system name, summary key, plot line style
+COMPETITORS = ((MoreLikeThis.name, "more_like_this", {"color": "tab:red", "linestyle": ":"}),
+               (RelatedPosts.name, "yarpp", {"color": "tab:green", "linestyle": "-."}))
 
 Log = Callable[[str], None]
 
@@ -208,10 +212,10 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     weight, value = max(scored, key=lambda wv: (wv[1], -wv[0]))
     text_only = next(v for w, v in scored if w == 0.0)
     words_only = next((r["figures"][key] for r in results if r["system"] == WORDS_ONLY), None)
-    mlt = next((r["figures"][key] for r in results if r["system"] == MoreLikeThis.name), None)
+    others = {field: next((r["figures"][key] for r in results if r["system"] == name), None) for name, field, _ in COMPETITORS}
     published = next((r for r in results if r["kind"] == "published"), None)
     return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only, "words_only": words_only,
-            "more_like_this": mlt,
+            **others,
             **({"published": published["figures"][key], "published_system": published["system"]} if published else {})}
 
 
@@ -268,14 +272,15 @@ def markdown(report: dict[str, Any]) -> str:
     if report.get("summary"):
         published = any("published" in row for row in report["summary"])
         lines += ["## Summary", "", "More like this is Elasticsearch's More Like This query with its default settings, "
-                  "rebuilt on the same corpus; text only is our model with words and topics; words only is its tf-idf "
+                  "and yarpp WordPress's Yet Another Related Posts Plugin with its defaults, both rebuilt on the same "
+                  "corpus; text only is our model with words and topics; words only is its tf-idf "
                   "cosine alone (topic weight 0)."
                   + (" Published is the model loaded with --model, as it would serve." if published else ""), "",
-                  "| data set | judged by | more like this | words only | text only | best blend | best tag weight |"
+                  "| data set | judged by | more like this | yarpp | words only | text only | best blend | best tag weight |"
                   + (" published |" if published else ""),
-                  "|---|---|---|---|---|---|---|" + ("---|" if published else "")]
+                  "|---|---|---|---|---|---|---|---|" + ("---|" if published else "")]
         for row in report["summary"]:
-            lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('more_like_this'))} | "
+            lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('more_like_this'))} | {_fmt(row.get('yarpp'))} | "
                          f"{_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
                          f"{_fmt(row['value'])} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
         lines.append("")
@@ -323,8 +328,9 @@ def plot(report: dict[str, Any], path: Path) -> bool:
                 ax.plot([s["params"]["tag_weight"]], [s["figures"][key]], marker="*", markersize=11, linestyle="", label="published")
         if ds["best_tag_weight"].get("words_only") is not None:
             ax.axhline(ds["best_tag_weight"]["words_only"], color="grey", linestyle="--", label="words only")
-        if ds["best_tag_weight"].get("more_like_this") is not None:
-            ax.axhline(ds["best_tag_weight"]["more_like_this"], color="tab:red", linestyle=":", label="more like this")
+        for name, field, style in COMPETITORS:
+            if ds["best_tag_weight"].get(field) is not None:
+                ax.axhline(ds["best_tag_weight"][field], label=name, **style)
         if len(ax.get_lines()) > 1:
             ax.legend(fontsize=7)
         ax.set_title(ds["dataset"], fontsize=9)
@@ -451,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def summary_text(report: dict[str, Any], seconds: float) -> str:
     lines = [f"evaluation report in {report['out']}"]
     for row in report["summary"]:
-        lines.append(f"{row['dataset']:<30} {row['metric']:<18} MLT {_fmt(row.get('more_like_this'))}  "
+        lines.append(f"{row['dataset']:<30} {row['metric']:<18} MLT {_fmt(row.get('more_like_this'))}  YARPP {_fmt(row.get('yarpp'))}  "
                      f"words only {_fmt(row.get('words_only'))}  text only "
                      f"{_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}"
                      + (f"  published {_fmt(row['published'])}" if "published" in row else ""))

@@ -6,6 +6,7 @@ of articles in the corpus.
 """
 from __future__ import annotations
 
+import re
 import zlib
 from pathlib import Path
 from typing import Any
@@ -140,10 +141,7 @@ class MoreLikeThis:
                               "minimum_should_match": 0.3, "k1": 1.2, "b": 0.75}
 
     def __init__(self, **overrides: Any):
-        unknown = set(overrides) - set(self.params)
-        if unknown:
-            raise TypeError(f"unknown More Like This settings: {sorted(unknown)}")
-        self.params = {**self.params, **overrides}
+        self.params = _settings(self.params, overrides, "More Like This")
 
     def fit(self, articles: list[Article]) -> "MoreLikeThis":
         from sklearn.feature_extraction.text import CountVectorizer
@@ -208,6 +206,119 @@ class MoreLikeThis:
         return float(self._scores(self._terms(self.counts[self.position[a]]))[self.position[b]])
 
 
+# InnoDB's default full-text stop words (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD)
+INNODB_STOPWORDS = frozenset(
+    "a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where "
+    "who will with und www".split())
+
+
+class RelatedPosts:
+    """WordPress's Yet Another Related Posts Plugin (YARPP) with its default settings, rebuilt on the
+    corpus (no WordPress or MySQL needed). For the article shown, YARPP takes the 20 words its body
+    uses most and the 20 its title uses most (lower case, split at non-word characters, stop words
+    and one-letter words dropped; the plugin's own stop-word list is approximated by scikit-learn's
+    English one) and asks MySQL's full-text search for them, in the bodies and in the titles; a
+    candidate scores the two relevances (InnoDB's documented ranking: the sum over the query words of
+    tf × idf², idf = log10(N / df); words under 3 characters and InnoDB's 36 stop words are not
+    indexed) plus one point per category it shares (our ``section``) and one per shared tag, each
+    weight 1, rounded to one decimal; candidates under the match threshold of 4 are not listed. No
+    near-duplicate collapsing, no recency rule (the plugin's defaults)."""
+
+    kind = "baseline"
+    name = "yarpp"
+    params: dict[str, Any] = {"keywords": 20, "threshold": 4.0, "body_weight": 1.0, "title_weight": 1.0,
+                              "category_weight": 1.0, "tag_weight": 1.0}
+
+    def __init__(self, **overrides: Any):
+        self.params = _settings(self.params, overrides, "YARPP")
+
+    def fit(self, articles: list[Article]) -> "RelatedPosts":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+        self._stop = ENGLISH_STOP_WORDS
+        self.ids = [a.id for a in articles]
+        self.position = {a: i for i, a in enumerate(self.ids)}
+        self.fields = {}
+        for field in ("body", "title"):
+            vectoriser = CountVectorizer(token_pattern=r"(?u)[^\W_]{3,}", stop_words=[w for w in INNODB_STOPWORDS if len(w) >= 3],
+                                         dtype=np.float64)
+            try:
+                counts = vectoriser.fit_transform(getattr(a, field) for a in articles).tocsr()
+            except ValueError:  # no indexable word in this field anywhere
+                self.fields[field] = None
+                continue
+            df = np.bincount(counts.indices, minlength=counts.shape[1])
+            self.fields[field] = (vectoriser, counts, np.log10(len(articles) / np.maximum(df, 1)) ** 2)
+        self.articles = {a.id: a for a in articles}
+        self.sections = np.array([_term(a.section) for a in articles], dtype=object)
+        self.tags = CountVectorizer(analyzer=_terms, binary=True, dtype=np.float64)
+        try:
+            self.tag_matrix = self.tags.fit_transform(a.tags for a in articles).tocsr()
+        except ValueError:  # not one tag in the corpus
+            self.tags = None
+        return self
+
+    def keywords(self, text: str) -> list[str]:
+        """YARPP's keywords for one text: its most used words, most used first (ties: first used)."""
+        counts: dict[str, int] = {}
+        for word in re.split(r"\W+", text.lower()):
+            if len(word) >= 2 and word not in self._stop:
+                counts[word] = counts.get(word, 0) + 1
+        return sorted(counts, key=lambda w: -counts[w])[: self.params["keywords"]]  # stable: ties keep first use
+
+    def _scores(self, article: Article) -> np.ndarray:
+        p = self.params
+        scores = np.zeros(len(self.ids))
+        for field, weight in (("body", p["body_weight"]), ("title", p["title_weight"])):
+            if self.fields[field] is None or not weight:
+                continue
+            vectoriser, counts, idf2 = self.fields[field]
+            query = vectoriser.transform([" ".join(self.keywords(getattr(article, field)))])
+            query.data[:] = 1.0  # each word of the query once
+            scores += weight * (counts @ query.multiply(idf2).T).toarray().ravel()
+        if self.tags is not None and p["tag_weight"]:
+            scores += p["tag_weight"] * (self.tag_matrix @ self.tags.transform([article.tags]).T).toarray().ravel()
+        section = _term(article.section)
+        if section and p["category_weight"]:
+            scores += p["category_weight"] * (self.sections == section)
+        return np.round(scores, 1)
+
+    def _ranked(self, article: Article, source: int, k: int) -> Ranked:
+        scores = self._scores(article)
+        if source >= 0:
+            scores[source] = 0.0
+        scores[scores < max(self.params["threshold"], 0.1)] = 0.0  # the plugin's floor is 0.1
+        idx, val = top_k(scores[None, :], k)
+        return [(self.ids[i], float(v)) for i, v in zip(idx[0], val[0]) if i >= 0 and v > 0]
+
+    def related(self, article_id: str, k: int) -> Ranked:
+        return self._ranked(self.articles[article_id], self.position[article_id], k)
+
+    def related_to(self, article: Article, k: int) -> Ranked:
+        return self._ranked(article, -1, k)
+
+    def score(self, a: str, b: str) -> float:
+        """The score ``b`` gets on ``a``'s page (before the threshold), as the plugin ranks it."""
+        return float(self._scores(self.articles[a])[self.position[b]])
+
+
+def _term(name: str) -> str:
+    """A category or tag as WordPress matches it: one term per spelling, case aside."""
+    return " ".join(name.lower().split())
+
+
+def _terms(tags) -> list[str]:
+    return sorted({t for t in map(_term, tags) if t})
+
+
+def _settings(defaults: dict[str, Any], overrides: dict[str, Any], product: str) -> dict[str, Any]:
+    """A baseline's documented defaults with some changed; a setting it does not have is a TypeError."""
+    unknown = set(overrides) - set(defaults)
+    if unknown:
+        raise TypeError(f"unknown {product} settings: {sorted(unknown)}")
+    return {**defaults, **overrides}
+
+
 def _text(article: Article) -> str:
     return "\n".join((article.title, article.subtitle, article.body))
 
@@ -258,7 +369,7 @@ class Published(Blend):
 
 
 def standard_systems(weights: list[float], **params: Any) -> list:
-    """Random, most recent, tags only, Elasticsearch's More Like This, words only, text only (words
-    and topics), and our blend at each tag weight."""
+    """Random, most recent, tags only, Elasticsearch's More Like This, WordPress's YARPP, words only,
+    text only (words and topics), and our blend at each tag weight."""
     blends = [Blend(f"blend w={w:g}", **{**params, "tag_weight": w}) for w in weights if w > 0]
-    return [Random(), MostRecent(), TagsOnly(**params), MoreLikeThis(), WordsOnly(**params), Blend("text only", **{**params, "tag_weight": 0.0}), *blends]
+    return [Random(), MostRecent(), TagsOnly(**params), MoreLikeThis(), RelatedPosts(), WordsOnly(**params), Blend("text only", **{**params, "tag_weight": 0.0}), *blends]
