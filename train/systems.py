@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from recommender.model import RelatedArticles
 from recommender.neighbours import top_k
@@ -186,11 +187,7 @@ class MoreLikeThis:
         return scores
 
     def _ranked(self, terms: np.ndarray, source: int, k: int) -> Ranked:
-        scores = self._scores(terms)
-        if source >= 0:
-            scores[source] = 0.0
-        idx, val = top_k(scores[None, :], k)
-        return [(self.ids[i], float(v)) for i, v in zip(idx[0], val[0]) if i >= 0 and v > 0]
+        return _best(self.ids, self._scores(terms), source, k)
 
     def related(self, article_id: str, k: int) -> Ranked:
         i = self.position[article_id]
@@ -233,9 +230,8 @@ class RelatedPosts:
         self.params = _settings(self.params, overrides, "YARPP")
 
     def fit(self, articles: list[Article]) -> "RelatedPosts":
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+        from sklearn.feature_extraction.text import CountVectorizer
 
-        self._stop = ENGLISH_STOP_WORDS
         self.ids = [a.id for a in articles]
         self.position = {a: i for i, a in enumerate(self.ids)}
         self.fields = {}
@@ -251,7 +247,7 @@ class RelatedPosts:
             self.fields[field] = (vectoriser, counts, np.log10(len(articles) / np.maximum(df, 1)) ** 2)
         self.articles = {a.id: a for a in articles}
         self.sections = np.array([_term(a.section) for a in articles], dtype=object)
-        self.tags = CountVectorizer(analyzer=_terms, binary=True, dtype=np.float64)
+        self.tags = CountVectorizer(analyzer=_tag_terms, binary=True, dtype=np.float64)
         try:
             self.tag_matrix = self.tags.fit_transform(a.tags for a in articles).tocsr()
         except ValueError:  # not one tag in the corpus
@@ -262,7 +258,7 @@ class RelatedPosts:
         """YARPP's keywords for one text: its most used words, most used first (ties: first used)."""
         counts: dict[str, int] = {}
         for word in re.split(r"\W+", text.lower()):
-            if len(word) >= 2 and word not in self._stop:
+            if len(word) >= 2 and word not in ENGLISH_STOP_WORDS:
                 counts[word] = counts.get(word, 0) + 1
         return sorted(counts, key=lambda w: -counts[w])[: self.params["keywords"]]  # stable: ties keep first use
 
@@ -285,11 +281,8 @@ class RelatedPosts:
 
     def _ranked(self, article: Article, source: int, k: int) -> Ranked:
         scores = self._scores(article)
-        if source >= 0:
-            scores[source] = 0.0
         scores[scores < max(self.params["threshold"], 0.1)] = 0.0  # the plugin's floor is 0.1
-        idx, val = top_k(scores[None, :], k)
-        return [(self.ids[i], float(v)) for i, v in zip(idx[0], val[0]) if i >= 0 and v > 0]
+        return _best(self.ids, scores, source, k)
 
     def related(self, article_id: str, k: int) -> Ranked:
         return self._ranked(self.articles[article_id], self.position[article_id], k)
@@ -307,8 +300,16 @@ def _term(name: str) -> str:
     return " ".join(name.lower().split())
 
 
-def _terms(tags) -> list[str]:
+def _tag_terms(tags) -> list[str]:
     return sorted({t for t in map(_term, tags) if t})
+
+
+def _best(ids: list[str], scores: np.ndarray, source: int, k: int) -> Ranked:
+    """The ``k`` best-scoring articles with a score above 0, never ``source`` (-1: an unseen article)."""
+    if source >= 0:
+        scores[source] = 0.0
+    idx, val = top_k(scores[None, :], k)
+    return [(ids[i], float(v)) for i, v in zip(idx[0], val[0]) if i >= 0 and v > 0]
 
 
 def _settings(defaults: dict[str, Any], overrides: dict[str, Any], product: str) -> dict[str, Any]:
