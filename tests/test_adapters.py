@@ -131,11 +131,26 @@ def test_semeval_keeps_english_pairs_flips_and_averages_ratings(tmp_path):
     assert "1 repeated ids with a different text" in es.description
 
 
-def test_semeval_bad_overall_names_the_line(tmp_path):
+@pytest.mark.parametrize("overall", ["n/a", "nan", "inf"])
+def test_semeval_bad_overall_names_the_line(tmp_path, overall):
     folder = tmp_path / "semeval"
-    _write_semeval(folder, [("1_2", "en", "en", "A  b", "C  d", 1.0), ("3_4", "en", "en", "E\nf", "G  h", "n/a")])
+    _write_semeval(folder, [("1_2", "en", "en", "A  b", "C  d", 1.0), ("3_4", "en", "en", "E\nf", "G  h", overall)])
     with pytest.raises(ValueError, match=r"training_set\.csv:3: Overall"):
         load_semeval(folder)
+
+
+def test_semeval_language_codes_in_capitals_are_english_too(tmp_path):
+    folder = tmp_path / "semeval"
+    _write_semeval(folder, [("1_2", "EN", "En", "A  b", "C  d", 1.0), ("3_4", "de", "DE", "E  f", "G  h", 2.0)])
+    es = load_semeval(folder)
+    assert es.rated_pairs == [("1", "2", 4.0)] and "1 other-language rows left out" in es.description
+
+
+def test_a_data_set_of_no_usable_article_is_refused_when_read(tmp_path):
+    folder = tmp_path / "semeval"
+    _write_semeval(folder, [("3_4", "de", "de", "E  f", "G  h", 2.0)])
+    with pytest.raises(ValueError, match=r"semeval: no articles to evaluate \(.*1 other-language rows left out"):
+        load_dataset(folder)
 
 
 # --------------------------------------------------------------------------------- Stack Exchange
@@ -172,6 +187,18 @@ def test_stackexchange_questions_and_symmetric_links_between_questions(tmp_path)
     assert first.published_at == "2010-08-17T17:39:52.167"
     assert es.related == {"1": {"3", "4"}, "3": {"1"}, "4": {"1"}}
     assert "2 links to answers or missing posts skipped" in es.description
+
+
+def test_a_data_set_repeating_an_id_keeps_the_first_article(tmp_path):
+    folder = tmp_path / "another_meta"  # read by its layout, through load_dataset
+    folder.mkdir()
+    question = {"Id": "1", "PostTypeId": "1", "CreationDate": "2010-08-17T17:39:52.167", "Title": "First", "Body": "a"}
+    _write_xml(folder / "Posts.xml", "posts", [question, {**question, "Title": "Again"},
+                                                {**question, "Id": "2", "Title": "Second"}])
+    _write_xml(folder / "PostLinks.xml", "postlinks", [{"Id": "10", "PostId": "2", "RelatedPostId": "1", "LinkTypeId": "1"}])
+    es = load_dataset(folder)
+    assert [a.title for a in es.articles] == ["First", "Second"]
+    assert es.description.endswith("; 1 articles repeating an id left out.")
 
 
 def test_strip_html_unescapes_and_breaks_at_blocks():
@@ -238,6 +265,7 @@ def test_read_ratings(tmp_path):
     ("id_a,id_b,similarity\na,b,nan\n", 2),
     ("id_a,id_b,similarity\na,b\n", 2),
     ("id_a,id_b\na,b\n", 1),
+    ("id_a,id_b,similarity\na,b,1\nc,c,4\n", 3),  # an article rated against itself
 ])
 def test_read_ratings_bad_rows_name_file_and_line(tmp_path, text, line):
     path = tmp_path / "ratings.csv"
@@ -277,6 +305,15 @@ def test_load_custom_without_ground_truth_and_missing_corpus(tmp_path):
     assert len(es.articles) == 2 and es.related == {} and es.rated_pairs == [] and es.labels == {}
     with pytest.raises(ValueError, match="no such file"):
         load_custom(tmp_path / "missing.jsonl")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n")
+    with pytest.raises(ValueError, match="empty: no articles to evaluate"):
+        load_custom(empty)
+    odd = tmp_path / "stories.dat"  # a name that does not tell the format
+    odd.write_text(corpus.read_text())
+    with pytest.raises(ValueError, match="cannot guess the format"):
+        load_custom(odd)
+    assert [a.body for a in load_custom(odd, fmt="lines").articles] == [a.body for a in es.articles]
 
 
 # ---------------------------------------------------------------------------------------- registry

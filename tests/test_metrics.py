@@ -40,12 +40,13 @@ def test_reciprocal_rank_and_hits():
     assert m.hit_at_k(["x", "a"], {"a"}, 2) == 1.0
 
 
-def test_label_precision_counts_returned_items_only():
-    labels = {"a": {"sport"}, "b": {"sport", "money"}, "c": {"tech"}}
-    assert m.label_precision(["a", "b", "c"], {"sport"}, labels, 8) == pytest.approx(2 / 3)
-    assert m.label_precision(["c"], {"sport"}, labels, 8) == 0.0
-    assert m.label_precision([], {"sport"}, labels, 8) is None
-    assert m.label_precision(["a"], set(), labels, 8) is None
+def test_label_precision_pads_short_lists_with_misses():
+    labels = {"a": {"sport"}, "b": {"sport", "money"}, "c": {"tech"}, "d": {"sport"}}
+    assert m.label_precision(["a", "b", "c"], {"sport"}, labels, 8) == pytest.approx(2 / 8)  # a short list earns no more
+    assert m.label_precision(["a", "b", "c", "d"], {"sport"}, labels, 2) == 1.0  # k cuts the list
+    assert m.label_precision(["c", "unlabelled"], {"sport"}, labels, 8) == 0.0
+    assert m.label_precision([], {"sport"}, labels, 8) == 0.0  # nothing shown: all misses
+    assert m.label_precision(["a"], set(), labels, 8) is None  # a source without labels is not judged
 
 
 def test_correlations_with_ties_and_degenerate_input():
@@ -54,6 +55,10 @@ def test_correlations_with_ties_and_degenerate_input():
     assert got["spearman"] == pytest.approx(1.0)
     assert m.correlations([0.5, 0.5, 0.5], [1, 2, 3])["pearson"] is None
     assert m.correlations([0.1, 0.2], [1, 2])["spearman"] is None
+    # float32 rounding between two tellings of one text is no ranking
+    assert m.correlations([1.0, 0.99999994, 1.0, 0.99999994], [1, 2, 3, 4])["pearson"] is None
+    # ratings whose spread overflows a float: undefined, not NaN
+    assert m.correlations([0.1, 0.5, 0.9], [1e308, -1e308, 1e308]) == {"pearson": None, "spearman": None, "pairs": 3}
 
 
 def test_f1_micro_and_macro():

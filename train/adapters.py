@@ -14,6 +14,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -237,13 +238,15 @@ def load_semeval(folder: Path) -> EvalSet:
     unreadable: set[str] = set()
     for line, row in _csv_rows(path, required):
         pair = _PAIR_ID.fullmatch(row["pair_id"])
-        if not (row["lang1"] == row["lang2"] == "en" and pair):
+        if not (row["lang1"].lower() == row["lang2"].lower() == "en" and pair):
             other_rows += 1
             continue
         try:
             overall = float(row["overall"])
         except ValueError:
-            raise ValueError(f"{path}:{line}: Overall is not a number: {row['overall']!r}") from None
+            overall = math.nan
+        if not math.isfinite(overall):
+            raise ValueError(f"{path}:{line}: Overall is not a number: {row['overall']!r}")
         for article_id, text in zip(pair.groups(), (row["text1"], row["text2"])):
             if article_id in texts or article_id in unreadable:
                 if texts.get(article_id, text) != text:
@@ -459,6 +462,8 @@ def read_ratings(path: Path) -> list[tuple[str, str, float]]:
     for line, row in _csv_rows(path, ("id_a", "id_b", "similarity")):
         if not row["id_a"] or not row["id_b"]:
             raise ValueError(f"{path}:{line}: id_a and id_b must not be empty")
+        if row["id_a"] == row["id_b"]:
+            raise ValueError(f"{path}:{line}: an article rated against itself ({row['id_a']!r})")
         try:
             similarity = float(row["similarity"])
         except ValueError:
@@ -482,7 +487,8 @@ def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, 
     return read_related(path), []
 
 
-def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | None = None) -> EvalSet:
+def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | None = None,
+                fmt: str | None = None) -> EvalSet:
     """Your own corpus with your own ground truth.
 
     Parameters
@@ -493,6 +499,8 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         Related ids, see :func:`read_related`.
     ratings : Path, optional
         Rated pairs, see :func:`read_ratings`.
+    fmt : str, optional
+        The corpus's input format when its name does not tell (``python -m train --format``).
 
     Returns
     -------
@@ -503,7 +511,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         ``description``. Articles repeating an id are dropped (the first one is kept) and counted.
     """
     corpus_path = Path(corpus_path)
-    loaded, report = _load([corpus_path])
+    loaded, report = _load([corpus_path], fmt)
     articles, ids = [], set()
     for article in loaded:
         if article.id not in ids:
@@ -534,8 +542,33 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     if related is not None or ratings is not None:
         parts.append(f"{len(unknown)} ground-truth ids not in the corpus dropped")
     description = "Your corpus: " + "; ".join(parts) + "."
-    return EvalSet(name=corpus_path.stem, articles=articles, related=links, rated_pairs=pairs,
-                   labels=labels, categories=categories, description=description)
+    return _usable(EvalSet(name=corpus_path.stem, articles=articles, related=links, rated_pairs=pairs,
+                           labels=labels, categories=categories, description=description))
+
+
+def _usable(es: EvalSet) -> EvalSet:
+    """``es`` with articles and queries repeating an id left out (the first one is kept, and the
+    number left out is added to the description), as ``python -m train`` does with its input.
+
+    Raises ValueError when no article is left to evaluate."""
+    seen: set[str] = set()
+
+    def first(items: list[Article]) -> list[Article]:
+        kept = []
+        for article in items:
+            if article.id not in seen:
+                seen.add(article.id)
+                kept.append(article)
+        return kept
+
+    articles, queries = first(es.articles), first(es.queries)
+    repeated = len(es.articles) + len(es.queries) - len(articles) - len(queries)
+    if repeated:
+        es = replace(es, articles=articles, queries=queries,
+                     description=f"{es.description.rstrip('.')}; {repeated:,} articles repeating an id left out.")
+    if not es.articles:
+        raise ValueError(f"{es.name}: no articles to evaluate ({es.description.rstrip('.')})")
+    return es
 
 
 # ---------------------------------------------------------------------------------------- registry
@@ -613,7 +646,7 @@ def load_dataset(folder: Path) -> EvalSet:
             "(reut2-*.sgm files, Posts.xml with PostLinks.xml, a CSV with SemEval's columns, a *.cor file, "
             "or one sub-folder of *.txt files per class); for your own corpus use --corpus"
         )
-    return ADAPTERS[kind](folder)
+    return _usable(ADAPTERS[kind](folder))
 
 
 def find_datasets(root: Path) -> list[Path]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -22,6 +24,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from .groundtruth import EvalSet
+from .loaders import FORMATS
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
 
 LIST_K = 8  # the service's default list length
@@ -199,8 +202,8 @@ def _cell(key: str, value: Any) -> str:
 
 
 def primary_metric(results: list[dict[str, Any]]) -> str | None:
-    figures = results[0]["figures"] if results else {}
-    return next((key for key, _ in PRIMARY if figures.get(key) is not None), None)
+    models = [r["figures"] for r in results if r["kind"] == "model"]
+    return next((key for key, _ in PRIMARY if any(f.get(key) is not None for f in models)), None)
 
 
 def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -209,7 +212,7 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     if key is None:
         return None
     scored = [(r["params"]["tag_weight"], r["figures"][key]) for r in results if r["kind"] == "model"]
-    weight, value = max(scored, key=lambda wv: (wv[1], -wv[0]))
+    weight, value = max(((w, v) for w, v in scored if v is not None), key=lambda wv: (wv[1], -wv[0]))
     text_only = next(v for w, v in scored if w == 0.0)
     words_only = next((r["figures"][key] for r in results if r["system"] == WORDS_ONLY), None)
     others = {field: next((r["figures"][key] for r in results if r["system"] == name), None) for name, field, _ in COMPETITORS}
@@ -220,6 +223,7 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------------------------------- report
+REPORT_FILES = ("report.json", "tag_weight.png", "report.md")
 TABLE_COLUMNS = (
     ("knn_micro_f1", "kNN micro-F1"), ("knn_macro_f1", "kNN macro-F1"), ("knn_k", "kNN k"), ("knn_vote_power", "vote power"),
     ("label_precision@8", "label P@8"),
@@ -237,7 +241,7 @@ GLOSSARY = {
                     "articles of its list (k, the vote power and the thresholds tuned on the index alone, never on the "
                     "queries); micro pools every decision, macro averages the categories.",
     "knn_k": "**kNN k, vote power**: what that tuning chose; a neighbour's vote is its score to that power.",
-    "label_precision@8": "**label P@8**: the share of an article's list of 8 that has a label in common with it.",
+    "label_precision@8": "**label P@8**: the share of the 8 places of an article's list that hold an article with a label in common with it (the empty places of a shorter list count as misses).",
     "recall@10": "**P@10, R@10, nDCG@10, MRR, hit@10**: lists of 10 against the related items people marked "
                  "(articles with none are not asked).",
     "pearson": "**Pearson, Spearman**: the model's score for each rated pair against the people's rating.",
@@ -318,6 +322,12 @@ def plot(report: dict[str, Any], path: Path) -> bool:
     panels = [ds for ds in report["datasets"] if ds["best_tag_weight"]]
     if not panels:
         return False
+    with plt.rc_context({"text.parse_math": False}):  # a "$" in a data set's name is not TeX
+        _draw(plt, panels, path)
+    return True
+
+
+def _draw(plt: Any, panels: list[dict[str, Any]], path: Path) -> None:
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2), squeeze=False)
     for ax, ds in zip(axes[0], panels):
         key = ds["best_tag_weight"]["metric"]
@@ -340,7 +350,6 @@ def plot(report: dict[str, Any], path: Path) -> bool:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    return True
 
 
 def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, Any], command: str) -> dict[str, Any]:
@@ -354,9 +363,17 @@ def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, 
         "datasets": datasets,
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
-    report["plot"] = plot(report, out / "tag_weight.png")
-    (out / "report.md").write_text(markdown(report))
+    with tempfile.TemporaryDirectory(dir=out, prefix=".writing-") as scratch:
+        # every file is written aside first, so a failure leaves the previous report as it was
+        staged = Path(scratch)
+        (staged / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+        report["plot"] = plot(report, staged / "tag_weight.png")
+        (staged / "report.md").write_text(markdown(report))
+        if not report["plot"]:
+            (out / "tag_weight.png").unlink(missing_ok=True)  # a plot of an earlier run would mislead
+        for name in REPORT_FILES:
+            if (staged / name).exists():
+                os.replace(staged / name, out / name)
     return report
 
 
@@ -388,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "version, or a version folder) as it is; it must have been trained on that corpus")
     parser.add_argument("--related", type=Path, metavar="FILE", help="with --corpus: related ids (JSONL or CSV)")
     parser.add_argument("--ratings", type=Path, metavar="FILE", help="with --corpus: rated pairs (CSV id_a,id_b,similarity)")
+    parser.add_argument("--format", choices=FORMATS, help="with --corpus: its input format (default: guessed from the name)")
     parser.add_argument("--out", type=Path, default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
                         help="tag weights to sweep (default: %(default)s)")
@@ -397,17 +415,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("error: interrupted; the report folder is as it was", file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     from .adapters import ADAPTERS, find_datasets, load_custom, load_dataset
 
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.model and args.all:
         parser.error("--model goes with --corpus or --dataset: a model is trained on one corpus")
-    if (args.related or args.ratings) and not args.corpus:
-        parser.error("--related and --ratings go with --corpus: the known data sets bring their own ground truth")
+    if (args.related or args.ratings or args.format) and not args.corpus:
+        parser.error("--related, --ratings and --format go with --corpus: the known data sets bring their own files")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out must be a folder, and {args.out} is a file")
     published = None
     if args.model:
         try:
+            if not args.model.is_dir():
+                raise ArtifactError(f"{args.model}: not a models folder (nor a version folder)")
             published = Published(args.model)
         except ArtifactError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -429,28 +459,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.dataset:
         loaders = [lambda: load_dataset(args.dataset)]
     else:
-        loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings)]
-    datasets = []
+        loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings, fmt=args.format)]
     began = time.perf_counter()
-    for load in loaders:
+    sets = []
+    for load in loaders:  # every data set is read before any is evaluated: a bad one costs seconds, not a run
         try:
-            es = load()
+            sets.append(load())
             if published:
-                published.check(es.articles)
+                published.check(sets[-1].articles)
         except (OSError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+    datasets, failed = [], []
+    for es in sets:
         systems = standard_systems(weights, n_jobs=args.n_jobs) + ([published] if published else [])
-        datasets.append(evaluate_set(es, systems, sample=sample))
+        try:
+            datasets.append(evaluate_set(es, systems, sample=sample))
+        except ValueError as exc:  # a corpus the models cannot fit, such as one without a usable word
+            print(f"error: {es.name}: {exc}", file=sys.stderr)
+            failed.append(es.name)
+    if not datasets:
+        return 1
     settings = {"weights": weights, "sample": sample, "list_k": LIST_K, "related_k": RELATED_K,
                 "knn_k": list(KNN_K), "knn_vote_powers": list(KNN_POWERS), "knn_thresholds": list(KNN_THRESHOLDS),
                 "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
     if published:
         settings["published_model"] = {"path": str(args.model), "version": published.model.manifest_["version"]}
+    if failed:
+        settings["not_evaluated"] = failed
     command = "python -m train.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
     report = write_report(datasets, args.out, settings, command)
     report["out"] = str(args.out)
     print(summary_text(report, time.perf_counter() - began))
+    if failed:
+        print(f"error: not evaluated (see above): {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

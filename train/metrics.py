@@ -47,21 +47,26 @@ def hit_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float | None:
 
 
 def label_precision(ranked: Sequence[str], source_labels: set[str], labels: Mapping[str, set[str]], k: int) -> float | None:
-    """Share of the first ``k`` items (of those returned) sharing a label with the source."""
-    items = ranked[:k]
-    if not source_labels or not items:
+    """Share of ``k`` list places holding an item that shares a label with the source; a list shorter
+    than ``k`` is padded with misses, as in precision@k (None when the source has no label)."""
+    if not source_labels:
         return None
-    return sum(1 for r in items if labels.get(r, set()) & source_labels) / len(items)
+    return sum(1 for r in ranked[:k] if labels.get(r, set()) & source_labels) / k
 
 
 def correlations(scores: Sequence[float], ratings: Sequence[float]) -> dict[str, float | None]:
-    """Pearson and Spearman correlation of model scores with human ratings (None if undefined)."""
-    x, y = np.asarray(scores, float), np.asarray(ratings, float)
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return {"pearson": None, "spearman": None, "pairs": len(x)}
+    """Pearson and Spearman correlation of model scores with human ratings (None if undefined).
+
+    Scores are rounded to 6 decimals first: models score in float32, and two tellings of one text
+    may score 1.0 and 0.99999994, a difference that must not pass for a ranking."""
+    x, y = np.round(np.asarray(scores, float), 6), np.asarray(ratings, float)
+    with np.errstate(over="ignore", invalid="ignore"):  # ratings near the float limits: undefined, said once
+        if len(x) < 3 or np.ptp(x) == 0 or not np.isfinite(np.ptp(y)) or np.ptp(y) == 0:
+            return {"pearson": None, "spearman": None, "pairs": len(x)}
+        pearson, spearman = float(stats.pearsonr(x, y)[0]), float(stats.spearmanr(x, y)[0])
     return {
-        "pearson": float(stats.pearsonr(x, y)[0]),
-        "spearman": float(stats.spearmanr(x, y)[0]),
+        "pearson": pearson if np.isfinite(pearson) else None,
+        "spearman": spearman if np.isfinite(spearman) else None,
         "pairs": len(x),
     }
 
