@@ -186,7 +186,7 @@ def test_stackexchange_questions_and_symmetric_links_between_questions(tmp_path)
     assert first.tags == ("meta", "bug")
     assert first.published_at == "2010-08-17T17:39:52.167"
     assert es.related == {"1": {"3", "4"}, "3": {"1"}, "4": {"1"}}
-    assert "2 links to answers or missing posts skipped" in es.description
+    assert "2 links skipped: to answers, missing posts or itself" in es.description
 
 
 def test_a_data_set_repeating_an_id_keeps_the_first_article(tmp_path):

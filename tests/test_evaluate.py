@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -166,6 +167,11 @@ def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_p
     assert {s["system"] for s in result["systems"] if s["kind"] == "model"} == {"text only", "blend w=0.3"}  # not in the sweep
     with pytest.raises(ValueError, match="trained on another corpus: 0 of the 9 articles evaluated are not in it and it holds 1 others"):
         published.check(evalset.articles[:-1])
+    edited = [replace(evalset.articles[0], title="Edited"), *evalset.articles[1:]]
+    with pytest.raises(ValueError, match="other versions of these 10 articles: the ids are the same"):
+        published.check(edited)
+    with pytest.raises(ValueError, match="other versions"):
+        published.check(evalset.articles[::-1])
 
 
 def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, capsys):

@@ -336,7 +336,7 @@ def load_stackexchange(folder: Path) -> EvalSet:
     description = (
         f"{len(articles):,} questions{f' ({unreadable} unreadable skipped)' if unreadable else ''}; ground truth is "
         f"{used['linked'] + used['duplicate']} post links between questions ({used['linked']} linked, "
-        f"{used['duplicate']} duplicate; {skipped} links to answers or missing posts skipped), "
+        f"{used['duplicate']} duplicate; {skipped} links skipped: to answers, missing posts or itself, or of other types), "
         f"{sum(map(len, related.values())) // 2} distinct pairs giving {len(related)} questions with at least one "
         "related question."
     )

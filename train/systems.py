@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from recommender.model import RelatedArticles
+from recommender.model import RelatedArticles, corpus_fingerprint
 from recommender.neighbours import top_k
 from recommender.schema import Article, date_to_days
 
@@ -358,7 +358,8 @@ class Published(Blend):
         return self
 
     def check(self, articles: list[Article]) -> None:
-        """Raise ValueError unless the model's articles are exactly ``articles``."""
+        """Raise ValueError unless the model's articles are exactly ``articles``: the same ids, and
+        the same fields in the same order (the manifest's corpus fingerprint)."""
         ids = {a.id for a in articles}
         missing = int((self.model.ids_.positions(ids) < 0).sum())
         extra = len(self.model) - (len(ids) - missing)
@@ -366,6 +367,11 @@ class Published(Blend):
             raise ValueError(
                 f"{self.name} was trained on another corpus: {missing:,} of the {len(ids):,} articles evaluated are "
                 f"not in it and it holds {extra:,} others; train it on the same corpus (python -m train CORPUS --out DIR)"
+            )
+        if corpus_fingerprint(articles) != self.model.corpus_fingerprint_:
+            raise ValueError(
+                f"{self.name} was trained on other versions of these {len(ids):,} articles: the ids are the same, the "
+                "corpus fingerprint is not (a title, text, tag, date or the order differs); train it on this corpus"
             )
 
 
