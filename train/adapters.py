@@ -14,8 +14,8 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -512,11 +512,8 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     """
     corpus_path = Path(corpus_path)
     loaded, report = _load([corpus_path], fmt)
-    articles, ids = [], set()
-    for article in loaded:
-        if article.id not in ids:
-            ids.add(article.id)
-            articles.append(article)
+    articles = _first_of_each_id(loaded)
+    ids = {a.id for a in articles}
     unknown: set[str] = set()
     links: dict[str, set[str]] = {}
     for query, others in (read_related(related) if related is not None else {}).items():
@@ -546,22 +543,24 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
                            labels=labels, categories=categories, description=description))
 
 
+def _first_of_each_id(articles: Iterable[Article], seen: set[str] | None = None) -> list[Article]:
+    """``articles`` in order without those whose id is in ``seen`` or came before; ``seen`` grows."""
+    seen = set() if seen is None else seen
+    kept = []
+    for article in articles:
+        if article.id not in seen:
+            seen.add(article.id)
+            kept.append(article)
+    return kept
+
+
 def _usable(es: EvalSet) -> EvalSet:
     """``es`` with articles and queries repeating an id left out (the first one is kept, and the
     number left out is added to the description), as ``python -m train`` does with its input.
 
     Raises ValueError when no article is left to evaluate."""
     seen: set[str] = set()
-
-    def first(items: list[Article]) -> list[Article]:
-        kept = []
-        for article in items:
-            if article.id not in seen:
-                seen.add(article.id)
-                kept.append(article)
-        return kept
-
-    articles, queries = first(es.articles), first(es.queries)
+    articles, queries = _first_of_each_id(es.articles, seen), _first_of_each_id(es.queries, seen)
     repeated = len(es.articles) + len(es.queries) - len(articles) - len(queries)
     if repeated:
         es = replace(es, articles=articles, queries=queries,
