@@ -64,6 +64,13 @@ def test_reuters_uses_the_modapte_split_and_categories_seen_in_both(tmp_path):
     assert es.categories == ["cocoa", "wheat"]  # grain only in train, gold only in test
     assert es.related == {} and es.rated_pairs == []
     assert es.articles[1].title == "WHEAT EXPORTS"
+    assert es.description.startswith("ModApte split: 3 training articles") and "could not be read" not in es.description
+
+    (folder / "reut2-001-copy.sgm").write_text((folder / "reut2-001.sgm").read_text(encoding="latin-1"), encoding="latin-1")
+    again = load_reuters(folder)  # a file read twice: the first of each id is kept, and the counts stay true
+    assert [a.id for a in again.articles] == ["1", "2", "7"] and [q.id for q in again.queries] == ["3", "6", "8"]
+    assert again.description.startswith("ModApte split (5 repeating an earlier id left out): 3 training articles")
+    assert "could not be read" not in again.description
 
 
 def test_reuters_missing_folder_is_a_value_error(tmp_path):
@@ -139,11 +146,13 @@ def test_semeval_bad_overall_names_the_line(tmp_path, overall):
         load_semeval(folder)
 
 
-def test_semeval_language_codes_in_capitals_are_english_too(tmp_path):
+def test_semeval_language_codes_in_capitals_are_english_too_and_self_pairs_are_left_out(tmp_path):
     folder = tmp_path / "semeval"
-    _write_semeval(folder, [("1_2", "EN", "En", "A  b", "C  d", 1.0), ("3_4", "de", "DE", "E  f", "G  h", 2.0)])
+    _write_semeval(folder, [("1_2", "EN", "En", "A  b", "C  d", 1.0), ("3_4", "de", "DE", "E  f", "G  h", 2.0),
+                            ("1_1", "en", "en", "A  b", "A  b", 1.0)])
     es = load_semeval(folder)
     assert es.rated_pairs == [("1", "2", 4.0)] and "1 other-language rows left out" in es.description
+    assert "1 pairs of an article with itself left out" in es.description
 
 
 def test_a_data_set_of_no_usable_article_is_refused_when_read(tmp_path):
@@ -198,7 +207,7 @@ def test_a_data_set_repeating_an_id_keeps_the_first_article(tmp_path):
     _write_xml(folder / "PostLinks.xml", "postlinks", [{"Id": "10", "PostId": "2", "RelatedPostId": "1", "LinkTypeId": "1"}])
     es = load_dataset(folder)
     assert [a.title for a in es.articles] == ["First", "Second"]
-    assert es.description.endswith("; 1 articles repeating an id left out.")
+    assert es.description.startswith("2 questions (1 repeating an earlier id left out); ground truth is 1 post links")
 
 
 def test_strip_html_unescapes_and_breaks_at_blocks():

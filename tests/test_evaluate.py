@@ -187,6 +187,9 @@ def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, caps
     with pytest.raises(SystemExit) as info:
         main(["--corpus", str(tmp_path / "c.jsonl"), "--out", str(tmp_path / "file")])
     assert info.value.code == 2 and "--out must be a folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:  # below a file: refused before any work too
+        main(["--corpus", str(tmp_path / "c.jsonl"), "--out", str(tmp_path / "file" / "report")])
+    assert info.value.code == 2 and f"--out must be a folder, and {tmp_path / 'file'} is a file" in capsys.readouterr().err
     corpus = tmp_path / "c.jsonl"
     corpus.write_text("")
     assert main(["--corpus", str(corpus), "--model", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 1
@@ -215,6 +218,7 @@ def test_data_sets_that_cannot_be_evaluated_are_one_line_errors(tmp_path, capsys
     assert "error: b-empty: " in captured.err and "not evaluated (see above): b-empty" in captured.err
     report = json.loads((out / "report.json").read_text())  # the data sets that could be evaluated are kept
     assert [d["dataset"] for d in report["datasets"]] == ["a-background"] and report["settings"]["not_evaluated"] == ["b-empty"]
+    assert "Not evaluated (the command printed why): b-empty." in (out / "report.md").read_text()
 
 
 @pytest.mark.parametrize("option, value, message", [

@@ -15,7 +15,6 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -39,17 +38,33 @@ _BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _load(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[Article], LoadReport]:
-    """All articles of ``paths`` with the load report; a :class:`LoadError` becomes a ValueError."""
+def _load(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[Article], str]:
+    """The articles of ``paths``, the first of each id, and a note for the description of what was
+    left out (``""`` when nothing was); a :class:`LoadError` becomes a ValueError."""
     report = LoadReport()
     try:
-        return list(load_articles(paths, fmt, report=report)), report
+        loaded = list(load_articles(paths, fmt, report=report))
     except LoadError as exc:
         raise ValueError(str(exc)) from exc
+    articles = _first_of_each_id(loaded)
+    return articles, _left_out(len(report.skipped), len(loaded) - len(articles))
 
 
-def _skipped(report: LoadReport) -> str:
-    return f" ({len(report.skipped):,} unreadable records skipped)" if report.skipped else ""
+def _left_out(unreadable: int, repeated: int) -> str:
+    parts = ([f"{unreadable:,} unreadable records skipped"] if unreadable else []) + (
+        [f"{repeated:,} repeating an earlier id left out"] if repeated else [])
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _first_of_each_id(articles: Iterable[Article]) -> list[Article]:
+    """``articles`` in order without those repeating an earlier one's id."""
+    seen: set[str] = set()
+    kept = []
+    for article in articles:
+        if article.id not in seen:
+            seen.add(article.id)
+            kept.append(article)
+    return kept
 
 
 def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -145,7 +160,7 @@ def load_reuters(folder: Path) -> EvalSet:
         splits = read_splits(folder)
     except LoadError as exc:
         raise ValueError(str(exc)) from exc
-    loaded, _ = _load([folder], "reuters")
+    loaded, left_out = _load([folder], "reuters")
     train = [a for a in loaded if splits.get(a.id) == ("TRAIN", "YES")]
     test = [a for a in loaded if splits.get(a.id) == ("TEST", "YES")]
     labels = {a.id: set(a.labels) for a in train + test}
@@ -156,7 +171,7 @@ def load_reuters(folder: Path) -> EvalSet:
     modapte = sum(1 for split in splits.values() if split in (("TRAIN", "YES"), ("TEST", "YES")))
     missing = modapte - len(train) - len(test)
     description = (
-        f"ModApte split: {len(train):,} training articles form the corpus and {len(test):,} test articles "
+        f"ModApte split{left_out}: {len(train):,} training articles form the corpus and {len(test):,} test articles "
         f"are unseen queries; ground truth is the Reuters TOPICS labels, scored on the {len(categories)} "
         f"categories with at least one training and one test article ({unlabelled:,} ModApte articles have no topic"
         + (f", {missing} could not be read" if missing else "") + ")."
@@ -180,11 +195,11 @@ def load_bbc(folder: Path) -> EvalSet:
         of each article and ``categories`` the classes (5 on the full corpus). No queries.
     """
     folder = Path(folder)
-    articles, report = _load([folder], "folder")
+    articles, left_out = _load([folder], "folder")
     labels = {a.id: set(a.labels) for a in articles}
     categories = sorted(set().union(*labels.values()))
     description = (
-        f"{len(articles):,} BBC News articles{_skipped(report)}; ground truth is the topical class of each "
+        f"{len(articles):,} BBC News articles{left_out}; ground truth is the topical class of each "
         f"article ({len(categories)} classes: {', '.join(categories)}), no pairwise judgements."
     )
     return EvalSet(name=folder.absolute().name, articles=articles, labels=labels, categories=categories,
@@ -234,12 +249,15 @@ def load_semeval(folder: Path) -> EvalSet:
     texts: dict[str, str] = {}
     articles: list[Article] = []
     ratings: dict[tuple[str, str], list[float]] = {}
-    conflicts = other_rows = 0
+    conflicts = other_rows = self_pairs = 0
     unreadable: set[str] = set()
     for line, row in _csv_rows(path, required):
         pair = _PAIR_ID.fullmatch(row["pair_id"])
         if not (row["lang1"].lower() == row["lang2"].lower() == "en" and pair):
             other_rows += 1
+            continue
+        if pair.group(1) == pair.group(2):
+            self_pairs += 1
             continue
         try:
             overall = float(row["overall"])
@@ -263,6 +281,7 @@ def load_semeval(folder: Path) -> EvalSet:
         f"{len(pairs)} English-English article pairs with human similarity ratings (5 - Overall: 1 = very "
         f"dissimilar, 4 = very similar) over {len(articles)} articles; {other_rows} other-language rows left out"
         + (f", {conflicts} repeated ids with a different text kept their first text" if conflicts else "")
+        + (f", {self_pairs} pairs of an article with itself left out" if self_pairs else "")
         + (f", {len(ratings) - len(pairs)} pairs dropped for an empty text" if len(pairs) < len(ratings) else "")
         + "."
     )
@@ -321,6 +340,9 @@ def load_stackexchange(folder: Path) -> EvalSet:
             articles.append(parse_article(record))
         except SchemaError:
             unreadable += 1
+    repeated = len(articles)
+    articles = _first_of_each_id(articles)
+    repeated -= len(articles)
     questions = {a.id for a in articles}
     related: dict[str, set[str]] = {}
     used = {kind: 0 for kind in _SE_LINK_TYPES.values()}
@@ -334,7 +356,7 @@ def load_stackexchange(folder: Path) -> EvalSet:
         related.setdefault(a, set()).add(b)
         related.setdefault(b, set()).add(a)
     description = (
-        f"{len(articles):,} questions{f' ({unreadable} unreadable skipped)' if unreadable else ''}; ground truth is "
+        f"{len(articles):,} questions{_left_out(unreadable, repeated)}; ground truth is "
         f"{used['linked'] + used['duplicate']} post links between questions ({used['linked']} linked, "
         f"{used['duplicate']} duplicate; {skipped} links skipped: to answers, missing posts or itself, or of other types), "
         f"{sum(map(len, related.values())) // 2} distinct pairs giving {len(related)} questions with at least one "
@@ -357,9 +379,9 @@ def load_lee(folder: Path) -> EvalSet:
         ``articles`` only (ids are line numbers); every kind of ground truth is empty.
     """
     folder = Path(folder)
-    articles, report = _load([_lee_file(folder) or folder / LEE_FILE], "lines")
+    articles, left_out = _load([_lee_file(folder) or folder / LEE_FILE], "lines")
     description = (
-        f"Background corpus of {len(articles)} ABC news documents{_skipped(report)}, without ground truth "
+        f"Background corpus of {len(articles)} ABC news documents{left_out}, without ground truth "
         "(only the list measures that need none apply)."
     )
     return EvalSet(name=folder.absolute().name, articles=articles, description=description)
@@ -511,8 +533,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         ``description``. Articles repeating an id are dropped (the first one is kept) and counted.
     """
     corpus_path = Path(corpus_path)
-    loaded, report = _load([corpus_path], fmt)
-    articles = _first_of_each_id(loaded)
+    articles, left_out = _load([corpus_path], fmt)
     ids = {a.id for a in articles}
     unknown: set[str] = set()
     links: dict[str, set[str]] = {}
@@ -527,9 +548,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
             pairs.append((a, b, similarity))
     labels = {a.id: set(a.labels) for a in articles if a.labels}
     categories = sorted(set().union(*labels.values()))
-    parts = [f"{len(articles):,} articles{_skipped(report)}"]
-    if len(loaded) > len(articles):
-        parts.append(f"{len(loaded) - len(articles)} repeated ids dropped")
+    parts = [f"{len(articles):,} articles{left_out}"]
     if links:
         parts.append(f"{len(links):,} queries with related ids")
     if pairs:
@@ -543,28 +562,8 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
                            labels=labels, categories=categories, description=description))
 
 
-def _first_of_each_id(articles: Iterable[Article], seen: set[str] | None = None) -> list[Article]:
-    """``articles`` in order without those whose id is in ``seen`` or came before; ``seen`` grows."""
-    seen = set() if seen is None else seen
-    kept = []
-    for article in articles:
-        if article.id not in seen:
-            seen.add(article.id)
-            kept.append(article)
-    return kept
-
-
 def _usable(es: EvalSet) -> EvalSet:
-    """``es`` with articles and queries repeating an id left out (the first one is kept, and the
-    number left out is added to the description), as ``python -m train`` does with its input.
-
-    Raises ValueError when no article is left to evaluate."""
-    seen: set[str] = set()
-    articles, queries = _first_of_each_id(es.articles, seen), _first_of_each_id(es.queries, seen)
-    repeated = len(es.articles) + len(es.queries) - len(articles) - len(queries)
-    if repeated:
-        es = replace(es, articles=articles, queries=queries,
-                     description=f"{es.description.rstrip('.')}; {repeated:,} articles repeating an id left out.")
+    """``es``, or a ValueError when it holds no article to evaluate."""
     if not es.articles:
         raise ValueError(f"{es.name}: no articles to evaluate ({es.description.rstrip('.')})")
     return es

@@ -273,6 +273,8 @@ def markdown(report: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in report["libraries"].items()) + ".",
         "",
     ]
+    if report["settings"].get("not_evaluated"):
+        lines += [f"Not evaluated (the command printed why): {', '.join(report['settings']['not_evaluated'])}.", ""]
     if report.get("summary"):
         published = any("published" in row for row in report["summary"])
         lines += ["## Summary", "", "More like this is Elasticsearch's More Like This query with its default settings, "
@@ -369,11 +371,11 @@ def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, 
         (staged / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
         report["plot"] = plot(report, staged / "tag_weight.png")
         (staged / "report.md").write_text(markdown(report))
-        if not report["plot"]:
-            (out / "tag_weight.png").unlink(missing_ok=True)  # a plot of an earlier run would mislead
-        for name in REPORT_FILES:
+        for name in REPORT_FILES:  # renames within one file system
             if (staged / name).exists():
                 os.replace(staged / name, out / name)
+        if not report["plot"]:
+            (out / "tag_weight.png").unlink(missing_ok=True)  # a plot of an earlier run would mislead
     return report
 
 
@@ -414,6 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_out(parser: argparse.ArgumentParser, out: Path) -> None:
+    """A usage error, before any work, unless the report folder ``out`` is or can be made."""
+    existing = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        parser.error(f"--out must be a folder, and {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        parser.error(f"--out: cannot write in {existing}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(argv)
@@ -431,12 +442,11 @@ def _run(argv: Sequence[str] | None) -> int:
         parser.error("--model goes with --corpus or --dataset: a model is trained on one corpus")
     if (args.related or args.ratings or args.format) and not args.corpus:
         parser.error("--related, --ratings and --format go with --corpus: the known data sets bring their own files")
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out must be a folder, and {args.out} is a file")
+    _check_out(parser, args.out)
     published = None
     if args.model:
         try:
-            if not args.model.is_dir():
+            if args.model.exists() and not args.model.is_dir():
                 raise ArtifactError(f"{args.model}: not a models folder (nor a version folder)")
             published = Published(args.model)
         except ArtifactError as exc:
@@ -488,7 +498,11 @@ def _run(argv: Sequence[str] | None) -> int:
     if failed:
         settings["not_evaluated"] = failed
     command = "python -m train.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
-    report = write_report(datasets, args.out, settings, command)
+    try:
+        report = write_report(datasets, args.out, settings, command)
+    except OSError as exc:
+        print(f"error: the report could not be written to {args.out}: {exc}", file=sys.stderr)
+        return 1
     report["out"] = str(args.out)
     print(summary_text(report, time.perf_counter() - began))
     if failed:
