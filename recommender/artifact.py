@@ -223,6 +223,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 def resolve(path: Path) -> Path:
     """A version folder from either a models folder (via ``CURRENT``) or a version folder itself."""
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ArtifactError(f"{path}: not a models folder (nor a version folder)")
     if (path / MANIFEST).is_file():
         return path
     version = current_version(path)

@@ -104,6 +104,12 @@ def test_an_empty_models_folder_says_to_train_first(tmp_path):
         artifact.load(tmp_path)
 
 
+def test_a_file_is_not_a_models_folder(tmp_path):
+    (tmp_path / "model.jsonl").write_text("{}\n")
+    with pytest.raises(ArtifactError, match="model.jsonl: not a models folder"):
+        artifact.load(tmp_path / "model.jsonl")
+
+
 def test_a_failure_while_publishing_leaves_the_previous_model_current(model, published, monkeypatch):
     models, manifest = published
     calls = {"n": 0}

@@ -340,9 +340,8 @@ def load_stackexchange(folder: Path) -> EvalSet:
             articles.append(parse_article(record))
         except SchemaError:
             unreadable += 1
-    repeated = len(articles)
-    articles = _first_of_each_id(articles)
-    repeated -= len(articles)
+    kept = _first_of_each_id(articles)
+    repeated, articles = len(articles) - len(kept), kept
     questions = {a.id for a in articles}
     related: dict[str, set[str]] = {}
     used = {kind: 0 for kind in _SE_LINK_TYPES.values()}

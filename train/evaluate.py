@@ -446,8 +446,6 @@ def _run(argv: Sequence[str] | None) -> int:
     published = None
     if args.model:
         try:
-            if args.model.exists() and not args.model.is_dir():
-                raise ArtifactError(f"{args.model}: not a models folder (nor a version folder)")
             published = Published(args.model)
         except ArtifactError as exc:
             print(f"error: {exc}", file=sys.stderr)

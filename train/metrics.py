@@ -61,7 +61,7 @@ def correlations(scores: Sequence[float], ratings: Sequence[float]) -> dict[str,
     may score 1.0 and 0.99999994, a difference that must not pass for a ranking."""
     x, y = np.round(np.asarray(scores, float), 6), np.asarray(ratings, float)
     with np.errstate(over="ignore", invalid="ignore"):  # ratings near the float limits: undefined, said once
-        if len(x) < 3 or np.ptp(x) == 0 or not np.isfinite(np.ptp(y)) or np.ptp(y) == 0:
+        if len(x) < 3 or np.ptp(x) == 0 or not 0 < np.ptp(y) < np.inf:
             return {"pearson": None, "spearman": None, "pairs": len(x)}
         pearson, spearman = float(stats.pearsonr(x, y)[0]), float(stats.spearmanr(x, y)[0])
     return {
