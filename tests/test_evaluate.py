@@ -110,6 +110,7 @@ def test_the_report_folder(result, tmp_path):
     assert "| more like this | yarpp | words only |" in md  # the summary's columns
     assert "**dup pairs**" in md and "**Pearson, Spearman**" in md  # the columns are explained
     assert ("](tag_weight.png)" in md) == report["plot"]
+    assert on_disk["summary"][0]["interval"] is None  # 2 unseen queries are too few for a 95% interval
     assert report["plot"] == (tmp_path / "tag_weight.png").exists()
     try:
         import matplotlib  # noqa: F401  (the plot extra, which scripts/test installs)
@@ -117,6 +118,30 @@ def test_the_report_folder(result, tmp_path):
         assert not report["plot"]
     else:
         assert report["plot"] and (tmp_path / "tag_weight.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_figures_come_with_their_intervals(evalset, tmp_path):
+    from itertools import combinations
+
+    # every pair of the index rated: 4 when the two share a label, 1 when not
+    pairs = [(a.id, b.id, 4.0 if evalset.labels[a.id] == evalset.labels[b.id] else 1.0)
+             for a, b in combinations(evalset.articles, 2)]
+    result = evaluate_set(replace(evalset, rated_pairs=pairs, related={}, queries=[], categories=[]),
+                          standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)
+    report = write_report([result], tmp_path, {}, "python -m train.evaluate --test")
+    ours = figures(result, "text only")
+    lo, hi = ours["pearson_interval"]
+    assert 0 < lo < ours["pearson"] < hi
+    lo, hi = ours["label_precision@8_interval"]  # the lists of the 10 articles
+    assert lo <= ours["label_precision@8"] <= hi
+    row = report["summary"][0]
+    assert row["metric"] == "pearson" and row["interval"] == ours["pearson_interval"]
+    cell = f"{ours['pearson']:.3f} [{ours['pearson_interval'][0]:.3f}, {ours['pearson_interval'][1]:.3f}]"
+    md = (tmp_path / "report.md").read_text()
+    assert md.count(cell) == 2  # in the summary and in the data set's table
+    assert "**[low, high]** after a figure: its 95% bootstrap interval" in md
+    lo, hi = figures(result, "random")["pearson_interval"]
+    assert lo < 0 < hi  # random scores: no correlation the interval could rule out
 
 
 def test_knn_is_tuned_on_the_index_and_reported(result):

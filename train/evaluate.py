@@ -90,7 +90,8 @@ def related_metrics(system, related: dict[str, set[str]], queries: list[str], k:
         rows.append((M.precision_at_k(ranked, rel, k), M.recall_at_k(ranked, rel, k), M.ndcg_at_k(ranked, rel, k),
                      M.reciprocal_rank(ranked, rel), M.hit_at_k(ranked, rel, k)))
     names = (f"precision@{k}", f"recall@{k}", f"ndcg@{k}", "mrr", f"hit_rate@{k}")
-    return {name: M.mean(r[j] for r in rows) for j, name in enumerate(names)} | {"related_queries": len(rows)}
+    return {name: M.mean(r[j] for r in rows) for j, name in enumerate(names)} | {
+        f"recall@{k}_interval": M.mean_interval(r[1] for r in rows), "related_queries": len(rows)}
 
 
 def tune_knn(neighbours: Sequence[Sequence[tuple[str, float]]], truth: Sequence[set[str]], labels: dict[str, set[str]],
@@ -131,12 +132,15 @@ def knn_metrics(system, es: EvalSet, log: Log) -> dict[str, Any]:
     answers = {q.id: system.related_to(q, max(k, LIST_K)) for q in queries}
     seconds = time.perf_counter() - began
     pred = [M.knn_predict(answers[q.id][:k], es.labels, thresholds, power) & cats for q in queries]
-    f1 = M.f1_scores([es.labels[q.id] & cats for q in queries], pred, cats)
-    lp = M.mean(M.label_precision([i for i, _ in answers[q.id]], es.labels[q.id], es.labels, LIST_K) for q in queries)
+    truth = [es.labels[q.id] & cats for q in queries]
+    f1 = M.f1_scores(truth, pred, cats)
+    lp = [M.label_precision([i for i, _ in answers[q.id]], es.labels[q.id], es.labels, LIST_K) for q in queries]
     return {
-        "knn_micro_f1": f1["micro_f1"], "knn_macro_f1": f1["macro_f1"], "knn_k": k, "knn_vote_power": power,
+        "knn_micro_f1": f1["micro_f1"], "knn_micro_f1_interval": M.micro_f1_interval(truth, pred, cats),
+        "knn_macro_f1": f1["macro_f1"], "knn_k": k, "knn_vote_power": power,
         "knn_threshold": tuned["threshold"], "knn_index_f1_cross_fitted": tuned["scut_f1_cross_fitted"],
-        "knn_queries": len(queries), "knn_categories": len(cats), f"label_precision@{LIST_K}": lp,
+        "knn_queries": len(queries), "knn_categories": len(cats),
+        f"label_precision@{LIST_K}": M.mean(lp), f"label_precision@{LIST_K}_interval": M.mean_interval(lp),
         "post_query_ms": 1000 * seconds / max(1, len(queries)),
     }
 
@@ -166,11 +170,11 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
             figures |= related_metrics(system, es.related, related_queries, RELATED_K)
         if es.rated_pairs:
             pairs = [(a, b, r) for a, b, r in es.rated_pairs]
-            figures |= M.correlations([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])
+            scores, ratings = [system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs]
+            figures |= M.correlations(scores, ratings) | {"pearson_interval": M.pearson_interval(scores, ratings)}
         if es.labels and not es.queries:
-            figures[f"label_precision@{LIST_K}"] = M.mean(
-                M.label_precision(v, es.labels.get(s, set()), es.labels, LIST_K) for s, v in lists.items()
-            )
+            lp = [M.label_precision(v, es.labels.get(s, set()), es.labels, LIST_K) for s, v in lists.items()]
+            figures |= {f"label_precision@{LIST_K}": M.mean(lp), f"label_precision@{LIST_K}_interval": M.mean_interval(lp)}
         if es.queries and es.categories:
             figures |= knn_metrics(system, es, log)
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
@@ -197,8 +201,15 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _cell(key: str, value: Any) -> str:
-    return f"{value:g}" if key == "knn_vote_power" and value is not None else _fmt(value)
+def _cell(key: str, figures: dict[str, Any]) -> str:
+    value = figures.get(key)
+    if key == "knn_vote_power" and value is not None:
+        return f"{value:g}"
+    return _fmt(value) + _between(figures.get(f"{key}_interval"))
+
+
+def _between(interval: list[float] | None) -> str:
+    return f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else ""
 
 
 def primary_metric(results: list[dict[str, Any]]) -> str | None:
@@ -211,13 +222,14 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     key = primary_metric(results)
     if key is None:
         return None
-    scored = [(r["params"]["tag_weight"], r["figures"][key]) for r in results if r["kind"] == "model"]
-    weight, value = max(((w, v) for w, v in scored if v is not None), key=lambda wv: (wv[1], -wv[0]))
-    text_only = next(v for w, v in scored if w == 0.0)
+    models = [(r["params"]["tag_weight"], r["figures"]) for r in results if r["kind"] == "model"]
+    weight, best = max(((w, f) for w, f in models if f[key] is not None), key=lambda wf: (wf[1][key], -wf[0]))
+    text_only = next(f[key] for w, f in models if w == 0.0)
     words_only = next((r["figures"][key] for r in results if r["system"] == WORDS_ONLY), None)
     others = {field: next((r["figures"][key] for r in results if r["system"] == name), None) for name, field, _ in COMPETITORS}
     published = next((r for r in results if r["kind"] == "published"), None)
-    return {"metric": key, "tag_weight": weight, "value": value, "text_only": text_only, "words_only": words_only,
+    return {"metric": key, "tag_weight": weight, "value": best[key], "interval": best.get(f"{key}_interval"),
+            "text_only": text_only, "words_only": words_only,
             **others,
             **({"published": published["figures"][key], "published_system": published["system"]} if published else {})}
 
@@ -288,7 +300,7 @@ def markdown(report: dict[str, Any]) -> str:
         for row in report["summary"]:
             lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('more_like_this'))} | {_fmt(row.get('yarpp'))} | "
                          f"{_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
-                         f"{_fmt(row['value'])} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
+                         f"{_fmt(row['value'])}{_between(row.get('interval'))} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
         lines.append("")
         best = "best on the data above, for reporting; `python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own ground truth"
         lines += [f"Best tag weight: the {best}.", ""]
@@ -299,6 +311,11 @@ def markdown(report: dict[str, Any]) -> str:
                   + _settings_text(report["settings"]["model_defaults"]) + ".", ""]
     shown = {k for ds in report["datasets"] for s in ds["systems"] for k, v in s["figures"].items() if v is not None}
     lines += ["- " + GLOSSARY[k] for k in GLOSSARY if k in shown]
+    if any(k.endswith("_interval") for k in shown):
+        lines.append(f"- **[low, high]** after a figure: its {M.INTERVAL_LEVEL:.0%} bootstrap interval (BCa, {M.RESAMPLES:,} "
+                     "resamples of the questions asked: lists, unseen articles or rated pairs): how far the figure could "
+                     "move with another draw of questions of the same kind. It does not cover another corpus or training run, and "
+                     "two systems' intervals may overlap when one is better on nearly every question: they answer the same ones.")
     lines.append("")
     for ds in report["datasets"]:
         lines += [f"## {ds['dataset']}", "", ds["description"], "",
@@ -307,7 +324,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append("| system | " + " | ".join(label for _, label in present) + " |")
         lines.append("|---|" + "---|" * len(present))
         for s in ds["systems"]:
-            lines.append(f"| {s['system']} | " + " | ".join(_cell(k, s["figures"].get(k)) for k, _ in present) + " |")
+            lines.append(f"| {s['system']} | " + " | ".join(_cell(k, s["figures"]) for k, _ in present) + " |")
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -514,7 +531,7 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
     for row in report["summary"]:
         lines.append(f"{row['dataset']:<30} {row['metric']:<18} MLT {_fmt(row.get('more_like_this'))}  YARPP {_fmt(row.get('yarpp'))}  "
                      f"words only {_fmt(row.get('words_only'))}  text only "
-                     f"{_fmt(row['text_only'])}  best {_fmt(row['value'])} at tag weight {row['tag_weight']:g}"
+                     f"{_fmt(row['text_only'])}  best {_fmt(row['value'])}{_between(row.get('interval'))} at tag weight {row['tag_weight']:g}"
                      + (f"  published {_fmt(row['published'])}" if "published" in row else ""))
     lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else
                  "; no plot: it needs the plot extra, pip install -e '.[plot]')" if report.get("summary") else ")"))

@@ -7,6 +7,7 @@ nDCG or MRR: callers skip them (the functions return ``None``).
 from __future__ import annotations
 
 import math
+import warnings
 from itertools import combinations
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -69,6 +70,66 @@ def correlations(scores: Sequence[float], ratings: Sequence[float]) -> dict[str,
         "spearman": spearman if np.isfinite(spearman) else None,
         "pairs": len(x),
     }
+
+
+#: bootstrap resamples of every interval; the seed is fixed so that one run's report can be reproduced
+RESAMPLES, INTERVAL_LEVEL = 1000, 0.95
+
+
+def interval(columns: Sequence[Sequence[float]], statistic: Callable[..., np.ndarray]) -> list[float] | None:
+    """A 95% bootstrap interval (BCa, :data:`RESAMPLES` resamples, seed 0) of a figure over the
+    questions behind it: ``columns`` hold one value per question (a list, an unseen article, a rated
+    pair), resampled together; ``statistic(*columns, axis=-1)`` computes the figure. It says how far
+    the figure could move with another draw of questions of the same kind, not with another corpus.
+    Percentile bounds where BCa's are undefined (every resample scores alike); None when there are
+    fewer than 3 questions or the figure itself is undefined."""
+    data = tuple(np.asarray(c, float) for c in columns)
+    if len(data[0]) < 3:
+        return None
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore")  # scipy warns of what the NaN below says
+        for method in ("BCa", "percentile"):  # BCa is undefined when every resample scores alike
+            found = stats.bootstrap(data, statistic, n_resamples=RESAMPLES, paired=True, vectorized=True,
+                                    confidence_level=INTERVAL_LEVEL, method=method, rng=np.random.default_rng(0))
+            low, high = float(found.confidence_interval.low), float(found.confidence_interval.high)
+            if np.isfinite(low) and np.isfinite(high):
+                break
+    return [low, high] if np.isfinite(low) and np.isfinite(high) else None
+
+
+def mean_interval(values: Iterable[float | None]) -> list[float] | None:
+    """:func:`interval` of :func:`mean` (undefined values left out, as there)."""
+    kept = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return interval((kept,), _mean) if kept else None
+
+
+def micro_f1_interval(truth: Sequence[set[str]], predicted: Sequence[set[str]], categories: Iterable[str]) -> list[float] | None:
+    """:func:`interval` of the micro-F1 of :func:`f1_scores`, resampling the queries."""
+    known = set(categories)
+    counts = [(len(t & p & known), len((p - t) & known), len((t - p) & known)) for t, p in zip(map(set, truth), map(set, predicted))]
+    return interval(tuple(zip(*counts)), _micro_f1) if counts else None
+
+
+def pearson_interval(scores: Sequence[float], ratings: Sequence[float]) -> list[float] | None:
+    """:func:`interval` of the Pearson correlation of :func:`correlations` (None where it is), resampling the pairs."""
+    if correlations(scores, ratings)["pearson"] is None:
+        return None
+    return interval((np.round(np.asarray(scores, float), 6), ratings), _pearson)
+
+
+def _mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(values, axis=axis)
+
+
+def _micro_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, axis: int = -1) -> np.ndarray:
+    hits = 2 * tp.sum(axis=axis)
+    return hits / (hits + fp.sum(axis=axis) + fn.sum(axis=axis))
+
+
+def _pearson(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    x = x - x.mean(axis=axis, keepdims=True)
+    y = y - y.mean(axis=axis, keepdims=True)
+    return (x * y).sum(axis=axis) / np.sqrt((x * x).sum(axis=axis) * (y * y).sum(axis=axis))
 
 
 def f1_scores(truth: Sequence[set[str]], predicted: Sequence[set[str]], categories: Iterable[str]) -> dict[str, float]:
