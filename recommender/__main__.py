@@ -25,6 +25,12 @@ def _listen(host: str, port: int, app) -> BaseWSGIServer:
         sock.close()  # the server holds its own duplicate
 
 
+def _port(text: str) -> int:
+    if not (text.strip().isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535 (0: any free port), got {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m recommender",
@@ -32,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--models", metavar="DIR", help="the models folder (default: $RECOMMENDER_MODELS)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         app = create_app({"MODELS_DIR": args.models} if args.models else None)

@@ -64,7 +64,7 @@ def fast_answers(model: RelatedArticles, options: dict[str, Any]) -> DefaultAnsw
     return answers if encodes_like_fast_path(current_app._get_current_object()) else None
 
 
-@bp.get("/articles/<path:article_id>/related")
+@bp.get("/articles/<id:article_id>/related")
 def related(article_id: str) -> Response:
     """The "like this" list of an article in the model; without options, from precomputed bytes."""
     options = inputs.related_options(request.args)
@@ -87,7 +87,7 @@ def related_to() -> Response:
     return _related_answer(model, echoed, model.related_to(article, **options))
 
 
-@bp.get("/articles/<path:article_id>")
+@bp.get("/articles/<id:article_id>")
 def article(article_id: str) -> Response:
     """The stored metadata of an article."""
     model = served_model()

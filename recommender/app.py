@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from . import api, errors, headers, logs, openapi, preview
 from .holder import EXTENSION, ModelHolder
+from .inputs import ArticleIdConverter
 
 
 class SettingError(ValueError):
@@ -100,6 +101,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # topic product of POST /related) would only wait on each other (18 → 8 ms a POST at 100k).
     threadpool_limits(limits=1, user_api="blas")
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["id"] = ArticleIdConverter
+    app.url_map.merge_slashes = False  # "//" is a 404 in JSON, not a redirect page
     app.config.from_mapping(settings)
     holder = ModelHolder(settings["MODELS_DIR"], interval=settings["RELOAD_INTERVAL"])
     app.extensions[EXTENSION] = holder

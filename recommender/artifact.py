@@ -152,11 +152,22 @@ def current_version(models_dir: Path) -> str | None:
         return None
 
 
+def _named_by_pointer(models_dir: Path) -> str | None:
+    try:
+        return current_version(models_dir)
+    except OSError:  # CURRENT unreadable (a folder, say): it names nothing
+        return None
+
+
 def _point_to(models_dir: Path, version: str) -> None:
     tmp = models_dir / f".{POINTER}.{os.getpid()}.tmp"
-    tmp.write_text(version + "\n")
-    _fsync(tmp)
-    os.replace(tmp, models_dir / POINTER)
+    try:
+        tmp.write_text(version + "\n")
+        _fsync(tmp)
+        os.replace(tmp, models_dir / POINTER)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync(models_dir)
 
 
@@ -179,7 +190,12 @@ def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: di
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _point_to(models_dir, version)
+    try:
+        _point_to(models_dir, version)
+    except BaseException:
+        if _named_by_pointer(models_dir) != version:  # never a version CURRENT names
+            shutil.rmtree(models_dir / version, ignore_errors=True)
+        raise
     prune(models_dir, keep)
     return manifest
 
@@ -230,6 +246,9 @@ def resolve(path: Path) -> Path:
     version = current_version(path)
     if version is None:
         raise ArtifactError(f"{path}: no model here (no {POINTER} pointer and no {MANIFEST}); run the training job first")
+    if not (path / version).is_dir():
+        raise ArtifactError(f"{path}: {POINTER} names version {version!r}, which is not there; "
+                            f"publish a model again or write an existing version's name into {POINTER}")
     return path / version
 
 

@@ -39,7 +39,8 @@ class ModelHolder:
             raise ModelUnavailable("no models folder: set RECOMMENDER_MODELS or pass --models DIR")
         self.models_dir = Path(models_dir)
         if not self.models_dir.is_dir():
-            raise ModelUnavailable(f"{self.models_dir}: no such folder; train a model into it first (python -m train ... --out {self.models_dir})")
+            what = "a file, not a models folder" if self.models_dir.exists() else "no such folder"
+            raise ModelUnavailable(f"{self.models_dir}: {what}; train a model into a folder first (python -m train ... --out DIR)")
         self.interval = interval
         self.refused: tuple[str, ...] = ()
         self._clock = clock

@@ -12,8 +12,10 @@ import re
 import unicodedata
 from typing import Any, Mapping
 
-from flask import request
+from flask import current_app, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import PathConverter
 
 from .errors import ApiError, invalid_parameter
 from .fast_path import DEFAULT_K
@@ -28,6 +30,14 @@ MIN_HALF_LIFE_DAYS = 0.01  # shorter ones overflow the decay arithmetic for old 
 _WHOLE = re.compile(r"[0-9]{1,12}")
 _DECIMAL = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+class ArticleIdConverter(PathConverter):
+    """The ``id`` URL converter: what ``path`` matches (slashes inside an id too), line breaks
+    included, so that :func:`article_id` can refuse a control character with a 400 rather than the
+    router a 404."""
+
+    regex = r"[^/][\s\S]*?"
 
 
 def article_id(value: str) -> str:
@@ -134,7 +144,10 @@ def json_body() -> Any:
     if not request.is_json:
         shown = request.mimetype or "none"
         raise ApiError(415, "unsupported_media_type", f"send the article as JSON with Content-Type: application/json (got {shown[:60]})")
-    data = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    data = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH when the length is given
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and limit is not None and len(data) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()  # a chunked body is read up to the limit: more left is too large, not cut off
     try:
         return json.loads(data)
     except RecursionError:

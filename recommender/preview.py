@@ -86,7 +86,7 @@ def index() -> str:
     return render_template("index.html", model=model, query=query, found=found, total=total, limit=SEARCH_LIMIT)
 
 
-@bp.get("/<path:article_id>")
+@bp.get("/<id:article_id>")
 def article(article_id: str) -> str:
     """An article with its "like this" list, as a reader would see it (takes the API's query parameters)."""
     options = inputs.related_options(request.args) | {"explain": True}

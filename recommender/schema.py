@@ -93,7 +93,8 @@ def parse_article(record: Mapping[str, Any], *, require_id: bool = True) -> Arti
     raw_id = record.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or str(raw_id).strip() == "":
         if require_id or raw_id not in (None, ""):
-            raise SchemaError("id is required and must be a non-empty string", "id")
+            need = "is required and must be" if require_id else "may be left out; when given it must be"
+            raise SchemaError(f"id {need} a non-empty string", "id")
         raw_id = ""
     title = record.get("title")
     if title is not None and not isinstance(title, str):

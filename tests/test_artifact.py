@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,6 +105,13 @@ def test_an_empty_models_folder_says_to_train_first(tmp_path):
         artifact.load(tmp_path)
 
 
+def test_a_pointer_to_a_missing_version_says_so(published):
+    models, manifest = published
+    (models / artifact.POINTER).write_text("20261201-235999-gone\n")
+    with pytest.raises(ArtifactError, match="CURRENT names version '20261201-235999-gone', which is not there"):
+        artifact.load(models)
+
+
 def test_a_file_is_not_a_models_folder(tmp_path):
     (tmp_path / "model.jsonl").write_text("{}\n")
     with pytest.raises(ArtifactError, match="model.jsonl: not a models folder"):
@@ -142,6 +150,35 @@ def test_a_failure_before_the_pointer_moves_keeps_the_old_pointer(model, publish
         artifact.publish(model, models)
     monkeypatch.undo()
     assert artifact.current_version(models) == manifest["version"]
+    artifact.load(models)
+    # nothing left behind: neither the new version nobody names nor the pointer's scratch file
+    assert sorted(p.name for p in models.iterdir()) == sorted([artifact.POINTER, manifest["version"]])
+
+
+def test_a_pointer_that_is_not_a_file_leaves_nothing_behind(model, tmp_path):
+    models = tmp_path / "models"
+    (models / artifact.POINTER).mkdir(parents=True)
+    with pytest.raises(OSError):
+        artifact.publish(model, models)
+    assert [p.name for p in models.iterdir()] == [artifact.POINTER]
+
+
+def test_a_failure_after_the_pointer_moved_keeps_the_version_it_names(model, published, monkeypatch):
+    models, manifest = published
+    real_fsync, calls = artifact._fsync, []
+
+    def fsync_failing_after_the_move(path):
+        calls.append(path)
+        if Path(path) == models and (models / artifact.POINTER).read_text().strip() != manifest["version"]:
+            raise OSError(5, "I/O error")
+        return real_fsync(path)
+
+    monkeypatch.setattr(artifact, "_fsync", fsync_failing_after_the_move)
+    with pytest.raises(OSError):
+        artifact.publish(model, models)
+    monkeypatch.undo()
+    new = artifact.current_version(models)
+    assert new != manifest["version"] and new in artifact.versions(models)  # CURRENT never names a missing folder
     artifact.load(models)
 
 

@@ -130,10 +130,12 @@ def test_a_failure_while_publishing_keeps_the_previous_model(tmp_path, corpus, p
     _assert_failed_and_previous_intact(result, previous, "No space left on device")
 
 
-def test_bad_options_are_usage_errors(tmp_path, corpus, capsys):
+@pytest.mark.parametrize("option,value", [("--format", "xml"), ("--keep", "0"), ("--keep", "-1"), ("--keep", "two")])
+def test_bad_options_are_usage_errors(tmp_path, corpus, capsys, option, value):
     with pytest.raises(SystemExit) as info:
-        main([str(corpus), "--out", str(tmp_path), "--format", "xml"])
-    assert info.value.code == 2
+        main([str(corpus), "--out", str(tmp_path / "models"), option, value])
+    assert info.value.code == 2 and f"argument {option}" in capsys.readouterr().err
+    assert not (tmp_path / "models").exists()  # refused before any work
 
 
 def test_tune_chooses_the_topic_and_tag_weights_on_the_users_ground_truth(tmp_path, corpus, capsys):

@@ -43,6 +43,12 @@ def test_a_missing_folder_stops_start_up_naming_it(tmp_path):
         create_app({"MODELS_DIR": tmp_path / "nowhere"})
 
 
+def test_a_file_given_as_the_models_folder_is_called_a_file(tmp_path):
+    (tmp_path / "README.md").write_text("# not models\n")
+    with pytest.raises(ModelUnavailable, match="README.md: a file, not a models folder"):
+        create_app({"MODELS_DIR": tmp_path / "README.md"})
+
+
 def test_an_empty_folder_stops_start_up(tmp_path):
     with pytest.raises(ModelUnavailable, match=f"{tmp_path}: no model here"):
         create_app({"MODELS_DIR": tmp_path})
@@ -70,6 +76,13 @@ def test_the_cli_prints_one_error_line_and_exits_1(tmp_path):
 def test_the_cli_says_when_it_cannot_listen(models_dir):
     done = run_cli("--models", str(models_dir), "--host", "256.1.1.1")
     assert done.returncode == 1 and done.stderr.startswith("error: cannot listen") and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error(models_dir, port):
+    done = run_cli("--models", str(models_dir), "--port", port)
+    assert done.returncode == 2 and "argument --port: expected a port number from 0 to 65535" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_the_service_runs_blas_on_one_thread(app):

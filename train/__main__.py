@@ -47,6 +47,12 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _versions(text: str) -> int:
+    if not (text.strip().isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"expected a number of model versions to keep, 1 or more (the one published), got {text!r}")
+    return int(text)
+
+
 def _synonyms(path: str) -> dict[str, str]:
     try:
         table = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -96,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, type=Path, metavar="MODELS_DIR", help="models folder to publish into")
     parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed from each input)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
-    parser.add_argument("--keep", type=int, default=3, metavar="N", help="model versions to keep (default: 3)")
+    parser.add_argument("--keep", type=_versions, default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
                         help="choose the topic weight (unless --topic-weight is given) and the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
