@@ -472,10 +472,11 @@ class RelatedArticles:
         idx, val, days = idx[mask], val[mask], days[mask]
         if f.half_life_days and not np.isnan(source_days):
             older_by = np.nan_to_num(np.maximum(source_days - days, 0.0), nan=0.0)
-            with np.errstate(over="ignore"):  # a tiny half-life sends old items' weight to 0, not an error
-                val = val * np.exp2(-(older_by / f.half_life_days))
-            order = np.lexsort((idx, -val))
-            idx, val = idx[order], val[order]
+            # ranked by the log of the adjusted score: a tiny half-life may send every old item's score
+            # to 0 in floating point, and their order must still be by score, not by id
+            log_score = np.log2(val) - older_by / f.half_life_days
+            order = np.lexsort((idx, -log_score))
+            idx, val = idx[order], np.exp2(log_score[order])
         _, first = np.unique(self.duplicate_group_[idx], return_index=True)
         first = np.sort(first)[:k]
         return idx[first], val[first]

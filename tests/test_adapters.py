@@ -261,6 +261,8 @@ def test_read_related_rejects_other_suffixes(tmp_path):
     path.write_text("a b\n")
     with pytest.raises(ValueError, match="jsonl or .csv"):
         read_related(path)
+    with pytest.raises(ValueError, match="related: no such file"):  # a missing file is not called the wrong kind
+        read_related(tmp_path / "related")
 
 
 def test_read_ratings(tmp_path):

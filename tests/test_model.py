@@ -182,6 +182,17 @@ def test_half_life_prefers_recent_articles(model):
     assert f3(recent) < f3(plain) / 100
 
 
+def test_half_life_ranks_by_the_adjusted_score_even_when_it_underflows():
+    # with a half-life of 0.01 days (the service's least), an item older by 11 days or more scores 0.0 in
+    # floating point; the list must still be in the order of the adjusted scores: newer first here
+    texts = {"source": ("2024-06-01", "harbour crane strike"), "a-oldest": ("2023-06-01", "harbour crane strike vote"),
+             "b-older": ("2024-03-01", "harbour crane strike talks"), "c-old": ("2024-05-01", "harbour crane strike ends"),
+             "z-other": ("2024-06-01", "bakery bread prices")}
+    model = RelatedArticles(min_df=1).fit(
+        [parse_article({"id": i, "title": t, "published_at": d}) for i, (d, t) in texts.items()])
+    assert [r.id for r in model.related("source", k=3, half_life_days=0.01)] == ["c-old", "b-older", "a-oldest"]
+
+
 def test_explanations_name_shared_tags_and_terms(model):
     why = model.related("s2", k=1, explain=True)[0].why
     assert why["shared_tags"] and why["top_terms"]

@@ -430,7 +430,8 @@ def read_related(path: Path) -> dict[str, set[str]]:
             related.setdefault(b, set()).add(a)
         return related
     if suffix not in (".jsonl", ".ndjson", ".json"):
-        raise ValueError(f"{path}: related ids must be a .jsonl or .csv file")
+        found = "related ids must be a .jsonl or .csv file" if path.exists() else "no such file"
+        raise ValueError(f"{path}: {found}")
     text, _ = decode(path.read_bytes(), str(path))
     for line, record in json_lines(text.split("\n")):
         if isinstance(record, json.JSONDecodeError):
