@@ -173,7 +173,9 @@ def train(
     try:
         manifest = artifact.publish(model, out, keep=keep, info=info)
     except OSError as exc:
-        raise JobError(f"cannot publish into {out}: {exc}") from None
+        # numpy reports a short write without an errno ("N requested and M written"): a full disk, mostly
+        hint = "" if exc.errno else " (a short write: is the disk full?)"
+        raise JobError(f"cannot publish into {out}: {exc}{hint}") from None
     seconds["write"] = time.perf_counter() - mark
     log(
         f"published version {manifest['version']} with {manifest['articles']:,} articles in {out} "
