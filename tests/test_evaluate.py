@@ -142,6 +142,13 @@ def test_figures_come_with_their_intervals(evalset, tmp_path):
     assert "**[low, high]** after a figure: its 95% bootstrap interval" in md
     lo, hi = figures(result, "random")["pearson_interval"]
     assert lo < 0 < hi  # random scores: no correlation the interval could rule out
+    compared = {(d["system"], d["against"]): d for d in result["differences"]}
+    assert set(compared) == {("text only", "words only"), ("text only", "more like this"), ("text only", "yarpp")}
+    topics = compared["text only", "words only"]
+    assert topics["difference"] == pytest.approx(ours["pearson"] - figures(result, "words only")["pearson"])
+    lo, hi = topics["interval"]
+    assert lo <= topics["difference"] <= hi
+    assert "## Differences on the same questions" in md and f"| tiny | pearson | text only | words only | {topics['difference']:+.3f} |" in md
 
 
 def test_knn_is_tuned_on_the_index_and_reported(result):
@@ -190,6 +197,9 @@ def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_p
     best = result["best_tag_weight"]
     assert best["published"] == same[best["metric"]] and best["published_system"] == published.name
     assert {s["system"] for s in result["systems"] if s["kind"] == "model"} == {"text only", "blend w=0.3"}  # not in the sweep
+    against_default = next(d for d in result["differences"] if d["system"] == published.name)
+    assert against_default["against"] == "text only"  # tonight's model against the defaults, on the same questions
+    assert against_default["difference"] == pytest.approx(ours["figures"][best["metric"]] - figures(result, "text only")[best["metric"]])
     with pytest.raises(ValueError, match="trained on another corpus: 0 of the 9 articles evaluated are not in it and it holds 1 others"):
         published.check(evalset.articles[:-1])
     edited = [replace(evalset.articles[0], title="Edited"), *evalset.articles[1:]]

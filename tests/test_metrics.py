@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from train import metrics as m
@@ -63,36 +64,49 @@ def test_correlations_with_ties_and_degenerate_input():
 
 def test_intervals_hold_the_figure_and_narrow_with_more_questions():
     few, many = [1.0, 0.0] * 25, [1.0, 0.0] * 1000
-    lo, hi = m.mean_interval(few)
+    lo, hi = m.interval(m.mean_questions(few))
     assert lo < 0.5 < hi
     # the normal approximation by hand: 0.5 +- 1.96 * sqrt(0.25 / n)
     assert hi - lo == pytest.approx(2 * 1.96 * math.sqrt(0.25 / 50), rel=0.25)
-    lo_many, hi_many = m.mean_interval(many)
+    lo_many, hi_many = m.interval(m.mean_questions(many))
     assert hi_many - lo_many == pytest.approx(2 * 1.96 * math.sqrt(0.25 / 2000), rel=0.1)
-    assert m.mean_interval(few) == [lo, hi]  # seeded: one run's report can be reproduced
-    assert m.mean_interval([None, 1.0, 0.0, 1.0, None]) == m.mean_interval([1.0, 0.0, 1.0])  # undefined values left out
+    assert m.interval(m.mean_questions(few)) == [lo, hi]  # seeded: one run's report can be reproduced
+    assert m.interval(m.mean_questions([None, 1.0, 0.0, 1.0, None])) == m.interval(m.mean_questions([1.0, 0.0, 1.0]))  # undefined values left out
 
 
 def test_intervals_of_degenerate_and_tiny_samples():
-    assert m.mean_interval([0.75] * 10) == [0.75, 0.75]  # every question alike: nothing to resample
-    assert m.mean_interval([1.0, 0.0]) is None and m.mean_interval([]) is None
-    assert m.pearson_interval([0.5, 0.5, 0.5], [1, 2, 3]) is None  # no Pearson, no interval
+    assert m.interval(m.mean_questions([0.75] * 10)) == [0.75, 0.75]  # every question alike: nothing to resample
+    assert m.interval(m.mean_questions([1.0, 0.0])) is None and m.interval(m.mean_questions([])) is None
+    assert m.pearson_questions([0.5, 0.5, 0.5], [1, 2, 3]) is None  # no Pearson, no interval
     truth, predicted = [{"a"}, {"b"}, {"a", "b"}] * 2, [{"a"}, {"b"}, {"a", "b"}] * 2
-    assert m.micro_f1_interval(truth, predicted, {"a", "b"}) == [1.0, 1.0]
+    assert m.interval(m.micro_f1_questions(truth, predicted, {"a", "b"})) == [1.0, 1.0]
 
 
 def test_micro_f1_and_pearson_intervals_hold_their_figures():
     truth = [{"a"}, {"b"}, {"a"}, {"b"}, {"a", "b"}, {"a"}] * 20
     predicted = [{"a"}, {"a"}, {"a"}, {"b"}, {"a"}, set()] * 20
     f1 = m.f1_scores(truth, predicted, {"a", "b"})["micro_f1"]
-    lo, hi = m.micro_f1_interval(truth, predicted, {"a", "b"})
+    lo, hi = m.interval(m.micro_f1_questions(truth, predicted, {"a", "b"}))
     assert lo < f1 < hi and hi - lo < 0.25
-    assert m.micro_f1_interval(truth, predicted, {"a"}) != [lo, hi]  # labels outside the categories do not count
+    assert m.interval(m.micro_f1_questions(truth, predicted, {"a"})) != [lo, hi]  # labels outside the categories do not count
     scores = [0.1, 0.4, 0.35, 0.8, 0.7, 0.2, 0.9, 0.5] * 5
     ratings = [1, 2, 3, 4, 3, 1, 4, 2] * 5
     r = m.correlations(scores, ratings)["pearson"]
-    lo, hi = m.pearson_interval(scores, ratings)
+    lo, hi = m.interval(m.pearson_questions(scores, ratings))
     assert -1 <= lo < r < hi <= 1
+
+
+def test_a_paired_difference_sees_what_overlapping_intervals_hide():
+    rng = np.random.default_rng(3)
+    b = rng.uniform(0.2, 0.8, 200)
+    a = b + 0.02 + rng.normal(0, 0.005, 200)  # better by 0.02 on (nearly) every question
+    ia, ib = m.interval(m.mean_questions(a)), m.interval(m.mean_questions(b))
+    assert ia[0] < ib[1]  # the two figures' own intervals overlap...
+    lo, hi = m.difference_interval(m.mean_questions(a), m.mean_questions(b))
+    assert 0.019 < lo < 0.02 < hi < 0.021  # ...the paired difference is clearly above 0
+    assert m.difference_interval(m.mean_questions(b), m.mean_questions(b)) == [0.0, 0.0]
+    assert m.difference_interval(m.mean_questions(a), m.mean_questions(b[:100])) is None  # not the same questions
+    assert m.difference_interval(m.mean_questions(a), None) is None
 
 
 def test_f1_micro_and_macro():

@@ -41,6 +41,7 @@ COMPETITORS = ((MoreLikeThis.name, "more_like_this", {"color": "tab:red", "lines
                (RelatedPosts.name, "yarpp", {"color": "tab:green", "linestyle": "-."}))
 
 Log = Callable[[str], None]
+Asked = dict[str, "M.Questions | None"]  # a system's primary figures as the questions behind them
 
 
 def _log(message: str) -> None:
@@ -82,7 +83,7 @@ def reader_metrics(lists: dict[str, list[str]], judge: Blend, days: dict[str, fl
     }
 
 
-def related_metrics(system, related: dict[str, set[str]], queries: list[str], k: int) -> dict[str, Any]:
+def related_metrics(system, related: dict[str, set[str]], queries: list[str], k: int) -> tuple[dict[str, Any], Asked]:
     rows = []
     for q in queries:
         ranked = [i for i, _ in system.related(q, k)]
@@ -90,8 +91,8 @@ def related_metrics(system, related: dict[str, set[str]], queries: list[str], k:
         rows.append((M.precision_at_k(ranked, rel, k), M.recall_at_k(ranked, rel, k), M.ndcg_at_k(ranked, rel, k),
                      M.reciprocal_rank(ranked, rel), M.hit_at_k(ranked, rel, k)))
     names = (f"precision@{k}", f"recall@{k}", f"ndcg@{k}", "mrr", f"hit_rate@{k}")
-    return {name: M.mean(r[j] for r in rows) for j, name in enumerate(names)} | {
-        f"recall@{k}_interval": M.mean_interval(r[1] for r in rows), "related_queries": len(rows)}
+    figures = {name: M.mean(r[j] for r in rows) for j, name in enumerate(names)} | {"related_queries": len(rows)}
+    return figures, {f"recall@{k}": M.mean_questions(r[1] for r in rows)}
 
 
 def tune_knn(neighbours: Sequence[Sequence[tuple[str, float]]], truth: Sequence[set[str]], labels: dict[str, set[str]],
@@ -115,7 +116,7 @@ def tune_knn(neighbours: Sequence[Sequence[tuple[str, float]]], truth: Sequence[
     return best
 
 
-def knn_metrics(system, es: EvalSet, log: Log) -> dict[str, Any]:
+def knn_metrics(system, es: EvalSet, log: Log) -> tuple[dict[str, Any], Asked]:
     """kNN label prediction: k, the vote power, a global threshold and per-category thresholds
     (SCut) tuned on the index only (see :func:`tune_knn`), then applied once to the unseen queries;
     plus label precision of the queries' lists."""
@@ -135,14 +136,13 @@ def knn_metrics(system, es: EvalSet, log: Log) -> dict[str, Any]:
     truth = [es.labels[q.id] & cats for q in queries]
     f1 = M.f1_scores(truth, pred, cats)
     lp = [M.label_precision([i for i, _ in answers[q.id]], es.labels[q.id], es.labels, LIST_K) for q in queries]
-    return {
-        "knn_micro_f1": f1["micro_f1"], "knn_micro_f1_interval": M.micro_f1_interval(truth, pred, cats),
-        "knn_macro_f1": f1["macro_f1"], "knn_k": k, "knn_vote_power": power,
+    figures = {
+        "knn_micro_f1": f1["micro_f1"], "knn_macro_f1": f1["macro_f1"], "knn_k": k, "knn_vote_power": power,
         "knn_threshold": tuned["threshold"], "knn_index_f1_cross_fitted": tuned["scut_f1_cross_fitted"],
         "knn_queries": len(queries), "knn_categories": len(cats),
-        f"label_precision@{LIST_K}": M.mean(lp), f"label_precision@{LIST_K}_interval": M.mean_interval(lp),
-        "post_query_ms": 1000 * seconds / max(1, len(queries)),
+        f"label_precision@{LIST_K}": M.mean(lp), "post_query_ms": 1000 * seconds / max(1, len(queries)),
     }
+    return figures, {"knn_micro_f1": M.micro_f1_questions(truth, pred, cats), f"label_precision@{LIST_K}": M.mean_questions(lp)}
 
 
 def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: Log = _log) -> dict[str, Any]:
@@ -156,7 +156,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
     judge = Blend("judge", **{**model_params, "tag_weight": 0.0, "topic_weight": 0.0}).fit(es.articles)
     asked = _sample(ids, sample)
     related_queries = [q for q in ids if es.related.get(q)]
-    results = []
+    results, asked_of = [], {}
     for system in systems:
         began = time.perf_counter()
         system.fit(es.articles)
@@ -166,17 +166,24 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
         query_ms = 1000 * (time.perf_counter() - began) / max(1, len(asked))
         figures: dict[str, Any] = {"fit_seconds": fit_seconds, "related_query_ms": query_ms}
         figures |= reader_metrics(lists, judge, days, len(ids), LIST_K)
+        questions: Asked = {}  # the primary figures as their questions, for the intervals
         if related_queries:
-            figures |= related_metrics(system, es.related, related_queries, RELATED_K)
+            found, asked_here = related_metrics(system, es.related, related_queries, RELATED_K)
+            figures, questions = figures | found, questions | asked_here
         if es.rated_pairs:
             pairs = [(a, b, r) for a, b, r in es.rated_pairs]
             scores, ratings = [system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs]
-            figures |= M.correlations(scores, ratings) | {"pearson_interval": M.pearson_interval(scores, ratings)}
+            figures |= M.correlations(scores, ratings)
+            questions["pearson"] = M.pearson_questions(scores, ratings)
         if es.labels and not es.queries:
             lp = [M.label_precision(v, es.labels.get(s, set()), es.labels, LIST_K) for s, v in lists.items()]
-            figures |= {f"label_precision@{LIST_K}": M.mean(lp), f"label_precision@{LIST_K}_interval": M.mean_interval(lp)}
+            figures[f"label_precision@{LIST_K}"] = M.mean(lp)
+            questions[f"label_precision@{LIST_K}"] = M.mean_questions(lp)
         if es.queries and es.categories:
-            figures |= knn_metrics(system, es, log)
+            found, asked_here = knn_metrics(system, es, log)
+            figures, questions = figures | found, questions | asked_here
+        figures |= {f"{key}_interval": M.interval(q) for key, q in questions.items()}
+        asked_of[system.name] = questions
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
     return {
@@ -187,7 +194,31 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
         "sampled_lists": len(asked),
         "systems": results,
         "best_tag_weight": best_weight(results),
+        "differences": differences(results, asked_of),
     }
+
+
+def differences(results: list[dict[str, Any]], asked_of: dict[str, Asked]) -> list[dict[str, Any]]:
+    """The primary figure of our model against what it is compared with, on the same questions, with
+    a paired interval: the topics (text only − words only), the competitors, the tags (the best blend
+    − text only) and a published model (− text only)."""
+    key = primary_metric(results)
+    if key is None:
+        return []
+    best = best_weight(results)
+    by_name = {r["system"]: r for r in results}
+    models = {r["params"]["tag_weight"]: r["system"] for r in results if r["kind"] == "model"}
+    ours = models.get(0.0)
+    pairs = [(ours, WORDS_ONLY), *((ours, name) for name, _, _ in COMPETITORS), (models.get(best["tag_weight"]), ours),
+             *((r["system"], ours) for r in results if r["kind"] == "published")]
+    rows = []
+    for a, b in pairs:
+        if a is None or b not in by_name or a == b or None in (by_name[a]["figures"].get(key), by_name[b]["figures"].get(key)):
+            continue
+        rows.append({"system": a, "against": b, "metric": key,
+                     "difference": by_name[a]["figures"][key] - by_name[b]["figures"][key],
+                     "interval": M.difference_interval(asked_of[a].get(key), asked_of[b].get(key))})
+    return rows
 
 
 _SHOWN = {"knn_micro_f1", "label_precision@8", "recall@10", "pearson", "near_duplicate_pairs", "coverage"}
@@ -306,6 +337,17 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [f"Best tag weight: the {best}.", ""]
         if report.get("plot"):
             lines += ["![Quality against the tag weight](tag_weight.png)", ""]
+    compared = [(ds["dataset"], row) for ds in report["datasets"] for row in ds.get("differences", ())]
+    if compared:
+        lines += ["## Differences on the same questions", "",
+                  "Each data set's figure above, our model against what it is compared with: both answer the same questions, "
+                  "so the interval is of the difference itself (a paired bootstrap, as for the intervals); an interval "
+                  "that holds 0 is a difference these questions cannot tell from chance.", "",
+                  "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
+        lines += [f"| {name} | {row['metric']} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
+                  + (f"[{row['interval'][0]:+.3f}, {row['interval'][1]:+.3f}]" if row["interval"] else "–") + " |"
+                  for name, row in compared]
+        lines.append("")
     if report["settings"].get("model_defaults"):
         lines += ["Our model has the training job's default settings except for the tag weight: "
                   + _settings_text(report["settings"]["model_defaults"]) + ".", ""]
@@ -315,7 +357,8 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"- **[low, high]** after a figure: its {M.INTERVAL_LEVEL:.0%} bootstrap interval (BCa, {M.RESAMPLES:,} "
                      "resamples of the questions asked: lists, unseen articles or rated pairs): how far the figure could "
                      "move with another draw of questions of the same kind. It does not cover another corpus or training run, and "
-                     "two systems' intervals may overlap when one is better on nearly every question: they answer the same ones.")
+                     "two systems' intervals may overlap when one is better on nearly every question: they answer the same ones "
+                     "(\"Differences on the same questions\" compares them pair by pair).")
     lines.append("")
     for ds in report["datasets"]:
         lines += [f"## {ds['dataset']}", "", ds["description"], "",

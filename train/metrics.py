@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -76,45 +77,75 @@ def correlations(scores: Sequence[float], ratings: Sequence[float]) -> dict[str,
 RESAMPLES, INTERVAL_LEVEL = 1000, 0.95
 
 
-def interval(columns: Sequence[Sequence[float]], statistic: Callable[..., np.ndarray]) -> list[float] | None:
-    """A 95% bootstrap interval (BCa, :data:`RESAMPLES` resamples, seed 0) of a figure over the
-    questions behind it: ``columns`` hold one value per question (a list, an unseen article, a rated
-    pair), resampled together; ``statistic(*columns, axis=-1)`` computes the figure. It says how far
-    the figure could move with another draw of questions of the same kind, not with another corpus.
-    Percentile bounds where BCa's are undefined (every resample scores alike); None when there are
-    fewer than 3 questions or the figure itself is undefined."""
-    data = tuple(np.asarray(c, float) for c in columns)
-    if len(data[0]) < 3:
+@dataclass(frozen=True)
+class Questions:
+    """A figure as the questions behind it: ``columns`` hold one value per question (a list, an
+    unseen article, a rated pair), and ``statistic(*columns, axis=-1)`` computes the figure."""
+
+    columns: tuple[np.ndarray, ...]
+    statistic: Callable[..., np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return len(self.columns[0])
+
+
+def mean_questions(values: Iterable[float | None]) -> Questions | None:
+    """:func:`mean` as questions (undefined values left out, as there)."""
+    kept = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return Questions((np.asarray(kept, float),), _mean) if kept else None
+
+
+def micro_f1_questions(truth: Sequence[set[str]], predicted: Sequence[set[str]], categories: Iterable[str]) -> Questions | None:
+    """The micro-F1 of :func:`f1_scores` as questions: each query's true and false positives and misses."""
+    known = set(categories)
+    counts = [(len(t & p & known), len((p - t) & known), len((t - p) & known)) for t, p in zip(map(set, truth), map(set, predicted))]
+    return Questions(tuple(np.asarray(c, float) for c in zip(*counts)), _micro_f1) if counts else None
+
+
+def pearson_questions(scores: Sequence[float], ratings: Sequence[float]) -> Questions | None:
+    """The Pearson correlation of :func:`correlations` as questions, the rated pairs (None where it is None)."""
+    if correlations(scores, ratings)["pearson"] is None:
+        return None
+    return Questions((np.round(np.asarray(scores, float), 6), np.asarray(ratings, float)), _pearson)
+
+
+def interval(questions: Questions | None) -> list[float] | None:
+    """A 95% bootstrap interval (BCa, :data:`RESAMPLES` resamples of the questions, seed 0) of a
+    figure: how far it could move with another draw of questions of the same kind, not with another
+    corpus. Percentile bounds where BCa's are undefined (every resample scores alike); None when
+    there are fewer than 3 questions or the figure itself is undefined."""
+    if questions is None:
+        return None
+    return _bootstrap(questions.columns, questions.statistic)
+
+
+def difference_interval(a: Questions | None, b: Questions | None) -> list[float] | None:
+    """A 95% paired bootstrap interval of figure ``a`` minus figure ``b`` measured on the same
+    questions (resampled together, so a system that wins on nearly every question shows it even
+    when the two figures' own intervals overlap). None unless both have the same questions."""
+    if a is None or b is None or a.size != b.size:
+        return None
+    n = len(a.columns)
+
+    def difference(*columns: np.ndarray, axis: int = -1) -> np.ndarray:
+        return a.statistic(*columns[:n], axis=axis) - b.statistic(*columns[n:], axis=axis)
+
+    return _bootstrap(a.columns + b.columns, difference)
+
+
+def _bootstrap(columns: tuple[np.ndarray, ...], statistic: Callable[..., np.ndarray]) -> list[float] | None:
+    if len(columns[0]) < 3:
         return None
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")  # scipy warns of what the NaN below says
         for method in ("BCa", "percentile"):  # BCa is undefined when every resample scores alike
-            found = stats.bootstrap(data, statistic, n_resamples=RESAMPLES, paired=True, vectorized=True,
+            found = stats.bootstrap(columns, statistic, n_resamples=RESAMPLES, paired=True, vectorized=True,
                                     confidence_level=INTERVAL_LEVEL, method=method, rng=np.random.default_rng(0))
             low, high = float(found.confidence_interval.low), float(found.confidence_interval.high)
             if np.isfinite(low) and np.isfinite(high):
-                break
-    return [low, high] if np.isfinite(low) and np.isfinite(high) else None
-
-
-def mean_interval(values: Iterable[float | None]) -> list[float] | None:
-    """:func:`interval` of :func:`mean` (undefined values left out, as there)."""
-    kept = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    return interval((kept,), _mean) if kept else None
-
-
-def micro_f1_interval(truth: Sequence[set[str]], predicted: Sequence[set[str]], categories: Iterable[str]) -> list[float] | None:
-    """:func:`interval` of the micro-F1 of :func:`f1_scores`, resampling the queries."""
-    known = set(categories)
-    counts = [(len(t & p & known), len((p - t) & known), len((t - p) & known)) for t, p in zip(map(set, truth), map(set, predicted))]
-    return interval(tuple(zip(*counts)), _micro_f1) if counts else None
-
-
-def pearson_interval(scores: Sequence[float], ratings: Sequence[float]) -> list[float] | None:
-    """:func:`interval` of the Pearson correlation of :func:`correlations` (None where it is), resampling the pairs."""
-    if correlations(scores, ratings)["pearson"] is None:
-        return None
-    return interval((np.round(np.asarray(scores, float), 6), ratings), _pearson)
+                return [low, high]
+    return None
 
 
 def _mean(values: np.ndarray, axis: int = -1) -> np.ndarray:

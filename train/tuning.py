@@ -91,7 +91,7 @@ def tuning_figures(es: EvalSet, params: dict[str, Any]) -> list[tuple[str, float
     the number of judgements it rests on; the first is its primary figure."""
     if es.queries and es.categories:
         split = held_out(es)
-        figures = knn_metrics(Blend("tuning", **params).fit(split.articles), split, lambda message: None)
+        figures, _ = knn_metrics(Blend("tuning", **params).fit(split.articles), split, lambda message: None)
         n = figures["knn_queries"]
         return [
             ("knn_micro_f1 (latest quarter of ModApte train, unseen)", figures["knn_micro_f1"], n),
