@@ -186,6 +186,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
         asked_of[system.name] = questions
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
+    best = best_weight(results)
     return {
         "dataset": es.name,
         "description": es.description,
@@ -193,19 +194,18 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
         "queries": len(es.queries),
         "sampled_lists": len(asked),
         "systems": results,
-        "best_tag_weight": best_weight(results),
-        "differences": differences(results, asked_of),
+        "best_tag_weight": best,
+        "differences": differences(results, asked_of, best),
     }
 
 
-def differences(results: list[dict[str, Any]], asked_of: dict[str, Asked]) -> list[dict[str, Any]]:
+def differences(results: list[dict[str, Any]], asked_of: dict[str, Asked], best: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The primary figure of our model against what it is compared with, on the same questions, with
     a paired interval: the topics (text only − words only), the competitors, the tags (the best blend
-    − text only) and a published model (− text only)."""
-    key = primary_metric(results)
-    if key is None:
+    − text only) and a published model (− text only); ``best`` is :func:`best_weight`'s choice."""
+    if best is None:
         return []
-    best = best_weight(results)
+    key = best["metric"]
     by_name = {r["system"]: r for r in results}
     models = {r["params"]["tag_weight"]: r["system"] for r in results if r["kind"] == "model"}
     ours = models.get(0.0)
