@@ -145,17 +145,32 @@ def new_version() -> str:
 
 
 def current_version(models_dir: Path) -> str | None:
-    """The version named by ``CURRENT``, or ``None`` when nothing was published yet."""
+    """The version named by ``CURRENT``, or ``None`` when nothing was published yet (no ``CURRENT``,
+    or an empty one); :class:`ArtifactError` when it cannot be read."""
     try:
         return (Path(models_dir) / POINTER).read_text().strip() or None
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{models_dir}: cannot read {POINTER} ({getattr(exc, 'strerror', None) or exc})") from None
+
+
+def version_folder(models_dir: Path, version: str) -> Path:
+    """The folder of ``version`` (as ``CURRENT`` names it) in ``models_dir``; :class:`ArtifactError`
+    unless it is the plain name of a folder there."""
+    if version in (".", "..") or "/" in version or "\\" in version:
+        raise ArtifactError(f"{models_dir}: {POINTER} names {version!r}, which is not the name of a version folder")
+    folder = Path(models_dir) / version
+    if not folder.is_dir():
+        raise ArtifactError(f"{models_dir}: {POINTER} names version {version!r}, which is not there; "
+                            f"publish a model again or write an existing version's name into {POINTER}")
+    return folder
 
 
 def _named_by_pointer(models_dir: Path) -> str | None:
     try:
         return current_version(models_dir)
-    except OSError:  # CURRENT unreadable (a folder, say): it names nothing
+    except ArtifactError:  # CURRENT unreadable (a folder, say): it names nothing
         return None
 
 
@@ -192,6 +207,12 @@ def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: di
         raise
     try:
         _point_to(models_dir, version)
+    except OSError as exc:
+        if _named_by_pointer(models_dir) == version:  # the pointer moved, the folder's sync failed after
+            raise OSError(exc.errno, f"{POINTER} already names the new version {version}, which is served, but "
+                          f"the folder could not be synced to disk ({exc.strerror or exc})") from exc
+        shutil.rmtree(models_dir / version, ignore_errors=True)
+        raise
     except BaseException:
         if _named_by_pointer(models_dir) != version:  # never a version CURRENT names
             shutil.rmtree(models_dir / version, ignore_errors=True)
@@ -245,11 +266,9 @@ def resolve(path: Path) -> Path:
         return path
     version = current_version(path)
     if version is None:
-        raise ArtifactError(f"{path}: no model here (no {POINTER} pointer and no {MANIFEST}); run the training job first")
-    if not (path / version).is_dir():
-        raise ArtifactError(f"{path}: {POINTER} names version {version!r}, which is not there; "
-                            f"publish a model again or write an existing version's name into {POINTER}")
-    return path / version
+        found = f"an empty {POINTER}" if (path / POINTER).exists() else f"no {POINTER} pointer"
+        raise ArtifactError(f"{path}: no model here ({found} and no {MANIFEST}); run the training job first")
+    return version_folder(path, version)
 
 
 def load(path: Path, *, verify: bool = True) -> RelatedArticles:

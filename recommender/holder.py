@@ -93,6 +93,9 @@ class ModelHolder:
             if version and version != self._model.version_ and (force or version not in self.refused):
                 self._swap_to(version)
             self._stamp = stamp
+        except ArtifactError as exc:  # CURRENT unreadable: said in one line, checked again when it changes
+            self._stamp = stamp
+            log.error("cannot check %s for a new model version, still serving %s: %s", self.models_dir, self._model.version_, exc)
         except Exception:  # a check must never take the server down
             log.exception("checking %s for a new model version failed", self.models_dir)
         finally:
@@ -101,7 +104,7 @@ class ModelHolder:
     def _swap_to(self, version: str) -> None:
         began = time.perf_counter()
         try:
-            new = artifact.load(self.models_dir / version)
+            new = artifact.load(artifact.version_folder(self.models_dir, version))
         except (ArtifactError, OSError) as exc:
             self.refused = tuple(dict.fromkeys((*self.refused, version)))
             log.error("refused model version %s, still serving %s: %s", version, self._model.version_, exc)

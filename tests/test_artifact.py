@@ -112,6 +112,27 @@ def test_a_pointer_to_a_missing_version_says_so(published):
         artifact.load(models)
 
 
+@pytest.mark.parametrize("pointer,message", [
+    ("\n", "an empty CURRENT and no manifest.json"),
+    (".\n", "CURRENT names '.', which is not the name of a version folder"),
+    ("../elsewhere\n", "CURRENT names '../elsewhere', which is not the name of a version folder"),
+    (None, "cannot read CURRENT"),  # a folder where the pointer file should be
+])
+def test_a_pointer_that_names_no_version_folder_is_refused(published, tmp_path, pointer, message):
+    models, manifest = published
+    (models / artifact.POINTER).unlink()
+    if pointer is None:
+        (models / artifact.POINTER).mkdir()
+    else:
+        (models / artifact.POINTER).write_text(pointer)
+    with pytest.raises(ArtifactError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        artifact.load(models)
+    if pointer is not None:  # an absolute path is a name of another folder too
+        (models / artifact.POINTER).write_text(str(models / manifest["version"]) + "\n")
+        with pytest.raises(ArtifactError, match="not the name of a version folder"):
+            artifact.load(models)
+
+
 def test_a_file_is_not_a_models_folder(tmp_path):
     (tmp_path / "model.jsonl").write_text("{}\n")
     with pytest.raises(ArtifactError, match="model.jsonl: not a models folder"):
@@ -174,7 +195,7 @@ def test_a_failure_after_the_pointer_moved_keeps_the_version_it_names(model, pub
         return real_fsync(path)
 
     monkeypatch.setattr(artifact, "_fsync", fsync_failing_after_the_move)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="CURRENT already names the new version .*, which is served, but the folder could not"):
         artifact.publish(model, models)
     monkeypatch.undo()
     new = artifact.current_version(models)

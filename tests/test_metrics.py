@@ -94,6 +94,8 @@ def test_micro_f1_and_pearson_intervals_hold_their_figures():
     r = m.correlations(scores, ratings)["pearson"]
     lo, hi = m.interval(m.pearson_questions(scores, ratings))
     assert -1 <= lo < r < hi <= 1
+    # ratings whose squares overflow a float: the same correlation, the same interval
+    assert m.interval(m.pearson_questions(scores, [x * 1e200 for x in ratings])) == pytest.approx([lo, hi])
 
 
 def test_a_paired_difference_sees_what_overlapping_intervals_hide():

@@ -123,6 +123,22 @@ def test_a_broken_version_is_refused_once_and_the_old_one_keeps_serving(make_app
     assert wait_for(lambda: client.get("/healthz").json["model_version"] == good)
 
 
+def test_a_pointer_to_no_version_is_one_clear_line_and_the_old_model_keeps_serving(make_app, models_dir, caplog):
+    app = make_app(RELOAD_INTERVAL=0)
+    client = app.test_client()
+    old = holder_of(app).model.version_
+    with caplog.at_level(logging.INFO, logger="recommender.reload"):
+        point_to(models_dir, "20261201-235999-gone")
+        assert wait_for(lambda: client.get("/healthz").json["refused_versions"] == ["20261201-235999-gone"])
+        (models_dir / artifact.POINTER).unlink()
+        (models_dir / artifact.POINTER).mkdir()  # unreadable: said, not a traceback
+        assert wait_for(lambda: client.get("/healthz") and any("cannot read CURRENT" in r.getMessage() for r in caplog.records))
+        assert client.get("/articles/s1/related").json["model_version"] == old
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "CURRENT names version '20261201-235999-gone', which is not there" in errors[0].getMessage()
+    assert all(r.exc_info is None for r in errors)
+
+
 def test_sighup_triggers_a_check(make_app, models_dir):
     app = make_app(RELOAD_INTERVAL=3600)
     client = app.test_client()

@@ -264,7 +264,7 @@ def load_semeval(folder: Path) -> EvalSet:
         except ValueError:
             overall = math.nan
         if not math.isfinite(overall):
-            raise ValueError(f"{path}:{line}: Overall is not a number: {row['overall']!r}")
+            raise ValueError(f"{path}:{line}: Overall is not a finite number: {row['overall']!r}")
         for article_id, text in zip(pair.groups(), (row["text1"], row["text2"])):
             if article_id in texts or article_id in unreadable:
                 if texts.get(article_id, text) != text:
@@ -491,7 +491,7 @@ def read_ratings(path: Path) -> list[tuple[str, str, float]]:
         except ValueError:
             similarity = math.nan
         if not math.isfinite(similarity):
-            raise ValueError(f"{path}:{line}: similarity is not a number: {row['similarity']!r}")
+            raise ValueError(f"{path}:{line}: similarity is not a finite number: {row['similarity']!r}")
         pairs.append((row["id_a"], row["id_b"], similarity))
     return pairs
 

@@ -107,14 +107,18 @@ def pearson_questions(scores: Sequence[float], ratings: Sequence[float]) -> Ques
     """The Pearson correlation of :func:`correlations` as questions, the rated pairs (None where it is None)."""
     if correlations(scores, ratings)["pearson"] is None:
         return None
-    return Questions((np.round(np.asarray(scores, float), 6), np.asarray(ratings, float)), _pearson)
+    # Pearson does not depend on the scale: ratings divided by their largest size cannot overflow the
+    # sums of squares (ratings of 1e200 would), and the scores are rounded as correlations rounds them
+    y = np.asarray(ratings, float)
+    return Questions((np.round(np.asarray(scores, float), 6), y / np.max(np.abs(y))), _pearson)
 
 
 def interval(questions: Questions | None) -> list[float] | None:
     """A 95% bootstrap interval (BCa, :data:`RESAMPLES` resamples of the questions, seed 0) of a
     figure: how far it could move with another draw of questions of the same kind, not with another
     corpus. Percentile bounds where BCa's are undefined (every resample scores alike); None when
-    there are fewer than 3 questions or the figure itself is undefined."""
+    there are fewer than 3 questions, the figure itself is undefined, or some resamples' figure is
+    (a Pearson of a few rated pairs: a resample whose scores or ratings are all equal)."""
     if questions is None:
         return None
     return _bootstrap(questions.columns, questions.statistic)
