@@ -41,7 +41,7 @@ COMPETITORS = ((MoreLikeThis.name, "more_like_this", {"color": "tab:red", "lines
                (RelatedPosts.name, "yarpp", {"color": "tab:green", "linestyle": "-."}))
 
 Log = Callable[[str], None]
-Asked = dict[str, "M.Questions | None"]  # a system's primary figures as the questions behind them
+QuestionsOf = dict[str, "M.Questions | None"]  # a system's primary figures as the questions behind them
 
 
 def _log(message: str) -> None:
@@ -83,7 +83,7 @@ def reader_metrics(lists: dict[str, list[str]], judge: Blend, days: dict[str, fl
     }
 
 
-def related_metrics(system, related: dict[str, set[str]], queries: list[str], k: int) -> tuple[dict[str, Any], Asked]:
+def related_metrics(system, related: dict[str, set[str]], queries: list[str], k: int) -> tuple[dict[str, Any], QuestionsOf]:
     rows = []
     for q in queries:
         ranked = [i for i, _ in system.related(q, k)]
@@ -116,7 +116,7 @@ def tune_knn(neighbours: Sequence[Sequence[tuple[str, float]]], truth: Sequence[
     return best
 
 
-def knn_metrics(system, es: EvalSet, log: Log) -> tuple[dict[str, Any], Asked]:
+def knn_metrics(system, es: EvalSet, log: Log) -> tuple[dict[str, Any], QuestionsOf]:
     """kNN label prediction: k, the vote power, a global threshold and per-category thresholds
     (SCut) tuned on the index only (see :func:`tune_knn`), then applied once to the unseen queries;
     plus label precision of the queries' lists."""
@@ -156,7 +156,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
     judge = Blend("judge", **{**model_params, "tag_weight": 0.0, "topic_weight": 0.0}).fit(es.articles)
     asked = _sample(ids, sample)
     related_queries = [q for q in ids if es.related.get(q)]
-    results, asked_of = [], {}
+    results, questions_of = [], {}
     for system in systems:
         began = time.perf_counter()
         system.fit(es.articles)
@@ -166,10 +166,10 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
         query_ms = 1000 * (time.perf_counter() - began) / max(1, len(asked))
         figures: dict[str, Any] = {"fit_seconds": fit_seconds, "related_query_ms": query_ms}
         figures |= reader_metrics(lists, judge, days, len(ids), LIST_K)
-        questions: Asked = {}  # the primary figures as their questions, for the intervals
+        questions: QuestionsOf = {}  # the primary figures as their questions, for the intervals
         if related_queries:
-            found, asked_here = related_metrics(system, es.related, related_queries, RELATED_K)
-            figures, questions = figures | found, questions | asked_here
+            found, more = related_metrics(system, es.related, related_queries, RELATED_K)
+            figures, questions = figures | found, questions | more
         if es.rated_pairs:
             pairs = [(a, b, r) for a, b, r in es.rated_pairs]
             scores, ratings = [system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs]
@@ -180,10 +180,10 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
             figures[f"label_precision@{LIST_K}"] = M.mean(lp)
             questions[f"label_precision@{LIST_K}"] = M.mean_questions(lp)
         if es.queries and es.categories:
-            found, asked_here = knn_metrics(system, es, log)
-            figures, questions = figures | found, questions | asked_here
+            found, more = knn_metrics(system, es, log)
+            figures, questions = figures | found, questions | more
         figures |= {f"{key}_interval": M.interval(q) for key, q in questions.items()}
-        asked_of[system.name] = questions
+        questions_of[system.name] = questions
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
     best = best_weight(results)
@@ -195,11 +195,11 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
         "sampled_lists": len(asked),
         "systems": results,
         "best_tag_weight": best,
-        "differences": differences(results, asked_of, best),
+        "differences": differences(results, questions_of, best),
     }
 
 
-def differences(results: list[dict[str, Any]], asked_of: dict[str, Asked], best: dict[str, Any] | None) -> list[dict[str, Any]]:
+def differences(results: list[dict[str, Any]], questions_of: dict[str, QuestionsOf], best: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The primary figure of our model against what it is compared with, on the same questions, with
     a paired interval: the topics (text only − words only), the competitors, the tags (the best blend
     − text only) and a published model (− text only); ``best`` is :func:`best_weight`'s choice."""
@@ -217,7 +217,7 @@ def differences(results: list[dict[str, Any]], asked_of: dict[str, Asked], best:
             continue
         rows.append({"system": a, "against": b, "metric": key,
                      "difference": by_name[a]["figures"][key] - by_name[b]["figures"][key],
-                     "interval": M.difference_interval(asked_of[a].get(key), asked_of[b].get(key))})
+                     "interval": M.difference_interval(questions_of[a].get(key), questions_of[b].get(key))})
     return rows
 
 
