@@ -207,15 +207,12 @@ def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: di
         raise
     try:
         _point_to(models_dir, version)
-    except OSError as exc:
-        if _named_by_pointer(models_dir) == version:  # the pointer moved, the folder's sync failed after
+    except BaseException as exc:
+        if _named_by_pointer(models_dir) != version:  # never remove a version CURRENT names
+            shutil.rmtree(models_dir / version, ignore_errors=True)
+        elif isinstance(exc, OSError):  # the pointer moved; syncing the folder failed after
             raise OSError(exc.errno, f"{POINTER} already names the new version {version}, which is served, but "
                           f"the folder could not be synced to disk ({exc.strerror or exc})") from exc
-        shutil.rmtree(models_dir / version, ignore_errors=True)
-        raise
-    except BaseException:
-        if _named_by_pointer(models_dir) != version:  # never a version CURRENT names
-            shutil.rmtree(models_dir / version, ignore_errors=True)
         raise
     prune(models_dir, keep)
     return manifest

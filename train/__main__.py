@@ -40,17 +40,13 @@ def _dims(text: str) -> int | tuple[int, ...]:
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
-def _count(text: str) -> int:
-    """A whole number of articles, 0 or more."""
-    if not text.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number of articles (0 or more), got {text!r}")
-    return int(text)
-
-
-def _versions(text: str) -> int:
-    if not (text.strip().isdigit() and int(text) >= 1):
-        raise argparse.ArgumentTypeError(f"expected a number of model versions to keep, 1 or more (the one published), got {text!r}")
-    return int(text)
+def _whole(least: int, expected: str):
+    """An argparse type: a whole number of at least ``least``; ``expected`` says what, in the error."""
+    def parse(text: str) -> int:
+        if not (text.strip().isdigit() and int(text) >= least):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return int(text)
+    return parse
 
 
 def _synonyms(path: str) -> dict[str, str]:
@@ -102,12 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, type=Path, metavar="MODELS_DIR", help="models folder to publish into")
     parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed from each input)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
-    parser.add_argument("--keep", type=_versions, default=3, metavar="N", help="model versions to keep (default: 3)")
+    parser.add_argument("--keep", type=_whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
                         help="choose the topic weight (unless --topic-weight is given) and the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
                              "or rated pairs as CSV id_a,id_b,similarity)")
-    parser.add_argument("--tune-sample", type=_count, default=TUNE_SAMPLE, metavar="N",
+    parser.add_argument("--tune-sample", type=_whole(0, "a whole number of articles (0 or more)"), default=TUNE_SAMPLE, metavar="N",
                         help=f"with --tune, fit the tuning runs on at most N articles: all the ground truth names and evenly "
                              f"spaced others (default: {TUNE_SAMPLE:,}; 0: the whole corpus)")
     parser.add_argument("--dask", metavar="tcp://HOST:PORT",

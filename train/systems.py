@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,12 +54,7 @@ class TagsOnly(Blend):
         super().__init__(name, **{**params, "tag_weight": 1.0})
 
     def _ranked(self, tag_rows, source: int, k: int) -> Ranked:
-        m = self.model
-        scores = (tag_rows @ m.tag_index_).toarray()
-        if source >= 0:
-            scores[0, source] = 0.0
-        idx, val = top_k(scores, k)
-        return [(str(m.ids_.keys[i]), float(v)) for i, v in zip(idx[0], val[0]) if i >= 0]
+        return _best(self.model.ids_.keys, (tag_rows @ self.model.tag_index_).toarray()[0], source, k)
 
     def related(self, article_id: str, k: int) -> Ranked:
         i = self.model.index_of(article_id)
@@ -304,12 +299,12 @@ def _tag_terms(tags) -> list[str]:
     return sorted({t for t in map(_term, tags) if t})
 
 
-def _best(ids: list[str], scores: np.ndarray, source: int, k: int) -> Ranked:
+def _best(ids: Sequence[str], scores: np.ndarray, source: int, k: int) -> Ranked:
     """The ``k`` best-scoring articles with a score above 0, never ``source`` (-1: an unseen article)."""
     if source >= 0:
         scores[source] = 0.0
     idx, val = top_k(scores[None, :], k)
-    return [(ids[i], float(v)) for i, v in zip(idx[0], val[0]) if i >= 0 and v > 0]
+    return [(str(ids[i]), float(v)) for i, v in zip(idx[0], val[0]) if i >= 0 and v > 0]
 
 
 def _settings(defaults: dict[str, Any], overrides: dict[str, Any], product: str) -> dict[str, Any]:
