@@ -200,6 +200,7 @@ class RelatedArticles:
             raise ValueError(f"search_rounds must be 0 or more, got {self.search_rounds}")
         if int(self.n_jobs) == 0:
             raise ValueError("n_jobs must be a number of processes (1 or more) or -1 for all cores, got 0")
+        self._tokenizer()  # refuses n-grams, a stop list or a stemmer it cannot use
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "candidates_"):

@@ -202,10 +202,35 @@ def test_tune_fits_on_a_sample_of_a_large_corpus_and_the_model_on_all(tmp_path, 
         assert info.value.code == 2 and "expected a whole number of articles" in capsys.readouterr().err
 
 
-def test_an_invalid_setting_stops_the_job_before_it_reads(tmp_path, corpus, capsys, fit_inputs):
-    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--n-jobs", "0")
-    assert code == 1 and "error: invalid setting: n_jobs must be a number of processes" in err
+@pytest.mark.parametrize("option, value, message", [
+    ("--n-jobs", "0", "n_jobs must be a number of processes"),
+    ("--tag-weight", "1.5", "tag_weight must be between 0 and 1"),
+    ("--ngram-range", "2,1", "ngram_range must be (1, 1), (1, 2) or (2, 2)"),
+    ("--stemmer", "klingon", "no stemmer for 'klingon'"),
+    ("--stop-words", "klingon", "not a built-in stop list"),
+])
+def test_an_invalid_setting_is_a_usage_error_before_any_work(tmp_path, corpus, capsys, fit_inputs, option, value, message):
+    with pytest.raises(SystemExit) as info:
+        main([str(corpus), "--out", str(tmp_path / "models"), option, value])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and f"error: invalid setting: {message}" in err
     assert "read 12 articles" not in err and not fit_inputs and not (tmp_path / "models").exists()
+
+
+def test_the_job_function_refuses_an_invalid_setting_before_it_reads(tmp_path, corpus, fit_inputs):
+    from train.job import JobError, train
+
+    with pytest.raises(JobError, match="invalid setting: ngram_range"):
+        train([corpus], tmp_path / "models", params={"ngram_range": (0, 1)})
+    assert not fit_inputs and not (tmp_path / "models").exists()
+
+
+def test_tune_on_too_few_rated_pairs_is_an_error_not_a_traceback(tmp_path, corpus, capsys):
+    truth = tmp_path / "ratings.csv"
+    truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\n")  # the half tuning reads: 2 pairs
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
+    assert code == 1 and "cannot tune on it: pearson (even half) is undefined on its 2 judgement(s)" in err
+    assert "Traceback" not in err and artifact.current_version(tmp_path / "models") is None
 
 
 def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, capsys):

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from recommender.model import PARAMETERS
+from recommender.model import PARAMETERS, RelatedArticles
 
 from .job import TUNE_SAMPLE, JobError, train
 from .loaders import FORMATS
@@ -121,8 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not None}
+    try:
+        RelatedArticles(**params).check_params()
+    except (TypeError, ValueError) as exc:
+        parser.error(f"invalid setting: {exc}")
     try:
         manifest = train(
             args.inputs, args.out, fmt=args.format, strict=args.strict, keep=args.keep,
