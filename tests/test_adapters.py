@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -17,6 +18,7 @@ from train.adapters import (
     load_reuters,
     load_semeval,
     load_stackexchange,
+    read_ground_truth,
     read_ratings,
     read_related,
     strip_html,
@@ -256,6 +258,25 @@ def test_read_related_bad_lines_name_file_and_line(tmp_path, name, text, line):
         read_related(path)
 
 
+@pytest.mark.parametrize("text, message", [
+    ("id_a,id_b\na,b\n,d\n", "id_a and id_b must not be empty"),
+    ("id_a,id_b\na,b\nd,d\n", "'d' is listed as related to itself"),
+])
+def test_read_related_csv_says_what_is_wrong_with_a_row(tmp_path, text, message):
+    path = tmp_path / "r.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=re.escape(f"r.csv:3: {message}")):
+        read_related(path)
+
+
+def test_read_related_refuses_rated_pairs(tmp_path):
+    path = tmp_path / "pairs.csv"
+    path.write_text("id_a,id_b,Similarity\na,b,4\nb,c,1\n")  # a pair rated 1 (dissimilar) is no related pair
+    with pytest.raises(ValueError, match="has a similarity column, so it holds rated pairs"):
+        read_related(path)
+    assert read_ground_truth(path) == ({}, [("a", "b", 4.0), ("b", "c", 1.0)])  # --tune reads it as ratings, whatever the case
+
+
 def test_read_related_rejects_other_suffixes(tmp_path):
     path = tmp_path / "related.txt"
     path.write_text("a b\n")
@@ -307,6 +328,32 @@ def test_load_custom_drops_ground_truth_for_unknown_ids(tmp_path):
     assert es.labels == {"a": {"x"}, "c": {"x", "y"}}
     assert es.categories == ["x", "y"]
     assert "2 ground-truth ids not in the corpus dropped" in es.description
+
+
+def test_load_custom_refuses_ground_truth_about_none_of_its_articles(tmp_path):
+    corpus = tmp_path / "mynews.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "title": "Alpha"}) + "\n" + json.dumps({"id": "b", "title": "Beta"}) + "\n")
+    other = tmp_path / "other.csv"
+    other.write_text("id_a,id_b\nx1,x2\n")
+    with pytest.raises(ValueError, match=r"other.csv: no related ids about articles of this corpus \(2 ids not in mynews.jsonl\)"):
+        load_custom(corpus, related=other)
+    rated = tmp_path / "rated.csv"
+    rated.write_text("id_a,id_b,similarity\na,x1,2\n")
+    with pytest.raises(ValueError, match="rated.csv: no rated pairs about articles of this corpus"):
+        load_custom(corpus, ratings=rated)
+
+
+def test_load_custom_says_why_records_were_skipped_and_counts_pairs_rated_twice(tmp_path):
+    corpus = tmp_path / "mynews.jsonl"
+    corpus.write_text("\n".join([json.dumps({"id": "a", "title": "Alpha"}), json.dumps({"id": "b", "title": " "}),
+                                  "not json", json.dumps({"id": "c", "title": "Gamma"}), json.dumps({"id": "d"})]) + "\n")
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("id_a,id_b,similarity\na,c,4\nc,a,1\na,c,3\n")  # three annotators, one pair
+    es = load_custom(corpus, ratings=ratings)
+    assert "(3 unreadable records skipped: 2 × title is required and must not be blank, 1 × invalid JSON" in es.description
+    assert "the first at " in es.description and "mynews.jsonl:2)" in es.description
+    assert "3 rated pairs (2 rating a pair rated before: each rating counts)" in es.description
+    assert len(es.rated_pairs) == 3
 
 
 def test_load_custom_without_ground_truth_and_missing_corpus(tmp_path):

@@ -47,11 +47,17 @@ def _load(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[Article],
     except LoadError as exc:
         raise ValueError(str(exc)) from exc
     articles = _first_of_each_id(loaded)
-    return articles, _left_out(len(report.skipped), len(loaded) - len(articles))
+    return articles, _left_out(len(report.skipped), len(loaded) - len(articles), report)
 
 
-def _left_out(unreadable: int, repeated: int) -> str:
-    parts = ([f"{unreadable:,} unreadable records skipped"] if unreadable else []) + (
+def _left_out(unreadable: int, repeated: int, report: LoadReport | None = None) -> str:
+    """A note of what was left out, with the reasons and the first place when ``report`` has them."""
+    why = ""
+    if report is not None and report.skipped:
+        reasons = ", ".join(f"{count:,} × {reason}" for reason, count in report.skipped_by_reason().items())
+        first = report.skipped[0]
+        why = f": {reasons}, the first at {first.source}" + (f":{first.line}" if first.line is not None else "")
+    parts = ([f"{unreadable:,} unreadable records skipped{why}"] if unreadable else []) + (
         [f"{repeated:,} repeating an earlier id left out"] if repeated else [])
     return f" ({'; '.join(parts)})" if parts else ""
 
@@ -396,8 +402,8 @@ def read_related(path: Path) -> dict[str, set[str]]:
       ``{"id": "a", "related": ["b", "c"]}``, meaning ``b`` and ``c`` are related to ``a`` (taken as
       given, in that direction only). Ids may be strings or integers. Lines repeating an id add to
       its set. Blank lines are ignored.
-    * ``.csv``: a header row ``id_a,id_b`` (other columns are ignored), then one related pair per
-      row. Pairs are symmetric: ``a,b`` makes ``b`` related to ``a`` and ``a`` related to ``b``.
+    * ``.csv``: a header row ``id_a,id_b`` (other columns are ignored, but a ``similarity`` column
+      marks rated pairs and is refused), then one related pair per row. Pairs are symmetric: ``a,b`` makes ``b`` related to ``a`` and ``a`` related to ``b``.
 
     An article is never related to itself.
 
@@ -423,9 +429,13 @@ def read_related(path: Path) -> dict[str, set[str]]:
     related: dict[str, set[str]] = {}
     if suffix == ".csv":
         for line, row in _csv_rows(path, ("id_a", "id_b")):
+            if "similarity" in row:
+                raise ValueError(f"{path}: has a similarity column, so it holds rated pairs, not related ids (--ratings reads them)")
             a, b = row["id_a"], row["id_b"]
-            if not a or not b or a == b:
-                raise ValueError(f"{path}:{line}: a row needs two different ids in id_a and id_b")
+            if not a or not b:
+                raise ValueError(f"{path}:{line}: id_a and id_b must not be empty")
+            if a == b:
+                raise ValueError(f"{path}:{line}: {a!r} is listed as related to itself")
             related.setdefault(a, set()).add(b)
             related.setdefault(b, set()).add(a)
         return related
@@ -504,7 +514,7 @@ def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, 
     if path.suffix.lower() == ".csv":
         with open(path, encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle), [])
-        if "similarity" in [h.strip() for h in header]:
+        if "similarity" in [h.strip().lower() for h in header]:
             return {}, read_ratings(path)
     return read_related(path), []
 
@@ -530,7 +540,8 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         Named after the corpus file's stem. ``labels`` come from the articles' ``labels`` field
         (articles without labels are left out), ``categories`` are all those labels. Ground truth
         naming an id that is not in the corpus is dropped, and the number of such ids is given in
-        ``description``. Articles repeating an id are dropped (the first one is kept) and counted.
+        ``description``; a ValueError when none of a given file's ground truth is about the corpus.
+        Pairs rated more than once keep every rating (each counts), and the description says how many. Articles repeating an id are dropped (the first one is kept) and counted.
     """
     corpus_path = Path(corpus_path)
     articles, left_out = _load([corpus_path], fmt)
@@ -546,13 +557,17 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         unknown |= {i for i in (a, b) if i not in ids}
         if a in ids and b in ids:
             pairs.append((a, b, similarity))
+    for given, found, what in ((related, links, "related ids"), (ratings, pairs, "rated pairs")):
+        if given is not None and not found:
+            raise ValueError(f"{given}: no {what} about articles of this corpus ({len(unknown):,} ids not in {corpus_path.name})")
     labels = {a.id: set(a.labels) for a in articles if a.labels}
     categories = sorted(set().union(*labels.values()))
     parts = [f"{len(articles):,} articles{left_out}"]
     if links:
         parts.append(f"{len(links):,} queries with related ids")
     if pairs:
-        parts.append(f"{len(pairs):,} rated pairs")
+        again = len(pairs) - len({frozenset((a, b)) for a, b, _ in pairs})
+        parts.append(f"{len(pairs):,} rated pairs" + (f" ({again:,} rating a pair rated before: each rating counts)" if again else ""))
     if labels:
         parts.append(f"{len(labels):,} labelled articles in {len(categories)} categories")
     if related is not None or ratings is not None:
