@@ -522,7 +522,8 @@ class RelatedArticles:
 
 
 def corpus_fingerprint(docs: Iterable[Article]) -> str:
-    """sha256 over every article's fields in corpus order: the same corpus gives the same value."""
+    """sha256 over every article's fields but its ``labels`` (ground truth, which the model never
+    reads) in corpus order: the same corpus gives the same value, labelled or not."""
     digest = hashlib.sha256()
     for doc in docs:
         _fingerprint_update(digest, doc.to_dict())
@@ -531,6 +532,7 @@ def corpus_fingerprint(docs: Iterable[Article]) -> str:
 
 def _fingerprint_update(digest: Any, fields: dict[str, Any]) -> None:
     """Add one article (its ``to_dict()``) to a running :func:`corpus_fingerprint`."""
+    fields = {**fields, "labels": []}  # as an unlabelled article: the digests of unlabelled corpora stay as they were
     digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
     digest.update(b"\n")
 

@@ -207,6 +207,10 @@ def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_p
         published.check(edited)
     with pytest.raises(ValueError, match="other versions"):
         published.check(evalset.articles[::-1])
+    relabelled = [replace(a, labels=("another",)) for a in evalset.articles]  # labels are ground truth, not the corpus
+    assert any(a.labels for a in evalset.articles)
+    published.check(relabelled)
+    published.check([replace(a, labels=()) for a in evalset.articles])
 
 
 def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, capsys):

@@ -366,7 +366,7 @@ class Published(Blend):
         if corpus_fingerprint(articles) != self.model.corpus_fingerprint_:
             raise ValueError(
                 f"{self.name} was trained on other versions of these {len(ids):,} articles: the ids are the same, the "
-                "corpus fingerprint is not (a title, text, tag, label, date or the order differs); train it on this corpus"
+                "corpus fingerprint is not (a title, text, tag, date or the order differs); train it on this corpus"
             )
 
 
