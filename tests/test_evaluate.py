@@ -265,6 +265,7 @@ def test_data_sets_that_cannot_be_evaluated_are_one_line_errors(tmp_path, capsys
     ("--weights", "a,b", "--weights must be tag weights between 0 and 1"),
     ("--sample", "-5", "expected a whole number, 0 or more"),
     ("--n-jobs", "0", "expected a number of processes (1 or more) or -1"),
+    ("--n-jobs", "-2", "expected a number of processes (1 or more) or -1"),
 ])
 def test_bad_options_are_usage_errors_not_tracebacks(tmp_path, capsys, option, value, message):
     from train.evaluate import main
@@ -284,6 +285,23 @@ def test_sample_zero_judges_every_article(tmp_path, capsys):
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["settings"]["sample"] is None and report["datasets"][0]["sampled_lists"] == 12
     assert "for every article per data set" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
+    from train.evaluate import main
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,4\nf1,f2,4\n")  # all one rating: no correlation
+    assert main(["--corpus", str(corpus), "--ratings", str(ratings), "--weights", "0", "--n-jobs", "1", "--out", str(tmp_path / "r")]) == 0
+    text = (tmp_path / "r" / "report.md").read_text()
+    header = next(line for line in text.splitlines() if line.startswith("| system |"))
+    assert "| Pearson | Spearman |" in header and "P@10" not in header and "kNN" not in header
+    row = next(line for line in text.splitlines() if line.startswith("| text only |")).split(" | ")
+    columns = header.split(" | ")
+    assert row[columns.index("Pearson")] == "–" and row[columns.index("Spearman")] == "–"
+    assert "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary)" in text
 
 
 def test_the_command_evaluates_a_model_the_job_published(tmp_path, capsys):

@@ -287,7 +287,8 @@ GLOSSARY = {
     "label_precision@8": "**label P@8**: the share of the 8 places of an article's list that hold an article with a label in common with it (the empty places of a shorter list count as misses).",
     "recall@10": "**P@10, R@10, nDCG@10, MRR, hit@10**: lists of 10 against the related items people marked "
                  "(articles with none are not asked).",
-    "pearson": "**Pearson, Spearman**: the model's score for each rated pair against the people's rating.",
+    "pearson": "**Pearson, Spearman**: the model's score for each rated pair against the people's rating "
+               "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary).",
     "empty_lists": "**empty, short**: the share of lists with nothing in them, and with fewer than 8 items.",
     "near_duplicate_pairs": "**dup pairs**: pairs inside one list whose tf-idf cosine reaches the near-duplicate "
                             "threshold, the same story twice.",
@@ -302,6 +303,12 @@ GLOSSARY = {
 def _settings_text(defaults: dict[str, Any]) -> str:
     shown = {k: v for k, v in defaults.items() if k not in ("tag_weight", "n_jobs", "verbose")}
     return ", ".join(f"{k} {','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in shown.items())
+
+
+def _present(key: str, figures: dict[str, Any]) -> bool:
+    """Whether a figure earns its column: it has a value, or it is a correlation that was asked for
+    and is undefined (the rated pairs were given; the reader must see the "–", not lose the column)."""
+    return key in figures and (figures[key] is not None or key in ("pearson", "spearman"))
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -351,7 +358,7 @@ def markdown(report: dict[str, Any]) -> str:
     if report["settings"].get("model_defaults"):
         lines += ["Our model has the training job's default settings except for the tag weight: "
                   + _settings_text(report["settings"]["model_defaults"]) + ".", ""]
-    shown = {k for ds in report["datasets"] for s in ds["systems"] for k, v in s["figures"].items() if v is not None}
+    shown = {k for ds in report["datasets"] for s in ds["systems"] for k in s["figures"] if _present(k, s["figures"])}
     lines += ["- " + GLOSSARY[k] for k in GLOSSARY if k in shown]
     if any(k.endswith("_interval") for k in shown):
         lines.append(f"- **[low, high]** after a figure: its {M.INTERVAL_LEVEL:.0%} bootstrap interval (BCa, {M.RESAMPLES:,} "
@@ -363,7 +370,7 @@ def markdown(report: dict[str, Any]) -> str:
     for ds in report["datasets"]:
         lines += [f"## {ds['dataset']}", "", ds["description"], "",
                   f"Corpus: {ds['corpus_size']:,} articles" + (f"; unseen queries: {ds['queries']:,}" if ds["queries"] else "") + ".", ""]
-        present = [(k, label) for k, label in TABLE_COLUMNS if any(s["figures"].get(k) is not None for s in ds["systems"])]
+        present = [(k, label) for k, label in TABLE_COLUMNS if any(_present(k, s["figures"]) for s in ds["systems"])]
         lines.append("| system | " + " | ".join(label for _, label in present) + " |")
         lines.append("|---|" + "---|" * len(present))
         for s in ds["systems"]:
@@ -451,7 +458,7 @@ def _jobs(text: str) -> int:
         value = int(text)
     except ValueError:
         value = 0
-    if value == 0:
+    if value == 0 or value < -1:
         raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more) or -1 for all cores, got {text!r}")
     return value
 
