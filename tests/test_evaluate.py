@@ -287,6 +287,27 @@ def test_sample_zero_judges_every_article(tmp_path, capsys):
     assert "for every article per data set" in (tmp_path / "r" / "report.md").read_text()
 
 
+def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, capsys):
+    from train.__main__ import main as train_main
+    from train.evaluate import main
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\ns1,d1\nf1,f2\n")
+    models = tmp_path / "models"
+    assert train_main([str(corpus), "--out", str(models), "--topic-weight", "0.25", "--min-df", "2", "--tune", str(related)]) == 0
+    version = capsys.readouterr().out.strip()
+    assert main(["--corpus", str(corpus), "--related", str(related), "--model", str(models), "--weights", "0",
+                 "--n-jobs", "1", "--out", str(tmp_path / "r")]) == 0
+    text = (tmp_path / "r" / "report.md").read_text()
+    line = next(line for line in text.splitlines() if line.startswith(f"published {version} was trained with"))
+    assert "unlike the defaults: " in line and "topic_weight 0.25" in line and "min_df 2" in line and "title_weight" not in line
+    assert f"chosen with --tune on {related}" in line and "can flatter its figures" in line
+    published = json.loads((tmp_path / "r" / "report.json").read_text())["settings"]["published_model"]
+    assert published["parameters"]["topic_weight"] == 0.25 and published["tuned_on"] == str(related)
+
+
 def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
     from train.evaluate import main
 

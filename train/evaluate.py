@@ -300,8 +300,8 @@ GLOSSARY = {
 }
 
 
-def _settings_text(defaults: dict[str, Any]) -> str:
-    shown = {k: v for k, v in defaults.items() if k not in ("tag_weight", "n_jobs", "verbose")}
+def _settings_text(defaults: dict[str, Any], hidden: tuple[str, ...] = ("tag_weight", "n_jobs", "verbose")) -> str:
+    shown = {k: v for k, v in defaults.items() if k not in hidden}
     return ", ".join(f"{k} {','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in shown.items())
 
 
@@ -309,6 +309,20 @@ def _present(key: str, figures: dict[str, Any]) -> bool:
     """Whether a figure earns its column: it has a value, or it is a correlation that was asked for
     and is undefined (the rated pairs were given; the reader must see the "–", not lose the column)."""
     return key in figures and (figures[key] is not None or key in ("pearson", "spearman"))
+
+
+def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
+    """What a report says of the ``--model`` it measured: the settings it was trained with that are
+    not the defaults, and whether ``--tune`` chose its weights on ground truth (maybe this one)."""
+    same = lambda a, b: (list(a) if isinstance(a, (list, tuple)) else a) == (list(b) if isinstance(b, (list, tuple)) else b)  # noqa: E731
+    own = {k: v for k, v in (published.get("parameters") or {}).items() if k in defaults and k != "n_jobs" and not same(v, defaults[k])}
+    text = f"published {published['version']} was trained with " + (
+        f"these settings unlike the defaults: {_settings_text(own, hidden=())}" if own else "the default settings")
+    if published.get("tuned_on"):
+        text += (f"; its weights were chosen with --tune on {published['tuned_on']}, which reads every other judgement: "
+                 "where that file is the ground truth evaluated here, about half of these questions are ones it was "
+                 "tuned on, which can flatter its figures")
+    return text + "."
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -358,6 +372,8 @@ def markdown(report: dict[str, Any]) -> str:
     if report["settings"].get("model_defaults"):
         lines += ["Our model has the training job's default settings except for the tag weight: "
                   + _settings_text(report["settings"]["model_defaults"]) + ".", ""]
+    if report["settings"].get("published_model"):
+        lines += [_published_text(report["settings"]["published_model"], report["settings"].get("model_defaults") or {}), ""]
     shown = {k for ds in report["datasets"] for s in ds["systems"] for k in s["figures"] if _present(k, s["figures"])}
     lines += ["- " + GLOSSARY[k] for k in GLOSSARY if k in shown]
     if any(k.endswith("_interval") for k in shown):
@@ -559,7 +575,9 @@ def _run(argv: Sequence[str] | None) -> int:
                 "knn_k": list(KNN_K), "knn_vote_powers": list(KNN_POWERS), "knn_thresholds": list(KNN_THRESHOLDS),
                 "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
     if published:
-        settings["published_model"] = {"path": str(args.model), "version": published.model.manifest_["version"]}
+        tuning = published.model.manifest_.get("tuning") or {}
+        settings["published_model"] = {"path": str(args.model), "version": published.model.manifest_["version"],
+                                       "parameters": published.params, "tuned_on": tuning.get("ground_truth")}
     if failed:
         settings["not_evaluated"] = failed
     command = "python -m train.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
