@@ -292,7 +292,8 @@ GLOSSARY = {
     "empty_lists": "**empty, short**: the share of lists with nothing in them, and with fewer than 8 items.",
     "near_duplicate_pairs": "**dup pairs**: pairs inside one list whose tf-idf cosine reaches the near-duplicate "
                             "threshold, the same story twice.",
-    "coverage": "**coverage**: the share of the corpus that appears in at least one list.",
+    "coverage": "**coverage**: the share of the corpus that appears in at least one of the lists judged (with a sample, "
+                "at most 8 × the sample's size over the corpus size).",
     "mean_age_gap_days": "**age gap**: mean days between an article and the items of its list.",
     "intra_list_similarity": "**intra-list sim**: mean tf-idf cosine between the items of one list (lower is more varied).",
     "fit_seconds": "**fit s, GET ms, POST ms**: seconds to fit; mean milliseconds for the list of an indexed article, and "
@@ -332,7 +333,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"Created {report['created_at']} with `{report['command']}`.",
         f"Lists of {LIST_K} (the service default) for "
         + (f"up to {report['settings']['sample']} sampled articles" if report["settings"].get("sample") else "every article")
-        + " per data set; "
+        + " per data set (the reader's figures and label P@8 of indexed articles; related ids, rated pairs and kNN use every question); "
         f"related-item ground truth scored on lists of {RELATED_K}. Libraries: "
         + ", ".join(f"{k} {v}" for k, v in report["libraries"].items()) + ".",
         "",
