@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from dataclasses import replace
 
 import pytest
@@ -229,6 +230,11 @@ def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, caps
     with pytest.raises(SystemExit) as info:  # below a file: refused before any work too
         main(["--corpus", str(tmp_path / "c.jsonl"), "--out", str(tmp_path / "file" / "report")])
     assert info.value.code == 2 and f"--out must be a folder, and {tmp_path / 'file'} is a file" in capsys.readouterr().err
+    if Path("/proc/self").is_dir():  # a folder whose permission bits allow root, and that takes no new folder
+        with pytest.raises(SystemExit) as info:
+            main(["--corpus", str(tmp_path / "c.jsonl"), "--out", "/proc/evaluation-report"])
+        assert info.value.code == 2 and "--out: cannot write in /proc" in capsys.readouterr().err
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".write-test-")]
     corpus = tmp_path / "c.jsonl"
     corpus.write_text("")
     assert main(["--corpus", str(corpus), "--model", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 1

@@ -505,8 +505,10 @@ def _check_out(parser: argparse.ArgumentParser, out: Path) -> None:
     existing = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
     if not existing.is_dir():
         parser.error(f"--out must be a folder, and {existing} is a file")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        parser.error(f"--out: cannot write in {existing}")
+    try:  # a trial folder made and removed: permission bits do not tell root (or /proc) what it may write
+        tempfile.TemporaryDirectory(dir=existing, prefix=".write-test-").cleanup()
+    except OSError as exc:
+        parser.error(f"--out: cannot write in {existing} ({exc.strerror or exc})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
