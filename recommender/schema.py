@@ -57,7 +57,7 @@ def parse_date(value: Any) -> str | None:
     try:
         _dt.datetime.fromisoformat(text)
     except ValueError:
-        raise SchemaError("published_at is not an ISO 8601 date", "published_at") from None
+        raise SchemaError("published_at is not an ISO 8601 date (YYYY-MM-DD) or datetime", "published_at") from None
     return text
 
 

@@ -311,6 +311,7 @@ def test_broken_json_is_a_400(client, body):
         ({}, "title"),
         ({"title": "Bread", "tags": [1, 2]}, "tags"),
         ({"title": "Bread", "published_at": "yesterday"}, "published_at"),
+        ({"title": "Bread", "published_at": "2024"}, "published_at"),  # a year alone: refused, as the README says
         ({"title": "Bread", "body": ["a"]}, "body"),
         ({"id": True, "title": "Bread"}, "id"),
         ({"id": {"x": 1}, "title": "Bread"}, "id"),
@@ -324,6 +325,8 @@ def test_an_article_that_breaks_the_schema_is_a_422_naming_the_field(client, pos
     assert r.status_code == 422
     assert r.json["error"]["code"] == "invalid_article"
     assert r.json["error"]["field"] == field
+    if field == "published_at":
+        assert "(YYYY-MM-DD) or datetime" in r.json["error"]["message"]
 
 
 ODD_INPUTS = [
