@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from typing import Any, Mapping
 
 from flask import current_app, request
@@ -20,10 +19,9 @@ from werkzeug.routing import PathConverter
 from .errors import ApiError, invalid_parameter
 from .fast_path import DEFAULT_K
 from .model import METADATA_FIELDS
-from .schema import Article, SchemaError, date_to_days, parse_article, parse_date
+from .schema import Article, SchemaError, date_to_days, id_problem, parse_article, parse_date
 
 MAX_K = 100
-MAX_ID_LENGTH = 512
 MAX_EXCLUDED = 1000
 MAX_TEXT_PARAMETER = 200
 MIN_HALF_LIFE_DAYS = 0.01  # shorter ones overflow the decay arithmetic for old articles
@@ -41,11 +39,10 @@ class ArticleIdConverter(PathConverter):
 
 
 def article_id(value: str) -> str:
-    """An article id from a URL path: at most MAX_ID_LENGTH characters, no control characters."""
-    if len(value) > MAX_ID_LENGTH:
-        raise invalid_parameter("id", f"an article id has at most {MAX_ID_LENGTH} characters, this one {len(value)}")
-    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
-        raise invalid_parameter("id", "an article id cannot contain control characters")
+    """An article id from a URL path, or a 400 when no article can have it (:func:`schema.id_problem`)."""
+    problem = id_problem(value)
+    if problem:
+        raise invalid_parameter("id", problem)
     return value
 
 
@@ -163,4 +160,5 @@ def posted_article(record: Any) -> tuple[Article, dict[str, Any]]:
     except SchemaError as exc:
         raise ApiError(422, "invalid_article", str(exc), field=exc.field) from None
     given = article.to_dict()
-    return article, {name: given[name] for name in METADATA_FIELDS if isinstance(record, Mapping) and name in record}
+    # an id given as "" or null is no id (the article is unseen): not echoed either
+    return article, {name: given[name] for name in METADATA_FIELDS if name in record and (name != "id" or article.id)}

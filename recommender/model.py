@@ -425,7 +425,8 @@ class RelatedArticles:
 
         Takes the same filters as :meth:`related`. Articles in the model that are near-duplicates of
         the given one (and their groups) are left out, as for :meth:`related`. An ``id`` that is in
-        the model is left out too.
+        the model is left out too, with its group (the stored story's own near-duplicates), as
+        :meth:`related` leaves them out.
         """
         self._check_fitted()
         doc = article if isinstance(article, Article) else parse_article(article, require_id=False)
@@ -433,11 +434,12 @@ class RelatedArticles:
         scores, cosines = score_rows(self._corpus(), *source)
         duplicates = np.flatnonzero(cosines[0] >= self.duplicate_threshold)
         first = top_k(scores, min(len(self), max(int(self.n_candidates), 4 * k)))
+        known = self.ids_.get(doc.id) if doc.id else -1
         chosen = self._rank(
             (first[0][0], first[1][0]),
             lambda: scores,
-            self.ids_.get(doc.id) if doc.id else -1,
-            {int(g) for g in self.duplicate_group_[duplicates]},
+            known,
+            {int(g) for g in self.duplicate_group_[duplicates]} | ({int(self.duplicate_group_[known])} if known >= 0 else set()),
             _filters(**filters),
             k,
             date_to_days(doc.published_at),

@@ -7,6 +7,7 @@ wherever it comes from.
 from __future__ import annotations
 
 import datetime as _dt
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
@@ -81,11 +82,25 @@ def _string_list(value: Any, name: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if v.strip())
 
 
+#: the longest article id: URLs carry ids, and the service refuses longer ones before looking them up
+MAX_ID_LENGTH = 512
+
+
+def id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an article id (too long, or a control character), or None when it can."""
+    if len(value) > MAX_ID_LENGTH:
+        return f"an article id has at most {MAX_ID_LENGTH} characters, this one {len(value)}"
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        return "an article id cannot contain control characters"
+    return None
+
+
 def parse_article(record: Mapping[str, Any], *, require_id: bool = True) -> Article:
     """Turn a raw mapping into an :class:`Article`, or raise :class:`SchemaError` saying why not.
 
-    Numbers given as ``id`` are accepted and turned into strings. ``tags`` may be a list of strings
-    or one comma-separated string. Unknown fields are ignored. With ``require_id=False`` (an article
+    Whole numbers given as ``id`` are accepted and turned into strings; an id has at most
+    :data:`MAX_ID_LENGTH` characters and no control character (see :func:`id_problem`). ``tags``
+    may be a list of strings or one comma-separated string. Unknown fields are ignored. With ``require_id=False`` (an article
     posted to the service that the model has not seen) a missing id becomes ``""``.
     """
     if not isinstance(record, Mapping):
@@ -94,8 +109,11 @@ def parse_article(record: Mapping[str, Any], *, require_id: bool = True) -> Arti
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or str(raw_id).strip() == "":
         if require_id or raw_id not in (None, ""):
             need = "is required and must be" if require_id else "may be left out; when given it must be"
-            raise SchemaError(f"id {need} a non-empty string", "id")
+            raise SchemaError(f"id {need} a non-empty string or a whole number", "id")
         raw_id = ""
+    problem = id_problem(str(raw_id).strip())
+    if problem:
+        raise SchemaError(problem, "id")
     title = record.get("title")
     if title is not None and not isinstance(title, str):
         raise SchemaError("title must be a string", "title")

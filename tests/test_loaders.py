@@ -66,6 +66,16 @@ def test_jsonl_yields_articles_and_bad_records_with_line_numbers(tmp_path):
     assert bad[9].reason == "an article must be a JSON object"
 
 
+def test_an_id_the_service_could_not_look_up_is_a_bad_record(tmp_path):
+    rows = [json.dumps({"id": "x" * 600, "title": "Long id"}), json.dumps({"id": "tab\tid", "title": "Tab"}),
+            json.dumps({"id": "x" * 512, "title": "Longest id"}), json.dumps({"id": 1.5, "title": "Not whole"})]
+    items = list(jsonl.read(write(tmp_path / "ids.jsonl", "\n".join(rows) + "\n")))
+    assert [len(i.id) for i in items if isinstance(i, Article)] == [512]
+    assert [b.reason for b in items if isinstance(b, BadRecord)] == [
+        "an article id has at most 512 characters, this one 600", "an article id cannot contain control characters",
+        "id is required and must be a non-empty string or a whole number"]
+
+
 def test_default_mode_skips_and_counts_by_reason(tmp_path):
     rows = ["{bad", "{worse", json.dumps({"id": "1", "title": "ok"}), json.dumps({"id": "2"})]
     path = write(tmp_path / "a.jsonl", "\n".join(rows))
@@ -121,7 +131,7 @@ def test_csv_reads_quoted_multiline_cells_and_reports_start_lines(tmp_path):
     assert articles[1].body == "line one\nline two\nline three"
     assert bad[0] == (5, "wrong number of cells")
     assert bad[1][0] == 6 and "published_at" in bad[1][1]
-    assert bad[2] == (10, "id is required and must be a non-empty string")
+    assert bad[2] == (10, "id is required and must be a non-empty string or a whole number")
 
 
 def test_csv_tag_delimiter_option(tmp_path):
