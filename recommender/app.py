@@ -7,6 +7,7 @@ takes its default, then its environment variable, then the ``config`` passed to 
 from __future__ import annotations
 
 import math
+import re
 import signal
 import threading
 from dataclasses import dataclass
@@ -47,9 +48,17 @@ def _count(value: Any) -> int:
     return int(text)
 
 
+_ORIGIN = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\s]+")
+
+
 def _origins(value: Any) -> tuple[str, ...]:
+    """Origins as a browser sends them (scheme://host[:port], no path), or * for any."""
     items = value.split(",") if isinstance(value, str) else list(value or ())
-    return tuple(o.strip().rstrip("/") for o in items if o.strip())
+    origins = tuple(o.strip().rstrip("/") for o in items if o.strip())
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise ValueError(f"{origin!r} is not an origin: give scheme://host[:port], as https://news.example.com")
+    return origins
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,13 @@ def test_a_bad_setting_stops_start_up_naming_it(name, value):
         load_settings({name: value}, env={})
 
 
+@pytest.mark.parametrize("value", ["news.example.com", "https://news.example.com/politics", "https://a.example, cms"])
+def test_a_cors_origin_a_browser_never_sends_stops_start_up(value):
+    with pytest.raises(SettingError, match="RECOMMENDER_CORS_ORIGINS=.*is not an origin: give scheme://host"):
+        load_settings({}, env={"RECOMMENDER_CORS_ORIGINS": value})
+    assert load_settings({}, env={"RECOMMENDER_CORS_ORIGINS": "*, http://localhost:3000/"})["CORS_ORIGINS"] == ("*", "http://localhost:3000")
+
+
 def test_the_models_folder_comes_from_the_environment(models_dir, monkeypatch, make_app):
     monkeypatch.setenv("RECOMMENDER_MODELS", str(models_dir))
     app = create_app()
