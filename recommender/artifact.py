@@ -223,13 +223,32 @@ def versions(models_dir: Path) -> list[str]:
     return sorted(p.name for p in Path(models_dir).iterdir() if p.is_dir() and (p / MANIFEST).is_file() and not p.name.startswith("."))
 
 
+#: a publish's scratch (``.tmp-VERSION`` folder, ``.CURRENT.PID.tmp`` file) untouched this long was left
+#: by a job that was killed: no publish takes a day between writing its files and renaming them
+STALE_AFTER_SECONDS = 24 * 3600
+
+
 def prune(models_dir: Path, keep: int) -> list[str]:
-    """Delete all but the ``keep`` newest versions, never the current one; return what was deleted."""
+    """Delete all but the ``keep`` newest versions, never the current one, and the scratch of killed
+    publishes (see :data:`STALE_AFTER_SECONDS`); return what was deleted."""
+    models_dir = Path(models_dir)
     current = current_version(models_dir)
     old = [v for v in versions(models_dir) if v != current]
     doomed = old[: max(0, len(old) - (keep - (1 if current else 0)))]
     for name in doomed:
-        shutil.rmtree(Path(models_dir) / name, ignore_errors=True)
+        shutil.rmtree(models_dir / name, ignore_errors=True)
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for scratch in [*models_dir.glob(".tmp-*"), *models_dir.glob(f".{POINTER}.*.tmp")]:
+        try:
+            if scratch.lstat().st_mtime >= cutoff:
+                continue  # maybe a publish still running
+            if scratch.is_dir():
+                shutil.rmtree(scratch)
+            else:
+                scratch.unlink()
+            doomed.append(scratch.name)
+        except OSError:
+            pass  # gone already, or not ours to remove: the next publish tries again
     return doomed
 
 

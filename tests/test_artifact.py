@@ -208,3 +208,23 @@ def test_old_versions_are_pruned_but_never_the_current_one(model, tmp_path):
     made = [artifact.publish(model, models, keep=2)["version"] for _ in range(4)]
     assert artifact.versions(models) == made[-2:]
     assert artifact.current_version(models) == made[-1]
+
+
+def test_publishing_clears_the_scratch_a_killed_publish_left_but_not_a_running_ones(model, tmp_path):
+    import os
+    import time
+
+    models = tmp_path / "models"
+    artifact.publish(model, models)
+    killed, running = models / ".tmp-20261101-000000-000001", models / ".tmp-20261202-000000-000001"
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "terms.npy").write_bytes(b"half written")
+    pointer = models / ".CURRENT.4242.tmp"
+    pointer.write_text("20261101-000000-000001")
+    day_and_more = time.time() - artifact.STALE_AFTER_SECONDS - 60
+    for path in (killed, pointer):
+        os.utime(path, (day_and_more, day_and_more))
+    version = artifact.publish(model, models)["version"]
+    assert not killed.exists() and not pointer.exists()
+    assert running.exists() and artifact.current_version(models) == version
