@@ -90,8 +90,15 @@ class ModelHolder:
     def _reload(self, stamp: tuple[int, int, int] | None, force: bool) -> None:
         try:
             version = artifact.current_version(self.models_dir)
-            if version and version != self._model.version_ and (force or version not in self.refused):
+            served = self._model.version_
+            if not version:
+                log.warning("%s: %s is missing or empty; still serving %s, but a restart would find no model",
+                            self.models_dir, artifact.POINTER, served)
+            elif version != served and (force or version not in self.refused):
                 self._swap_to(version)
+            elif version == served and not (self.models_dir / served).is_dir():
+                log.warning("%s: the folder of the served version %s is gone; still serving it from memory, but a "
+                            "restart would fail", self.models_dir, served)
             self._stamp = stamp
         except ArtifactError as exc:  # CURRENT unreadable: said in one line, checked again when it changes
             self._stamp = stamp

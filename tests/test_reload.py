@@ -139,6 +139,24 @@ def test_a_pointer_to_no_version_is_one_clear_line_and_the_old_model_keeps_servi
     assert all(r.exc_info is None for r in errors)
 
 
+def test_an_empty_or_missing_pointer_and_a_deleted_served_folder_are_said(make_app, models_dir, caplog):
+    app = make_app(RELOAD_INTERVAL=0)
+    client = app.test_client()
+    served = holder_of(app).model.version_
+    said = lambda text: any(text in r.getMessage() for r in caplog.records)  # noqa: E731
+    with caplog.at_level(logging.INFO, logger="recommender.reload"):
+        point_to(models_dir, "  ")
+        assert wait_for(lambda: client.get("/healthz") and said(f"CURRENT is missing or empty; still serving {served}"))
+        caplog.clear()
+        (models_dir / artifact.POINTER).unlink()
+        assert wait_for(lambda: client.get("/healthz") and said("CURRENT is missing or empty"))
+        point_to(models_dir, served)
+        shutil.rmtree(models_dir / served)  # the files stay mapped: answers go on, a restart would not
+        os.kill(os.getpid(), signal.SIGHUP)
+        assert wait_for(lambda: said(f"the folder of the served version {served} is gone; still serving it from memory"))
+    assert client.get("/articles/s1/related").json["model_version"] == served
+
+
 def test_sighup_triggers_a_check(make_app, models_dir):
     app = make_app(RELOAD_INTERVAL=3600)
     client = app.test_client()
