@@ -68,6 +68,15 @@ def test_bad_records_are_skipped_and_counted_with_reasons(tmp_path, capsys):
     assert "read 12 articles; skipped 2" in err
     assert "c.jsonl:13" in err and "c.jsonl:14" in err
     assert artifact.load(tmp_path / "models").manifest_["training"]["skipped"] == 2
+    assert "more (--strict" not in err
+
+
+def test_past_ten_bad_records_the_rest_are_counted(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json"] * 13)
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")
+    assert code == 0 and "skipped 13: invalid JSON" in err
+    assert err.count("  e.g. ") == 10 and "c.jsonl:22: invalid JSON" in err and "c.jsonl:23" not in err
+    assert "  ... and 3 more (--strict stops at the first bad record)" in err
 
 
 def test_strict_stops_at_the_first_bad_record(tmp_path, capsys):

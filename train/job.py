@@ -52,6 +52,8 @@ def report_load(report: LoadReport, log: Log, shown: int = 10) -> None:
         log(f"  skipped {count:,}: {reason}")
     for bad in report.skipped[:shown]:
         log(f"  e.g. {bad}")
+    if len(report.skipped) > shown:
+        log(f"  ... and {len(report.skipped) - shown:,} more (--strict stops at the first bad record)")
     for warning in report.warnings:
         log(f"  warning: {warning}")
 
