@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -430,3 +431,13 @@ def test_windows_line_endings(tmp_path):
     articles, report = load([path])
     assert [a.body for a in articles] == ["x\ny"]
     assert [(b.line, b.reason) for b in report.skipped] == [(4, "wrong number of cells")]
+
+
+def test_articles_dated_in_the_future_are_a_warning(tmp_path):
+    rows = [json.dumps({"id": "1", "title": "Typo", "published_at": "3025-01-01"}),
+            json.dumps({"id": "2", "title": "Far", "published_at": "9999-12-31T23:00:00+00:00"}),
+            json.dumps({"id": "3", "title": "Today", "published_at": time.strftime("%Y-%m-%d")})]
+    report = LoadReport()
+    assert [a.id for a in load_articles([write(tmp_path / "d.jsonl", "\n".join(rows) + "\n")], report=report)] == ["1", "2", "3"]
+    assert report.warnings == ["2 articles are dated more than a day after this run (the latest 9999-12-31T23:00:00+00:00, "
+                               "e.g. a typo in the year); lists, age gaps and half_life_days take the dates as given"]

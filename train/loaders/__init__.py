@@ -7,11 +7,12 @@ format, counts what was read and skipped, and stops at the first bad record when
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from recommender.schema import Article
+from recommender.schema import Article, date_to_days
 
 FORMATS = ("jsonl", "csv", "reuters", "folder", "lines")
 
@@ -190,6 +191,7 @@ def load_articles(
     """
     if report is None:
         report = LoadReport()
+    tomorrow, future = time.time() / 86400.0 + 1, []
     if fmt is not None and fmt not in _MODULES:
         raise LoadError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     for raw in paths:
@@ -210,4 +212,10 @@ def load_articles(
             report.read += 1
             if on_progress is not None and report.read % PROGRESS_EVERY == 0:
                 on_progress(report)
+            if item.published_at and date_to_days(item.published_at) > tomorrow:
+                future.append(item.published_at)
             yield item
+    if future:
+        report.warnings.append(
+            f"{len(future):,} articles are dated more than a day after this run (the latest {max(future, key=date_to_days)}, "
+            f"e.g. a typo in the year); lists, age gaps and half_life_days take the dates as given")
