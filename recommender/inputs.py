@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Mapping
+from typing import Any
 
 from flask import current_app, request
 from werkzeug.datastructures import MultiDict

@@ -100,8 +100,9 @@ def parse_article(record: Mapping[str, Any], *, require_id: bool = True) -> Arti
 
     Whole numbers given as ``id`` are accepted and turned into strings; an id has at most
     :data:`MAX_ID_LENGTH` characters and no control character (see :func:`id_problem`). ``tags``
-    may be a list of strings or one comma-separated string. Unknown fields are ignored. With ``require_id=False`` (an article
-    posted to the service that the model has not seen) a missing id becomes ``""``.
+    may be a list of strings or one comma-separated string. Unknown fields are ignored. With
+    ``require_id=False`` (an article posted to the service that the model has not seen) a missing
+    id becomes ``""``.
     """
     if not isinstance(record, Mapping):
         raise SchemaError("an article must be a JSON object")

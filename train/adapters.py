@@ -403,7 +403,8 @@ def read_related(path: Path) -> dict[str, set[str]]:
       given, in that direction only). Ids may be strings or integers. Lines repeating an id add to
       its set. Blank lines are ignored.
     * ``.csv``: a header row ``id_a,id_b`` (other columns are ignored, but a ``similarity`` column
-      marks rated pairs and is refused), then one related pair per row. Pairs are symmetric: ``a,b`` makes ``b`` related to ``a`` and ``a`` related to ``b``.
+      marks rated pairs and is refused), then one related pair per row. Pairs are symmetric:
+      ``a,b`` makes ``b`` related to ``a`` and ``a`` related to ``b``.
 
     An article is never related to itself.
 
@@ -541,7 +542,8 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         (articles without labels are left out), ``categories`` are all those labels. Ground truth
         naming an id that is not in the corpus is dropped, and the number of such ids is given in
         ``description``; a ValueError when none of a given file's ground truth is about the corpus.
-        Pairs rated more than once keep every rating (each counts), and the description says how many. Articles repeating an id are dropped (the first one is kept) and counted.
+        Pairs rated more than once keep every rating (each counts), and the description says how
+        many. Articles repeating an id are dropped (the first one is kept) and counted.
     """
     corpus_path = Path(corpus_path)
     articles, left_out = _load([corpus_path], fmt)

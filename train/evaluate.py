@@ -315,8 +315,11 @@ def _present(key: str, figures: dict[str, Any]) -> bool:
 def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
     """What a report says of the ``--model`` it measured: the settings it was trained with that are
     not the defaults, and whether ``--tune`` chose its weights on ground truth (maybe this one)."""
-    same = lambda a, b: (list(a) if isinstance(a, (list, tuple)) else a) == (list(b) if isinstance(b, (list, tuple)) else b)  # noqa: E731
-    own = {k: v for k, v in (published.get("parameters") or {}).items() if k in defaults and k != "n_jobs" and not same(v, defaults[k])}
+    def plain(value: Any) -> Any:  # the manifest keeps tuples as lists
+        return list(value) if isinstance(value, tuple) else value
+
+    own = {k: v for k, v in (published.get("parameters") or {}).items()
+           if k in defaults and k != "n_jobs" and plain(v) != plain(defaults[k])}
     text = f"published {published['version']} was trained with " + (
         f"these settings unlike the defaults: {_settings_text(own, hidden=())}" if own else "the default settings")
     if published.get("tuned_on"):
