@@ -48,17 +48,19 @@ def _count(value: Any) -> int:
     return int(text)
 
 
-_ORIGIN = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\s]+")
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(\[[0-9a-f:.]+\]|[^/?#@\s:\[\]]+)(:[0-9]{1,5})?")
 
 
 def _origins(value: Any) -> tuple[str, ...]:
-    """Origins as a browser sends them (scheme://host[:port], no path), or * for any."""
+    """Origins as a browser sends them (scheme://host[:port], lower case, no path), or * for any."""
     items = value.split(",") if isinstance(value, str) else list(value or ())
-    origins = tuple(o.strip().rstrip("/") for o in items if o.strip())
-    for origin in origins:
+    origins = []
+    for given in (o.strip() for o in items if o.strip()):
+        origin = given.rstrip("/").lower()  # browsers send scheme and host in lower case
         if origin != "*" and not _ORIGIN.fullmatch(origin):
-            raise ValueError(f"{origin!r} is not an origin: give scheme://host[:port], as https://news.example.com")
-    return origins
+            raise ValueError(f"{given!r} is not an origin: give scheme://host[:port], as https://news.example.com")
+        origins.append(origin)
+    return tuple(origins)
 
 
 @dataclass(frozen=True)

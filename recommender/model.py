@@ -198,8 +198,8 @@ class RelatedArticles:
             raise ValueError("search_budget and search_pool must be positive")
         if int(self.search_rounds) < 0:
             raise ValueError(f"search_rounds must be 0 or more, got {self.search_rounds}")
-        if int(self.n_jobs) == 0:
-            raise ValueError("n_jobs must be a number of processes (1 or more) or -1 for all cores, got 0")
+        if int(self.n_jobs) == 0 or int(self.n_jobs) < -1:
+            raise ValueError(f"n_jobs must be a number of processes (1 or more) or -1 for all cores, got {self.n_jobs}")
         self._tokenizer()  # refuses n-grams, a stop list or a stemmer it cannot use
 
     def _check_fitted(self) -> None:

@@ -108,7 +108,7 @@ def parse_article(record: Mapping[str, Any], *, require_id: bool = True) -> Arti
         raise SchemaError("an article must be a JSON object")
     raw_id = record.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or str(raw_id).strip() == "":
-        if require_id or raw_id not in (None, ""):
+        if require_id or not (raw_id is None or isinstance(raw_id, str)):  # posted: a blank id is no id
             need = "is required and must be" if require_id else "may be left out; when given it must be"
             raise SchemaError(f"id {need} a non-empty string or a whole number", "id")
         raw_id = ""

@@ -335,8 +335,12 @@ def test_load_custom_refuses_ground_truth_about_none_of_its_articles(tmp_path):
     corpus.write_text(json.dumps({"id": "a", "title": "Alpha"}) + "\n" + json.dumps({"id": "b", "title": "Beta"}) + "\n")
     other = tmp_path / "other.csv"
     other.write_text("id_a,id_b\nx1,x2\n")
-    with pytest.raises(ValueError, match=r"other.csv: no related ids about articles of this corpus \(2 ids not in mynews.jsonl\)"):
+    with pytest.raises(ValueError, match=r"other.csv: no related ids about articles of this corpus \(2 of its ids not in mynews.jsonl\)"):
         load_custom(corpus, related=other)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id_a,id_b\n")
+    with pytest.raises(ValueError, match="empty.csv: holds no related ids"):
+        load_custom(corpus, related=empty)
     rated = tmp_path / "rated.csv"
     rated.write_text("id_a,id_b,similarity\na,x1,2\n")
     with pytest.raises(ValueError, match="rated.csv: no rated pairs about articles of this corpus"):
@@ -354,6 +358,10 @@ def test_load_custom_says_why_records_were_skipped_and_counts_pairs_rated_twice(
     assert "the first at " in es.description and "mynews.jsonl:2)" in es.description
     assert "3 rated pairs (2 rating a pair rated before: each rating counts)" in es.description
     assert len(es.rated_pairs) == 3
+    assert "warning" not in es.description
+    corpus.write_text(json.dumps({"id": "a", "title": "Alpha", "published_at": "3025-01-01"}) + "\n")
+    described = load_custom(corpus).description
+    assert "warning: articles dated more than a day after this run: 1 (the latest 3025-01-01, article 'a'" in described
 
 
 def test_load_custom_without_ground_truth_and_missing_corpus(tmp_path):

@@ -129,7 +129,7 @@ def test_post_of_a_stored_story_leaves_out_its_near_duplicates_as_get_does(clien
     assert "d1" in unseen  # the same text without the id: d1 is a fair answer, and the rule above is what left it out
 
 
-@pytest.mark.parametrize("given", ["", None])
+@pytest.mark.parametrize("given", ["", None, "   "])
 def test_post_with_an_empty_id_is_an_unseen_article_and_echoes_no_id(client, given):
     r = client.post("/related", json={"id": given, "title": "Bread prices"})
     assert r.status_code == 200 and r.json["article"] == {"title": "Bread prices"}

@@ -329,6 +329,7 @@ def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
     columns = header.split(" | ")
     assert row[columns.index("Pearson")] == "–" and row[columns.index("Spearman")] == "–"
     assert "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary)" in text
+    assert "No figure to judge c by, so no summary row" in text and "## Summary" not in text  # it has no labels either
 
 
 def test_the_command_evaluates_a_model_the_job_published(tmp_path, capsys):

@@ -213,6 +213,7 @@ def test_tune_fits_on_a_sample_of_a_large_corpus_and_the_model_on_all(tmp_path, 
 
 @pytest.mark.parametrize("option, value, message", [
     ("--n-jobs", "0", "n_jobs must be a number of processes"),
+    ("--n-jobs", "-2", "n_jobs must be a number of processes (1 or more) or -1 for all cores, got -2"),
     ("--tag-weight", "1.5", "tag_weight must be between 0 and 1"),
     ("--ngram-range", "2,1", "ngram_range must be (1, 1), (1, 2) or (2, 2)"),
     ("--stemmer", "klingon", "no stemmer for 'klingon'"),
@@ -238,7 +239,7 @@ def test_tune_on_too_few_rated_pairs_is_an_error_not_a_traceback(tmp_path, corpu
     truth = tmp_path / "ratings.csv"
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\n")  # the half tuning reads: 2 pairs
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
-    assert code == 1 and "cannot tune on it: pearson (even half) is undefined on its 2 judgement(s)" in err
+    assert code == 1 and "cannot tune on it: pearson (even half) is undefined on the 2 judgement(s) tuning reads" in err
     assert "Traceback" not in err and artifact.current_version(tmp_path / "models") is None
 
 

@@ -439,5 +439,5 @@ def test_articles_dated_in_the_future_are_a_warning(tmp_path):
             json.dumps({"id": "3", "title": "Today", "published_at": time.strftime("%Y-%m-%d")})]
     report = LoadReport()
     assert [a.id for a in load_articles([write(tmp_path / "d.jsonl", "\n".join(rows) + "\n")], report=report)] == ["1", "2", "3"]
-    assert report.warnings == ["2 articles are dated more than a day after this run (the latest 9999-12-31T23:00:00+00:00, "
-                               "e.g. a typo in the year); lists, age gaps and half_life_days take the dates as given"]
+    assert report.warnings == ["articles dated more than a day after this run: 2 (the latest 9999-12-31T23:00:00+00:00, "
+                               "article '2'; a typo in the year?); lists, age gaps and half_life_days take the dates as given"]

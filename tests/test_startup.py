@@ -26,11 +26,20 @@ def test_a_bad_setting_stops_start_up_naming_it(name, value):
         load_settings({name: value}, env={})
 
 
-@pytest.mark.parametrize("value", ["news.example.com", "https://news.example.com/politics", "https://a.example, cms"])
-def test_a_cors_origin_a_browser_never_sends_stops_start_up(value):
-    with pytest.raises(SettingError, match="RECOMMENDER_CORS_ORIGINS=.*is not an origin: give scheme://host"):
+@pytest.mark.parametrize("value, quoted", [
+    ("news.example.com", "news.example.com"), ("https://news.example.com/politics", "https://news.example.com/politics"),
+    ("https://a.example, cms", "cms"), ("file://", "file://"), ("https://a.example:abc", "https://a.example:abc"),
+    ("https://user@a.example", "https://user@a.example"),
+])
+def test_a_cors_origin_a_browser_never_sends_stops_start_up(value, quoted):
+    with pytest.raises(SettingError, match=f"RECOMMENDER_CORS_ORIGINS=.*'{quoted}' is not an origin: give scheme://host"):
         load_settings({}, env={"RECOMMENDER_CORS_ORIGINS": value})
-    assert load_settings({}, env={"RECOMMENDER_CORS_ORIGINS": "*, http://localhost:3000/"})["CORS_ORIGINS"] == ("*", "http://localhost:3000")
+
+
+def test_cors_origins_are_read_as_browsers_send_them():
+    given = "*, http://localhost:3000/, HTTPS://News.Example.com, http://[::1]:8080"
+    assert load_settings({}, env={"RECOMMENDER_CORS_ORIGINS": given})["CORS_ORIGINS"] == (
+        "*", "http://localhost:3000", "https://news.example.com", "http://[::1]:8080")
 
 
 def test_the_models_folder_comes_from_the_environment(models_dir, monkeypatch, make_app):

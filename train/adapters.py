@@ -51,7 +51,8 @@ def _load(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[Article],
 
 
 def _left_out(unreadable: int, repeated: int, report: LoadReport | None = None) -> str:
-    """A note of what was left out, with the reasons and the first place when ``report`` has them."""
+    """A note of what was left out, with the reasons and the first place, and of the load's warnings,
+    when ``report`` has them."""
     why = ""
     if report is not None and report.skipped:
         reasons = ", ".join(f"{count:,} × {reason}" for reason, count in report.skipped_by_reason().items())
@@ -59,6 +60,9 @@ def _left_out(unreadable: int, repeated: int, report: LoadReport | None = None) 
         why = f": {reasons}, the first at {first.source}" + (f":{first.line}" if first.line is not None else "")
     parts = ([f"{unreadable:,} unreadable records skipped{why}"] if unreadable else []) + (
         [f"{repeated:,} repeating an earlier id left out"] if repeated else [])
+    warnings = report.warnings if report is not None else []
+    if warnings:  # what the training job would print: an encoding guessed, a date kept in part, future dates
+        parts.append(f"warning: {warnings[0]}" + (f" (and {len(warnings) - 1:,} more warnings)" if len(warnings) > 1 else ""))
     return f" ({'; '.join(parts)})" if parts else ""
 
 
@@ -561,7 +565,8 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
             pairs.append((a, b, similarity))
     for given, found, what in ((related, links, "related ids"), (ratings, pairs, "rated pairs")):
         if given is not None and not found:
-            raise ValueError(f"{given}: no {what} about articles of this corpus ({len(unknown):,} ids not in {corpus_path.name})")
+            raise ValueError(f"{given}: no {what} about articles of this corpus ({len(unknown):,} of its ids not in "
+                             f"{corpus_path.name})" if unknown else f"{given}: holds no {what}")
     labels = {a.id: set(a.labels) for a in articles if a.labels}
     categories = sorted(set().union(*labels.values()))
     parts = [f"{len(articles):,} articles{left_out}"]

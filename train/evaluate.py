@@ -362,6 +362,10 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [f"Best tag weight: the {best}.", ""]
         if report.get("plot"):
             lines += ["![Quality against the tag weight](tag_weight.png)", ""]
+    unjudged = [ds["dataset"] for ds in report["datasets"] if not ds.get("best_tag_weight")]
+    if unjudged:
+        lines += [f"No figure to judge {', '.join(unjudged)} by, so no summary row: no ground truth, or none that gives a "
+                  "figure (as rated pairs whose ratings do not vary); the tables below show what was measured.", ""]
     compared = [(ds["dataset"], row) for ds in report["datasets"] for row in ds.get("differences", ())]
     if compared:
         lines += ["## Differences on the same questions", "",

@@ -233,9 +233,9 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
             settings = {**params, "topic_weight": topic_weight, "tag_weight": tag_weight, "n_jobs": params.get("n_jobs", -1)}
             metric, value, n = tuning_score(es, settings)
             if value is None:  # too few judgements in the half tuning reads, or all of one rating
-                raise JobError(f"{ground_truth}: cannot tune on it: {metric} is undefined on its {n} judgement(s) "
-                               f"(tuning reads every other one, so it needs at least 6 rated pairs with varied ratings, "
-                               f"or related ids for several articles)")
+                raise JobError(f"{ground_truth}: cannot tune on it: {metric} is undefined on the {n} judgement(s) tuning "
+                               f"reads (every other one of the file: they must hold at least 3 rated pairs whose ratings "
+                               f"differ, or an article with related ids)")
             measured[topic_weight, tag_weight] = value
             log(f"tuning: topic weight {topic_weight:g}, tag weight {tag_weight:g}: {metric} = {measured[topic_weight, tag_weight]:.4f}")
         return measured[topic_weight, tag_weight]

@@ -213,9 +213,10 @@ def load_articles(
             if on_progress is not None and report.read % PROGRESS_EVERY == 0:
                 on_progress(report)
             if item.published_at and date_to_days(item.published_at) > tomorrow:
-                future.append(item.published_at)
+                future.append((date_to_days(item.published_at), item.published_at, item.id))
             yield item
     if future:
+        _, latest, article = max(future)
         report.warnings.append(
-            f"{len(future):,} articles are dated more than a day after this run (the latest {max(future, key=date_to_days)}, "
-            f"e.g. a typo in the year); lists, age gaps and half_life_days take the dates as given")
+            f"articles dated more than a day after this run: {len(future):,} (the latest {latest}, article {article!r}; "
+            f"a typo in the year?); lists, age gaps and half_life_days take the dates as given")
