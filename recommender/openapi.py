@@ -82,7 +82,9 @@ _SCHEMAS: dict[str, Any] = {
         "description": "an article the model has not seen: a title or a body at least; unknown fields are ignored",
         "anyOf": [{"required": ["title"]}, {"required": ["body"]}],
         "properties": {
-            "id": {"type": ["string", "integer"], "description": "optional; an id in the model is left out of the list"},
+            "id": {"type": ["string", "integer", "null"], "maxLength": MAX_ID_LENGTH,
+                   "description": f"optional (empty or null: none); at most {MAX_ID_LENGTH} characters, no control characters; "
+                                  "an id in the model is left out of the list, with its near-duplicates"},
             "title": {"type": "string"},
             "subtitle": {"type": "string"},
             "body": {"type": "string"},
