@@ -296,8 +296,8 @@ GLOSSARY = {
                 "at most 8 × the sample's size over the corpus size).",
     "mean_age_gap_days": "**age gap**: mean days between an article and the items of its list.",
     "intra_list_similarity": "**intra-list sim**: mean tf-idf cosine between the items of one list (lower is more varied).",
-    "fit_seconds": "**fit s, GET ms, POST ms**: seconds to fit; mean milliseconds for the list of an indexed article, and "
-                   "of a posted unseen one, in process (no HTTP).",
+    "fit_seconds": "**fit s, GET ms**: seconds to fit; mean milliseconds for the list of an indexed article, in process (no HTTP).",
+    "post_query_ms": "**POST ms**: mean milliseconds for the list of a posted unseen article, in process (no HTTP).",
 }
 
 
