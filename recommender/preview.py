@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from . import inputs
 from .api import related_items
@@ -52,6 +52,14 @@ def long_date(value: str | None) -> str:
     except ValueError:
         return value
     return f"{moment.day} {moment:%B %Y}"
+
+
+@bp.app_template_global("preview_url")
+def preview_url(article_id: str) -> str:
+    """The preview page of an article. A path segment that is ``.`` or ``..`` (an id such as ``..`` or
+    ``a/../b``) is percent-encoded, since browsers resolve those segments before asking."""
+    url = url_for("preview.article", article_id=article_id)
+    return "/".join("%2E" * len(part) if part in (".", "..") else part for part in url.split("/"))
 
 
 @bp.app_template_filter("web_url")

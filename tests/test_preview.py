@@ -47,6 +47,21 @@ def test_search_results_are_capped(make_app, tmp_path):
     assert page.count('class="item"') == 50 and "the first 50 of 120 matches" in page
 
 
+def test_links_to_ids_with_dot_segments_reach_their_page(make_app, tmp_path):
+    rows = make_articles()
+    for row, odd in zip(rows, ("..", ".", "a/../b", "x.y/..z")):
+        row["id"] = odd
+    folder = tmp_path / "dots"
+    artifact.publish(RelatedArticles(min_df=1).fit(rows), folder)
+    client = make_app(MODELS_DIR=folder).test_client()
+    links = re.findall(r'class="title" href="([^"]+)"', client.get("/preview?q=o").get_data(as_text=True))
+    wanted = {"..": "/preview/%2E%2E", ".": "/preview/%2E", "a/../b": "/preview/a/%2E%2E/b", "x.y/..z": "/preview/x.y/..z"}
+    assert set(wanted.values()) <= set(links)
+    for odd, link in wanted.items():  # each link opens its own article, not a page a browser resolved it to
+        page = client.get(link).get_data(as_text=True)
+        assert f'<h1 id="headline">{rows[list(wanted).index(odd)]["title"]}</h1>' in page, link
+
+
 HOSTILE = '<script>alert("x")</script>'
 
 
