@@ -133,3 +133,24 @@ def test_a_scheduler_without_workers_is_refused(corpus, tmp_path, capsys):
         code, out, err = run(capsys, corpus, "--out", tmp_path / "models", "--dask", empty.scheduler_address)
     assert code == 1 and out == ""
     assert err.strip() == f"error: the Dask scheduler at {empty.scheduler_address} has no workers"
+
+
+def test_a_one_thread_cluster_is_said_to_run_nothing(corpus, tmp_path, capsys):
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=":0") as small:
+        code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--dask", small.scheduler_address)
+    assert code == 0 and "dask: warning: with one thread on the cluster, joblib runs the candidate search in this process" in err
+
+
+def test_a_cluster_failing_mid_search_is_one_line_and_dask_says_no_tracebacks(cluster):
+    import logging
+
+    from train.cluster import ClusterError
+
+    before = logging.getLogger("distributed").level
+    with pytest.raises(ClusterError) as failed:
+        with dask_backend(cluster.scheduler_address):
+            assert logging.getLogger("distributed").level == logging.CRITICAL
+            raise OSError("Client lost the connection to the scheduler.\nPlease check your connection and re-run your work.")
+    assert "\n" not in str(failed.value) and str(failed.value).endswith("scheduler. Please check your connection and re-run your work.")
+    assert logging.getLogger("distributed").level == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 from typing import Any, Callable, Iterator
 
 from recommender.neighbours import Corpus
@@ -68,6 +69,9 @@ def check_scheduler(address: str, log: Log) -> dict[str, Any]:
         raise ClusterError(f"the Dask scheduler at {address} has no workers")
     threads = sum(int(w.get("nthreads", 0)) for w in info["workers"].values())
     log(f"dask: scheduler {address} has {len(info['workers'])} workers with {threads} threads")
+    if threads < 2:  # joblib's Dask backend reports the cluster's threads, and joblib runs one "job" in process
+        log("dask: warning: with one thread on the cluster, joblib runs the candidate search in this process, not on "
+            "the cluster; give the cluster 2 or more threads")
     return info
 
 
@@ -99,10 +103,14 @@ def dask_backend(address: str | None) -> Iterator[None]:
         client = distributed.Client(address, timeout=connect_timeout(), set_as_default=False)
     except (OSError, ValueError) as exc:
         raise ClusterError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+    chatter = logging.getLogger("distributed")  # a lost scheduler is logged there with tracebacks; the error says it
+    level, chatter.level = chatter.level, logging.CRITICAL
     try:
         with joblib.parallel_config(backend="dask", client=client):
             yield
     except (OSError, TimeoutError, asyncio.CancelledError, concurrent.futures.CancelledError, distributed.KilledWorker) as exc:
-        raise ClusterError(f"the Dask cluster at {address} failed: {type(exc).__name__}: {exc}") from None
+        said = " ".join(str(exc).split())  # one line, whatever Dask wrote
+        raise ClusterError(f"the Dask cluster at {address} failed: {type(exc).__name__}: {said}") from None
     finally:
         client.close()
+        chatter.setLevel(level)
