@@ -103,8 +103,11 @@ def dask_backend(address: str | None) -> Iterator[None]:
         client = distributed.Client(address, timeout=connect_timeout(), set_as_default=False)
     except (OSError, ValueError) as exc:
         raise ClusterError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
-    chatter = logging.getLogger("distributed")  # a lost scheduler is logged there with tracebacks; the error says it
-    level, chatter.level = chatter.level, logging.CRITICAL
+    # a lost scheduler is logged by Dask's client with tracebacks; the error below says it in one line
+    chatter = [logging.getLogger(n) for n in ("distributed", *logging.root.manager.loggerDict) if n.startswith("distributed")]
+    levels = [logger.level for logger in chatter]
+    for logger in chatter:
+        logger.setLevel(logging.CRITICAL)
     try:
         with joblib.parallel_config(backend="dask", client=client):
             yield
@@ -113,4 +116,5 @@ def dask_backend(address: str | None) -> Iterator[None]:
         raise ClusterError(f"the Dask cluster at {address} failed: {type(exc).__name__}: {said}") from None
     finally:
         client.close()
-        chatter.setLevel(level)
+        for logger, level in zip(chatter, levels):
+            logger.setLevel(level)
