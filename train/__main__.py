@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from recommender.model import PARAMETERS, RelatedArticles
+from recommender.model import PARAMETERS
 
-from .job import TUNE_SAMPLE, JobError, train
+from .job import TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
 
 
@@ -125,14 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not None}
     try:
-        RelatedArticles(**params).check_params()
-    except (TypeError, ValueError) as exc:
-        parser.error(f"invalid setting: {exc}")
-    try:
         manifest = train(
             args.inputs, args.out, fmt=args.format, strict=args.strict, keep=args.keep,
             tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, tune_sample=args.tune_sample, dask=args.dask,
         )
+    except InvalidSetting as exc:  # checked before any work: a bad option, like argparse's own
+        parser.error(str(exc))
     except JobError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

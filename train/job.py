@@ -32,6 +32,10 @@ class JobError(Exception):
     """Why the job stopped, in one line."""
 
 
+class InvalidSetting(JobError):
+    """A model setting the model refuses, found before any work (the command makes it a usage error)."""
+
+
 def log_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -87,7 +91,7 @@ def train(
     try:
         RelatedArticles(**params).check_params()
     except (TypeError, ValueError) as exc:
-        raise JobError(f"invalid setting: {exc}") from None
+        raise InvalidSetting(f"invalid setting: {exc}") from None
     check_writable(out)
     if dask:
         try:

@@ -212,8 +212,9 @@ def load_articles(
             report.read += 1
             if on_progress is not None and report.read % PROGRESS_EVERY == 0:
                 on_progress(report)
-            if item.published_at and date_to_days(item.published_at) > tomorrow:
-                future.append((date_to_days(item.published_at), item.published_at, item.id))
+            days = date_to_days(item.published_at)  # NaN when undated: never later than tomorrow
+            if days > tomorrow:
+                future.append((days, item.published_at, item.id))
             yield item
     if future:
         _, latest, article = max(future)
