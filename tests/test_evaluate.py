@@ -103,7 +103,9 @@ def test_a_failed_report_leaves_the_last_one_whole_and_no_stale_plot_stays(resul
 def test_the_report_folder(result, tmp_path):
     report = write_report([result], tmp_path, {"weights": [0.0, 0.3], "sample": None}, "python -m train.evaluate --test")
     on_disk = json.loads((tmp_path / "report.json").read_text())
-    assert set(on_disk) == {"created_at", "command", "libraries", "settings", "summary", "datasets"}
+    assert set(on_disk) == {"created_at", "command", "libraries", "settings", "summary", "targets", "datasets"}
+    assert on_disk["targets"] == []  # "tiny" is held to no target
+    assert "## Targets" not in (tmp_path / "report.md").read_text()
     assert on_disk["datasets"][0]["corpus_size"] == 10 and on_disk["datasets"][0]["queries"] == 2
     assert {"scikit-learn", "numpy"} <= set(on_disk["libraries"])
     md = (tmp_path / "report.md").read_text()
@@ -150,6 +152,43 @@ def test_figures_come_with_their_intervals(evalset, tmp_path):
     lo, hi = topics["interval"]
     assert lo <= topics["difference"] <= hi
     assert "## Differences on the same questions" in md and f"| tiny | pearson | text only | words only | {topics['difference']:+.3f} |" in md
+
+
+def test_a_bundled_data_set_is_judged_against_its_targets(result, tmp_path):
+    as_bbc = {**result, "dataset": "bbc", "sampled_lists": 4}  # 4 of its 10 articles' lists judged
+    report = write_report([as_bbc], tmp_path, {}, "python -m train.evaluate --test")
+    ours = figures(result, "text only")
+    rows = {row["metric"]: row for row in report["targets"]}
+    assert set(rows) == {"label_precision@8", "near_duplicate_pairs"} and rows["label_precision@8"]["system"] == "text only"
+    assert rows["label_precision@8"]["value"] == ours["label_precision@8"] < 0.95
+    assert rows["label_precision@8"]["verdict"].startswith(f"short by {0.95 - ours['label_precision@8']:.3f}")
+    assert rows["near_duplicate_pairs"]["verdict"] == "met in the 4 lists judged (of 10 articles; --sample 0 judges every list)"
+    md = (tmp_path / "report.md").read_text()
+    assert "## Targets" in md and "| bbc | category precision@8 ≥ 0.95 |" in md
+    assert "lists judged: 4 (a sample)" in md
+
+
+@pytest.mark.parametrize("value, interval, expected", [
+    (0.90, [0.87, 0.93], "met, the whole interval at or above it"),
+    (0.86, [0.86, 0.90], "met, the whole interval at or above it"),  # the threshold itself is met
+    (0.87, [0.85, 0.89], "met in the figure; the interval reaches below it"),
+    (0.85, [0.83, 0.87], "short by 0.010 in the figure; the interval reaches it"),
+    (0.839, [0.827, 0.851], "short by 0.021; the whole interval below it"),
+    (0.87, None, "met in the figure (no interval)"),
+    (None, None, "no figure"),
+])
+def test_target_verdicts(value, interval, expected):
+    from train.targets import Target, verdict
+
+    assert verdict(Target("x", "m", 0.86, "m ≥ 0.86"), value, interval) == expected
+
+
+def test_a_count_of_faults_is_judged_on_the_lists_it_was_counted_in():
+    from train.targets import Target, verdict
+
+    none = Target("x", "near_duplicate_pairs", 0, "no pair", at_most=True)
+    assert verdict(none, 0, None, (2225, 2225)) == "met in the 2,225 lists judged, every article's"
+    assert verdict(none, 3, None, (2225, 2225)) == "short: 3 in the 2,225 lists judged, every article's"
 
 
 def test_knn_is_tuned_on_the_index_and_reported(result):

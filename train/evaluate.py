@@ -23,6 +23,7 @@ from recommender.model import PARAMETERS
 from recommender.schema import date_to_days
 
 from . import metrics as M
+from . import targets
 from .groundtruth import EvalSet
 from .loaders import FORMATS
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
@@ -33,6 +34,7 @@ KNN_K = (10, 20, 30, 40, 50)  # 50 = the model's default n_candidates: no list n
 KNN_POWERS = (1.0, 2.0, 4.0)  # a neighbour's vote weighs its similarity to this power
 KNN_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.65, 0.05))
 DEFAULT_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
+DEFAULT_SAMPLE = 10_000  # every list of a corpus up to this size is judged; of a larger one, a sample this big
 # the figure each kind of ground truth is judged by, to choose a tag weight
 PRIMARY = (("knn_micro_f1", "reuters kNN micro-F1"), ("recall@10", "recall@10"), ("pearson", "Pearson"), ("label_precision@8", "label precision@8"))
 
@@ -145,7 +147,7 @@ def knn_metrics(system, es: EvalSet, log: Log) -> tuple[dict[str, Any], Question
     return figures, {"knn_micro_f1": M.micro_f1_questions(truth, pred, cats), f"label_precision@{LIST_K}": M.mean_questions(lp)}
 
 
-def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: Log = _log) -> dict[str, Any]:
+def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAMPLE, log: Log = _log) -> dict[str, Any]:
     """Fit every system on ``es.articles`` and measure it against every kind of ground truth there is."""
     log(f"{es.name}: {len(es.articles):,} articles; {es.description}")
     ids = [a.id for a in es.articles]
@@ -192,6 +194,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = 2000, log: 
         "description": es.description,
         "corpus_size": len(es.articles),
         "queries": len(es.queries),
+        "tagged_articles": sum(1 for a in es.articles if a.tags),
         "sampled_lists": len(asked),
         "systems": results,
         "best_tag_weight": best,
@@ -278,6 +281,11 @@ TABLE_COLUMNS = (
 )
 
 
+SYSTEMS_TEXT = ("**systems**: random (the same random articles for the same question), most recent (the newest "
+                "articles, whatever they are about) and tags only (the rarity-weighted tag cosine alone; empty lists where "
+                "a corpus has no tags) are the floors any list should clear; text only is our model's default, blend "
+                "w=X our model with tag weight X (the sweep of the plot).")
+
 # what each column means, said once under the summary for the columns the report has
 GLOSSARY = {
     "knn_micro_f1": "**kNN micro-F1, macro-F1**: each unseen article's labels predicted from the labels of the first k "
@@ -358,14 +366,23 @@ def markdown(report: dict[str, Any]) -> str:
                          f"{_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
                          f"{_fmt(row['value'])}{_between(row.get('interval'))} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
         lines.append("")
-        best = "best on the data above, for reporting; `python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own ground truth"
-        lines += [f"Best tag weight: the {best}.", ""]
+        lines += ["Best tag weight: the best on the data above, for reporting (a best weight whose difference from text "
+                  "only has an interval holding 0, below, is one these questions cannot tell from text only); "
+                  "`python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own ground truth.", ""]
         if report.get("plot"):
             lines += ["![Quality against the tag weight](tag_weight.png)", ""]
     unjudged = [ds["dataset"] for ds in report["datasets"] if not ds.get("best_tag_weight")]
     if unjudged:
         lines += [f"No figure to judge {', '.join(unjudged)} by, so no summary row: no ground truth, or none that gives a "
                   "figure (as rated pairs whose ratings do not vary); the tables below show what was measured.", ""]
+    if report.get("targets"):
+        lines += ["## Targets", "",
+                  "The figures the bundled data sets are held to (issue 4), judged on the default model (text only: the "
+                  "training job's default tag weight is 0) by the figure and its interval.", "",
+                  "| data set | target | reached | verdict |", "|---|---|---|---|"]
+        lines += [f"| {row['dataset']} | {row['target']} | {_fmt(row['value'])}{_between(row['interval'])} | {row['verdict']} |"
+                  for row in report["targets"]]
+        lines.append("")
     compared = [(ds["dataset"], row) for ds in report["datasets"] for row in ds.get("differences", ())]
     if compared:
         lines += ["## Differences on the same questions", "",
@@ -383,7 +400,7 @@ def markdown(report: dict[str, Any]) -> str:
     if report["settings"].get("published_model"):
         lines += [_published_text(report["settings"]["published_model"], report["settings"].get("model_defaults") or {}), ""]
     shown = {k for ds in report["datasets"] for s in ds["systems"] for k in s["figures"] if _present(k, s["figures"])}
-    lines += ["- " + GLOSSARY[k] for k in GLOSSARY if k in shown]
+    lines += ["- " + SYSTEMS_TEXT] + ["- " + GLOSSARY[k] for k in GLOSSARY if k in shown]
     if any(k.endswith("_interval") for k in shown):
         lines.append(f"- **[low, high]** after a figure: its {M.INTERVAL_LEVEL:.0%} bootstrap interval (BCa, {M.RESAMPLES:,} "
                      "resamples of the questions asked: lists, unseen articles or rated pairs): how far the figure could "
@@ -392,8 +409,14 @@ def markdown(report: dict[str, Any]) -> str:
                      "(\"Differences on the same questions\" compares them pair by pair).")
     lines.append("")
     for ds in report["datasets"]:
+        knn = next((s["figures"] for s in ds["systems"] if "knn_queries" in s["figures"]), None)
         lines += [f"## {ds['dataset']}", "", ds["description"], "",
-                  f"Corpus: {ds['corpus_size']:,} articles" + (f"; unseen queries: {ds['queries']:,}" if ds["queries"] else "") + ".", ""]
+                  f"Corpus: {ds['corpus_size']:,} articles"
+                  + (f"; unseen queries: {ds['queries']:,}" if ds["queries"] else "")
+                  + (f" (the {knn['knn_queries']:,} with one of the {knn['knn_categories']} categories scored are asked: kNN, "
+                     "label P@8 and POST ms)" if knn and knn["knn_queries"] != ds["queries"] else "")
+                  + (f"; lists judged: {ds['sampled_lists']:,} (a sample)" if ds.get("sampled_lists", ds["corpus_size"]) < ds["corpus_size"] else "")
+                  + ".", ""]
         present = [(k, label) for k, label in TABLE_COLUMNS if any(_present(k, s["figures"]) for s in ds["systems"])]
         lines.append("| system | " + " | ".join(label for _, label in present) + " |")
         lines.append("|---|" + "---|" * len(present))
@@ -416,16 +439,24 @@ def plot(report: dict[str, Any], path: Path) -> bool:
     if not panels:
         return False
     with plt.rc_context({"text.parse_math": False}):  # a "$" in a data set's name is not TeX
-        _draw(plt, panels, path)
+        _draw(plt, panels, report.get("targets") or [], path)
     return True
 
 
-def _draw(plt: Any, panels: list[dict[str, Any]], path: Path) -> None:
+def _draw(plt: Any, panels: list[dict[str, Any]], goals: list[dict[str, Any]], path: Path) -> None:
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2), squeeze=False)
     for ax, ds in zip(axes[0], panels):
         key = ds["best_tag_weight"]["metric"]
-        points = sorted((s["params"]["tag_weight"], s["figures"][key]) for s in ds["systems"] if s["kind"] == "model")
-        ax.plot([w for w, _ in points], [v for _, v in points], marker="o", label="our model")
+        points = sorted((s["params"]["tag_weight"], s["figures"][key], s["figures"].get(f"{key}_interval"))
+                        for s in ds["systems"] if s["kind"] == "model" and s["figures"][key] is not None)
+        ax.plot([w for w, _, _ in points], [v for _, v, _ in points], marker="o", label="our model (95% interval)")
+        spans = [(w, v, i) for w, v, i in points if i]
+        if spans:
+            ax.errorbar([w for w, _, _ in spans], [v for _, v, _ in spans], linestyle="", color="tab:blue", capsize=2,
+                        yerr=[[v - i[0] for _, v, i in spans], [i[1] - v for _, v, i in spans]])
+        for goal in goals:
+            if goal["dataset"] == ds["dataset"] and goal["metric"] == key:
+                ax.axhline(goal["threshold"], color="black", linewidth=0.8, label=f"target {goal['threshold']:g}")
         for s in ds["systems"]:
             if s["kind"] == "published" and s["figures"].get(key) is not None:
                 ax.plot([s["params"]["tag_weight"]], [s["figures"][key]], marker="*", markersize=11, linestyle="", label="published")
@@ -436,7 +467,7 @@ def _draw(plt: Any, panels: list[dict[str, Any]], path: Path) -> None:
                 ax.axhline(ds["best_tag_weight"][field], label=name, **style)
         if len(ax.get_lines()) > 1:
             ax.legend(fontsize=7)
-        ax.set_title(ds["dataset"], fontsize=9)
+        ax.set_title(ds["dataset"] + (" (no tags: every weight is text only)" if ds.get("tagged_articles") == 0 else ""), fontsize=9)
         ax.set_xlabel("tag weight")
         ax.set_ylabel(key)
         ax.grid(alpha=0.3)
@@ -453,6 +484,7 @@ def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, 
         "libraries": library_versions(),
         "settings": settings,
         "summary": summary,
+        "targets": targets.judge(datasets),
         "datasets": datasets,
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -502,7 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
                         help="tag weights to sweep (default: %(default)s)")
-    parser.add_argument("--sample", type=_count, default=2000, metavar="N", help="articles whose lists are judged per data set (default: 2000; 0: all)")
+    parser.add_argument("--sample", type=_count, default=DEFAULT_SAMPLE, metavar="N",
+                        help="articles whose lists are judged per data set (default: %(default)s; 0: all)")
     parser.add_argument("--n-jobs", type=_jobs, default=-1, metavar="N", help="worker processes for fitting (default: all cores, -1)")
     return parser
 

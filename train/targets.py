@@ -1,0 +1,59 @@
+"""The targets the bundled data sets are held to (issue 4), judged in the report of a run.
+
+A target is judged on the default model ("text only": the job's default tag weight is 0), by its
+figure and by the figure's 95% interval: a figure past the threshold whose interval reaches back over
+it is met in the figure only, since another draw of questions of the same kind could fall short.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Target:
+    dataset: str
+    metric: str
+    threshold: float
+    text: str
+    at_most: bool = False  # the figure must not exceed the threshold (a count of faults)
+
+
+TARGETS = (
+    Target("reuters21578", "knn_micro_f1", 0.86, "ModApte kNN micro-F1 ≥ 0.86 (published kNN and SVM results are about 0.86)"),
+    Target("reuters21578", "label_precision@8", 0.84, "label precision@8 of the lists ≥ 0.84"),
+    Target("bbc", "label_precision@8", 0.95, "category precision@8 ≥ 0.95"),
+    Target("bbc", "near_duplicate_pairs", 0, "no near-duplicate pair inside any list", at_most=True),
+    Target("semeval2022_task8_hfl_sample", "pearson", 0.78, "Pearson of the English pairs ≥ 0.78"),
+)
+
+
+def verdict(target: Target, value: float | None, interval: list[float] | None, lists: tuple[int, int] = (0, 0)) -> str:
+    """What a figure says of its target; ``lists`` is (lists judged, corpus size) for a count of faults."""
+    if value is None:
+        return "no figure"
+    if target.at_most:
+        judged, corpus = lists
+        where = f"the {judged:,} lists judged" + (f" (of {corpus:,} articles; --sample 0 judges every list)" if judged < corpus else ", every article's")
+        return f"met in {where}" if value <= target.threshold else f"short: {value:,g} in {where}"
+    t = target.threshold
+    if value >= t:
+        return "met, the whole interval at or above it" if interval and interval[0] >= t else \
+            "met in the figure; the interval reaches below it" if interval else "met in the figure (no interval)"
+    if interval and interval[1] < t:
+        return f"short by {t - value:.3f}; the whole interval below it"
+    return f"short by {t - value:.3f} in the figure; the interval reaches it" if interval else f"short by {t - value:.3f} (no interval)"
+
+
+def judge(datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per target whose data set is in the run, judged on the default model's figures."""
+    rows = []
+    for ds in datasets:
+        ours = next((s for s in ds["systems"] if s["kind"] == "model" and s["params"].get("tag_weight") == 0.0), None)
+        for target in (t for t in TARGETS if t.dataset == ds["dataset"] and ours):
+            value = ours["figures"].get(target.metric)
+            interval = ours["figures"].get(f"{target.metric}_interval")
+            rows.append({"dataset": ds["dataset"], "target": target.text, "metric": target.metric, "system": ours["system"],
+                         "value": value, "interval": interval, "threshold": target.threshold,
+                         "verdict": verdict(target, value, interval, (ds.get("sampled_lists", 0), ds["corpus_size"]))})
+    return rows
