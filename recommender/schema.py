@@ -7,11 +7,19 @@ wherever it comes from.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
 OPTIONAL_TEXT_FIELDS = ("subtitle", "body", "url", "section", "language")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole_characters(text: str) -> str:
+    """``text`` without lone UTF-16 surrogates (what a title cut in the middle of an emoji leaves,
+    written as a JSON ``\\ud83d`` escape): they are half a character and cannot be written as UTF-8."""
+    return text if text.isascii() else _LONE_SURROGATE.sub("", text)
 
 
 class SchemaError(ValueError):
@@ -79,7 +87,7 @@ def _string_list(value: Any, name: str) -> tuple[str, ...]:
         value = value.split(",")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise SchemaError(f"{name} must be a list of strings", name)
-    return tuple(v.strip() for v in value if v.strip())
+    return tuple(v for v in (_whole_characters(v).strip() for v in value) if v)
 
 
 #: the longest article id: URLs carry ids, and the service refuses longer ones before looking them up
@@ -91,7 +99,7 @@ def id_problem(value: str) -> str | None:
     if len(value) > MAX_ID_LENGTH:
         return f"an article id has at most {MAX_ID_LENGTH} characters, this one {len(value)}"
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
-        return "an article id cannot contain control characters"
+        return "an article id cannot contain control characters or lone UTF-16 surrogates"
     return None
 
 
@@ -123,8 +131,8 @@ def parse_article(record: Mapping[str, Any], *, require_id: bool = True) -> Arti
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             raise SchemaError(f"{name} must be a string", name)
-        values[name] = (value or "").strip()
-    title = (title or "").strip()
+        values[name] = _whole_characters(value or "").strip()
+    title = _whole_characters(title or "").strip()
     if not title:
         if require_id:
             raise SchemaError("title is required and must not be blank", "title")

@@ -19,9 +19,15 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
+#: Longer "words" are left out: a pasted base64 image or a run of unspaced script, not a word a
+#: reader searches by (the longest word of the bundled data sets has 38 characters).
+MAX_WORD_LENGTH = 50
+
+
 class Tokenizer:
     """scikit-learn's word analysis in two steps: the words of a text (lower case, accents
-    stripped, scikit-learn's token pattern, stop words out, optionally stemmed) and the terms made
+    stripped, scikit-learn's token pattern, stop words and words over :data:`MAX_WORD_LENGTH` characters
+    out, optionally stemmed) and the terms made
     of them (words and/or pairs of neighbouring words, joined by a space, as scikit-learn's n-grams).
 
     Splitting the two lets the training job count pairs of word ids instead of joined strings.
@@ -39,7 +45,7 @@ class Tokenizer:
         self._stems: dict[str, str] = {}
 
     def words(self, text: str, stem: bool = True) -> list[str]:
-        words = [w for w in self._split(self._preprocess(text)) if w not in self._stop_words]
+        words = [w for w in self._split(self._preprocess(text)) if w not in self._stop_words and len(w) <= MAX_WORD_LENGTH]
         return self.stem(words) if stem else words
 
     def stem(self, words: list[str]) -> list[str]:

@@ -137,8 +137,8 @@ def test_post_with_an_empty_id_is_an_unseen_article_and_echoes_no_id(client, giv
 
 @pytest.mark.parametrize("given, message", [
     ("x" * 513, "an article id has at most 512 characters, this one 513"),
-    ("tab\tid", "an article id cannot contain control characters"),
-    ("nul\u0000", "an article id cannot contain control characters"),
+    ("tab\tid", "an article id cannot contain control characters or lone UTF-16 surrogates"),
+    ("nul\u0000", "an article id cannot contain control characters or lone UTF-16 surrogates"),
 ])
 def test_post_refuses_an_id_no_article_can_have(client, given, message):
     r = client.post("/related", json={"id": given, "title": "Bread prices"})
@@ -491,3 +491,8 @@ def test_one_json_access_log_line_per_request(client, caplog):
     assert lines[0]["request_id"] == "log-1" and lines[0]["status"] == 200 and lines[0]["path"] == "/articles/s1/related"
     assert lines[0]["model_version"] == ok.headers["X-Model-Version"]
     assert lines[1]["status"] == 404
+
+
+def test_post_with_half_an_emoji_is_answered(client):
+    r = client.post("/related", data='{"title": "Bread prices \\ud83d", "body": "Flour \\udc00costs"}', content_type="application/json")
+    assert r.status_code == 200 and r.json["article"] == {"title": "Bread prices"}

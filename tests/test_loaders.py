@@ -73,7 +73,7 @@ def test_an_id_the_service_could_not_look_up_is_a_bad_record(tmp_path):
     items = list(jsonl.read(write(tmp_path / "ids.jsonl", "\n".join(rows) + "\n")))
     assert [len(i.id) for i in items if isinstance(i, Article)] == [512]
     assert [b.reason for b in items if isinstance(b, BadRecord)] == [
-        "an article id has at most 512 characters, this one 600", "an article id cannot contain control characters",
+        "an article id has at most 512 characters, this one 600", "an article id cannot contain control characters or lone UTF-16 surrogates",
         "id is required and must be a non-empty string or a whole number"]
 
 
@@ -441,3 +441,15 @@ def test_articles_dated_in_the_future_are_a_warning(tmp_path):
     assert [a.id for a in load_articles([write(tmp_path / "d.jsonl", "\n".join(rows) + "\n")], report=report)] == ["1", "2", "3"]
     assert report.warnings == ["articles dated more than a day after this run: 2 (the latest 9999-12-31T23:00:00+00:00, "
                                "article '2'; a typo in the year?); lists, age gaps and half_life_days take the dates as given"]
+
+
+def test_a_lone_surrogate_is_dropped_and_the_article_kept(tmp_path):
+    # a CMS that cuts titles at N UTF-16 units leaves half an emoji, written as a JSON escape
+    rows = ['{"id": "s1", "title": "Starship launch \\ud83d", "body": "Lift-off \\ud83d\\ude80 at dawn \\ude80",'
+            ' "tags": ["space\\ud83d", "\\ud83d"], "section": "sci\\udc00"}',
+            '{"id": "s\\ud83d2", "title": "Bad id"}']
+    items = list(jsonl.read(write(tmp_path / "cut.jsonl", "\n".join(rows) + "\n")))
+    article, bad = items
+    assert (article.title, article.body, article.tags, article.section) == ("Starship launch", "Lift-off 🚀 at dawn", ("space",), "sci")
+    article.body.encode("utf-8")  # what failed the whole job before
+    assert bad.reason == "an article id cannot contain control characters or lone UTF-16 surrogates"

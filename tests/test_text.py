@@ -89,3 +89,12 @@ def test_only_words_and_pairs_of_words(bad):
 def test_an_unknown_stemmer_language_is_a_clear_error():
     with pytest.raises(ValueError, match="no stemmer for 'klingon'"):
         Tokenizer((1, 1), None, "klingon")
+
+
+def test_a_word_longer_than_any_word_is_left_out():
+    blob = "iVBORw0KGgo" + "A" * 4000  # a pasted base64 image: one token of 4,011 characters
+    longest = "x" * text.MAX_WORD_LENGTH
+    assert Tokenizer((1, 1), None).words(f"Chart {blob} {longest} shows rain") == ["chart", longest, "shows", "rain"]
+    counts, terms, _ = count_terms(iter([("Chart", blob), ("Rain", blob + " rain")]), Tokenizer((1, 2), None), 1.0, 1, 1.0)
+    assert list(terms) == ["chart", "rain"]  # not the blob, nor pairs made with it
+    assert terms.dtype.itemsize <= 4 * 2 * (text.MAX_WORD_LENGTH + 1)  # the vocabulary stays narrow
