@@ -22,7 +22,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
 from .latent import fit_topics, levels as topic_levels, project
-from .neighbours import Corpus, approximate, blend, candidate_search, score_rows, text_score, top_k, topic_gain, topic_part
+from .neighbours import (Corpus, approximate, blend, candidate_search, merge_groups, same_title_pairs,
+                         score_rows, text_score, title_key, top_k, topic_gain, topic_part)
 from .schema import Article, date_to_days, parse_article, parse_date
 from .store import ArticleStoreBuilder, SortedIndex, string_array
 from .tags import normalise_synonyms, normalise_tags
@@ -44,6 +45,7 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "tag_synonyms": (None, "mapping alias -> tag applied after normalisation, e.g. {'artificial intelligence': 'ai'}"),
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
+    "headline_threshold": (0.6, "text cosine at or above which two articles under the same headline (its words, case and punctuation aside) are the same story: a wire story re-sent cut to half its length keeps its headline and about 0.6-0.75 of its cosine"),
     "search": ("auto", "candidate search: 'exact' (all pairs), 'approximate' (a pool found with each article's heaviest terms, rescored exactly), or 'auto' (exact up to 50,000 articles)"),
     "search_budget": (30_000, "approximate search: postings walked per article when finding the pool; each article keeps its heaviest terms that fit, the rest count only in the rescoring"),
     "search_pool": (200, "approximate search: candidates per article rescored exactly (at least n_candidates)"),
@@ -132,6 +134,7 @@ class RelatedArticles:
         tag_synonyms: Mapping[str, str] | None = None,
         n_candidates: int = 50,
         duplicate_threshold: float = 0.8,
+        headline_threshold: float = 0.6,
         search: str = "auto",
         search_budget: float = 30_000,
         search_pool: int = 200,
@@ -154,6 +157,7 @@ class RelatedArticles:
         self.tag_synonyms = tag_synonyms
         self.n_candidates = n_candidates
         self.duplicate_threshold = duplicate_threshold
+        self.headline_threshold = headline_threshold
         self.search = search
         self.search_budget = search_budget
         self.search_pool = search_pool
@@ -190,8 +194,9 @@ class RelatedArticles:
             raise ValueError(f"title_weight must be positive, got {self.title_weight}")
         if int(self.n_candidates) < 1:
             raise ValueError(f"n_candidates must be at least 1, got {self.n_candidates}")
-        if not 0.0 < float(self.duplicate_threshold) <= 1.0:
-            raise ValueError(f"duplicate_threshold must be in (0, 1], got {self.duplicate_threshold}")
+        for name in ("duplicate_threshold", "headline_threshold"):
+            if not 0.0 < float(getattr(self, name)) <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
         if self.search not in SEARCHES:
             raise ValueError(f"search must be one of {', '.join(SEARCHES)}, got {self.search!r}")
         if float(self.search_budget) <= 0 or int(self.search_pool) < 1:
@@ -263,6 +268,7 @@ class RelatedArticles:
         rank = SortedIndex(self.sections_).positions(sections).astype(np.int32)
         self.section_codes_ = rank[np.frombuffer(kept.section_codes, dtype=np.int32)]
         self.articles_ = kept.store.finish()
+        headlines = np.frombuffer(kept.title_keys, dtype=np.int64).copy()
         del kept
         self.text_index_ = self.text_matrix_.T.tocsr()
         self.tag_index_ = self.tag_matrix_.T.tocsr()
@@ -282,6 +288,7 @@ class RelatedArticles:
             refine_rounds=int(self.search_rounds),
             progress=self._log_blocks if self.verbose else None,
         )
+        self.duplicate_group_ = merge_groups(self.duplicate_group_, same_title_pairs(headlines, self.text_matrix_, self.candidates_, float(self.headline_threshold)))
         n_dup = n - len(np.unique(self.duplicate_group_))
         self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {n_dup:,} near-duplicates grouped")
         return self
@@ -433,6 +440,10 @@ class RelatedArticles:
         source = self.transform([doc])
         scores, cosines = score_rows(self._corpus(), *source)
         duplicates = np.flatnonzero(cosines[0] >= self.duplicate_threshold)
+        headline = title_key(doc.title)
+        same = [j for j in np.flatnonzero(cosines[0] >= self.headline_threshold)
+                if headline and title_key(self.articles_.get(int(j))["title"]) == headline]
+        duplicates = np.union1d(duplicates, np.asarray(same, dtype=np.int64))
         first = top_k(scores, min(len(self), max(int(self.n_candidates), 4 * k)))
         known = self.ids_.get(doc.id) if doc.id else -1
         chosen = self._rank(
@@ -593,6 +604,7 @@ class _Streamed:
         self.days = array("d")
         self.sections: dict[str, int] = {}  # casefolded section -> number, in first-seen order
         self.section_codes = array("i")
+        self.title_keys = array("q")
 
     def read(self, articles: Iterable[Article | Mapping[str, Any]]) -> Iterator[tuple[str, str]]:
         """Each article's ``(title, subtitle + body)`` for the term counting, keeping the rest.
@@ -612,6 +624,7 @@ class _Streamed:
             self.tags.add(doc.tags)
             self.days.append(date_to_days(doc.published_at))
             self.section_codes.append(self.sections.setdefault(doc.section.casefold(), len(self.sections)))
+            self.title_keys.append(title_key(doc.title))
             yield doc.title, f"{doc.subtitle}\n{doc.body}"
         del seen
         if not self.ids:

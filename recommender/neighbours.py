@@ -15,7 +15,9 @@ cluster.
 """
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
@@ -467,3 +469,41 @@ def duplicate_groups(n: int, pairs: np.ndarray) -> np.ndarray:
     graph = sp.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels.astype(np.int32)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def title_key(title: str) -> int:
+    """A headline as a reader compares it: its words, case and punctuation aside (0: no words).
+    A hash of this process: keys are compared only with keys made in the same run."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", title).casefold())
+    return hash(" ".join(words)) or 1 if words else 0
+
+
+def same_title_pairs(keys: np.ndarray, text: sp.csr_matrix, candidates: np.ndarray, min_cosine: float,
+                     block: int = 65536) -> np.ndarray:
+    """(article, candidate) pairs under the same headline (``keys`` from :func:`title_key`) whose
+    text cosine reaches ``min_cosine``; only each article's ``candidates`` are compared. Headlines
+    that recur over different stories ("Letters", "Weather") rarely share that much text."""
+    found = []
+    for start in range(0, len(candidates), block):
+        cand = candidates[start : start + block]
+        mine = keys[start : start + len(cand), None]
+        rows, cols = np.nonzero((cand >= 0) & (mine != 0) & (keys[np.maximum(cand, 0)] == mine))
+        found.append(np.column_stack([rows + start, cand[rows, cols]]).astype(np.int64))
+    pairs = np.concatenate(found) if found else np.empty((0, 2), np.int64)
+    if len(pairs):
+        from .pairdots import pair_dots
+
+        pairs = pairs[pair_dots(text, pairs[:, 0], pairs[:, 1]) >= min_cosine]
+    return pairs
+
+
+def merge_groups(groups: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """:func:`duplicate_groups` of the pairs that made ``groups`` and of ``pairs`` too."""
+    if not len(pairs):
+        return groups
+    _, first = np.unique(groups, return_index=True)  # the labels are 0, 1, ...: each one's lowest member
+    members = np.column_stack([np.arange(len(groups)), first[groups]])
+    return duplicate_groups(len(groups), np.concatenate([members, pairs]))

@@ -389,3 +389,28 @@ def test_the_command_evaluates_a_model_the_job_published(tmp_path, capsys):
     assert report["settings"]["published_model"]["version"] == version
     assert report["summary"][0]["published_system"] == f"published {version}" and f"published {report['summary'][0]['published']:.3f}" in printed
     assert f"| published {version} |" in (out / "report.md").read_text()
+
+
+def test_the_same_story_twice_counts_the_article_itself_and_its_headline():
+    from train.evaluate import reader_metrics
+    from train.systems import Blend
+    from recommender.neighbours import title_key
+
+    body = "dockers voted to return after the ministry raised its pay offer and cranes restart tonight at the port"
+    rows = [("long", "Port strike ends", body, [], "2024-03-01"),
+            ("short", "Port strike ends", " ".join(body.split()[:9]), [], "2024-03-01"),
+            ("copy", "Port strike ends today", body, [], "2024-03-01"),
+            ("cake", "Cake recipe", "flour sugar eggs butter", [], "2024-03-01"),
+            ("bread", "Bread recipe", "flour yeast water salt", [], "2024-03-01")]
+    articles = [parse_article(a) for a in make_articles(rows)]
+    judge = Blend("judge", min_df=1, topic_weight=0.0).fit(articles)
+    days = {a.id: 0.0 for a in articles}
+    headlines = {a.id: title_key(a.title) for a in articles}
+
+    def pairs(lists):
+        return reader_metrics(lists, judge, days, headlines, len(articles), 8)["near_duplicate_pairs"]
+
+    assert pairs({"cake": ["bread"]}) == 0
+    assert pairs({"long": ["short"]}) == 1  # the article's own story cut short, under its headline
+    assert pairs({"cake": ["long", "copy"]}) == 1  # the same text under two headlines
+    assert pairs({"long": ["copy", "cake"]}) == 1  # the article itself again

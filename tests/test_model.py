@@ -62,8 +62,8 @@ def test_tags_change_the_ranking():
         ("x", "Cake recipe", "flour sugar eggs", ["docks"], "2024-01-01"),
     ]
     corpus = make_articles(rows)
-    text_only = RelatedArticles(min_df=1, tag_weight=0.0, duplicate_threshold=1.0).fit(corpus)
-    blended = RelatedArticles(min_df=1, tag_weight=0.5, duplicate_threshold=1.0).fit(corpus)
+    text_only = RelatedArticles(min_df=1, tag_weight=0.0, duplicate_threshold=1.0, headline_threshold=1.0).fit(corpus)
+    blended = RelatedArticles(min_df=1, tag_weight=0.5, duplicate_threshold=1.0, headline_threshold=1.0).fit(corpus)
     assert ids(text_only.related("a", k=2)) == ["b", "c"]  # a tie, broken by corpus order
     assert ids(blended.related("a", k=2)) == ["c", "b"]
 
@@ -75,8 +75,8 @@ def test_tagless_articles_fall_back_to_text_without_penalty():
         ("x", "Cake recipe", "flour sugar eggs", ["docks"], "2024-01-01"),
     ]
     corpus = make_articles(rows)
-    text_only = RelatedArticles(min_df=1, tag_weight=0.0, duplicate_threshold=1.0).fit(corpus)
-    blended = RelatedArticles(min_df=1, tag_weight=0.9, duplicate_threshold=1.0).fit(corpus)
+    text_only = RelatedArticles(min_df=1, tag_weight=0.0, duplicate_threshold=1.0, headline_threshold=1.0).fit(corpus)
+    blended = RelatedArticles(min_df=1, tag_weight=0.9, duplicate_threshold=1.0, headline_threshold=1.0).fit(corpus)
     assert blended.related("a", k=1)[0].score == pytest.approx(text_only.related("a", k=1)[0].score)
     assert blended.score("a", "b") == pytest.approx(text_only.score("a", "b"))
     # both tagged, no shared tag: the blend does lower the score
@@ -378,3 +378,32 @@ def test_the_store_builder_gives_the_lines_build_gives():
     assert streamed.buffer.dtype == np.uint8 and not streamed.buffer.flags.writeable
     assert [streamed.get(i) for i in range(3)] == records and streamed.raw(2) == ArticleStore.encode(records[2])
     assert len(ArticleStore.build([])) == 0
+
+
+def test_a_story_cut_short_under_its_headline_is_the_same_story():
+    body = ("dockers voted to return after the ministry raised pay offer cranes restart tonight while exporters "
+            "count losses from three weeks of idle berths and rotting fruit cargoes")
+    rows = [
+        ("long", "Port strike ends after pay deal", body, [], "2024-03-01"),
+        ("short", "Port strike ends after pay deal", " ".join(body.split()[:12]), [], "2024-03-01"),
+        ("again", "PORT STRIKE ENDS, after pay deal!", "a year on the union looks back at the dispute that closed "
+         "the harbour, the families who went without wages and the ministers who settled it", [], "2025-03-02"),
+        ("other", "Airport strike ends after pay deal", " ".join(body.split()[:12]), [], "2024-03-01"),
+        ("far", "Cake recipe", "flour sugar eggs dockers", [], "2024-03-01"),
+    ]
+    model = RelatedArticles(min_df=1).fit(make_articles(rows))
+    cos = (model.text_matrix_ @ model.text_matrix_.T).toarray()
+    i = {k: model.index_of(k) for k in ("long", "short", "again", "other")}
+    assert model.headline_threshold <= cos[i["long"], i["short"]] < model.duplicate_threshold  # below the text rule, above the headline one
+    assert max(cos[i["long"], i["again"]], cos[i["short"], i["again"]]) < model.headline_threshold  # the same headline over other text: another story
+    group = model.duplicate_group_
+    assert group[i["long"]] == group[i["short"]] != group[i["again"]]
+    assert group[i["other"]] != group[i["long"]]  # another headline: the text rule alone
+    assert "short" not in ids(model.related("long")) and "long" not in ids(model.related("short"))
+    assert "again" in ids(model.related("long"))
+    listed = ids(model.related("other"))
+    assert not {"long", "short"} <= set(listed)  # the story once, not twice
+    posted = ids(model.related_to({"title": "Port strike ends after pay deal", "body": " ".join(body.split()[:10])}))
+    assert not {"long", "short"} & set(posted)  # a posted copy under that headline leaves the story out
+    off = RelatedArticles(min_df=1, headline_threshold=1.0).fit(make_articles(rows))
+    assert off.duplicate_group_[i["long"]] != off.duplicate_group_[i["short"]]

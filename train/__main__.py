@@ -80,6 +80,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "tag_synonyms": (_synonyms, "FILE.json"),
     "n_candidates": (int, "N"),
     "duplicate_threshold": (float, "T"),
+    "headline_threshold": (float, "T"),
     "search": (str, "auto|exact|approximate"),
     "search_budget": (float, "POSTINGS"),
     "search_pool": (int, "N"),

@@ -20,6 +20,7 @@ import numpy as np
 
 from recommender.artifact import ArtifactError, library_versions
 from recommender.model import PARAMETERS
+from recommender.neighbours import title_key
 from recommender.schema import date_to_days
 
 from . import metrics as M
@@ -57,18 +58,24 @@ def _sample(ids: Sequence[str], n: int | None, seed: int = 0) -> list[str]:
     return [ids[i] for i in sorted(picked)]
 
 
-def reader_metrics(lists: dict[str, list[str]], judge: Blend, days: dict[str, float], n_corpus: int, k: int) -> dict[str, Any]:
-    """What a reader notices: empty and short lists, the same story twice, coverage, age, sameness."""
+def reader_metrics(lists: dict[str, list[str]], judge: Blend, days: dict[str, float], headlines: dict[str, int],
+                   n_corpus: int, k: int) -> dict[str, Any]:
+    """What a reader notices: empty and short lists, the same story twice (in the list, or the
+    article itself again), coverage, age, sameness. ``headlines``: each id's :func:`title_key`."""
     model = judge.model
     dup_pairs, dup_lists, similarity, gaps = 0, 0, [], []
     for source, items in lists.items():
-        if len(items) > 1:
-            rows = model.text_matrix_[[model.index_of(i) for i in items]]
-            sims = (rows @ rows.T).toarray()[np.triu_indices(len(items), 1)]
-            found = int((sims >= model.duplicate_threshold).sum())
+        if items:
+            shown = [source, *items]
+            rows = model.text_matrix_[[model.index_of(i) for i in shown]]
+            a, b = np.triu_indices(len(shown), 1)
+            sims = (rows @ rows.T).toarray()[a, b]
+            same_headline = np.array([headlines[shown[i]] != 0 and headlines[shown[i]] == headlines[shown[j]] for i, j in zip(a, b)])
+            found = int(((sims >= model.duplicate_threshold) | (same_headline & (sims >= model.headline_threshold))).sum())
             dup_pairs += found
             dup_lists += found > 0
-            similarity.append(float(sims.mean()))
+            if len(items) > 1:
+                similarity.append(float(sims[a > 0].mean()))  # between the items, the article aside
         for item in items:
             gap = abs(days.get(source, np.nan) - days.get(item, np.nan))
             if not np.isnan(gap):
@@ -152,6 +159,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     log(f"{es.name}: {len(es.articles):,} articles; {es.description}")
     ids = [a.id for a in es.articles]
     days = {a.id: date_to_days(a.published_at) for a in es.articles}
+    headlines = {a.id: title_key(a.title) for a in es.articles}
     # near-duplicates and list similarity are judged by the tf-idf cosine of one words-only model
     # with the systems' settings (the cosine that defines near-duplicates)
     model_params = next((s.params for s in systems if s.kind == "model"), {})
@@ -167,7 +175,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         lists = {i: [j for j, _ in system.related(i, LIST_K)] for i in asked}
         query_ms = 1000 * (time.perf_counter() - began) / max(1, len(asked))
         figures: dict[str, Any] = {"fit_seconds": fit_seconds, "related_query_ms": query_ms}
-        figures |= reader_metrics(lists, judge, days, len(ids), LIST_K)
+        figures |= reader_metrics(lists, judge, days, headlines, len(ids), LIST_K)
         questions: QuestionsOf = {}  # the primary figures as their questions, for the intervals
         if related_queries:
             found, more = related_metrics(system, es.related, related_queries, RELATED_K)
@@ -298,8 +306,9 @@ GLOSSARY = {
     "pearson": "**Pearson, Spearman**: the model's score for each rated pair against the people's rating "
                "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary).",
     "empty_lists": "**empty, short**: the share of lists with nothing in them, and with fewer than 8 items.",
-    "near_duplicate_pairs": "**dup pairs**: pairs inside one list whose tf-idf cosine reaches the near-duplicate "
-                            "threshold, the same story twice.",
+    "near_duplicate_pairs": "**dup pairs**: the same story twice: pairs of items of one list, or an item and the "
+                            "article the list is for, whose tf-idf cosine reaches the near-duplicate threshold "
+                            f"({PARAMETERS['duplicate_threshold'][0]:g}; {PARAMETERS['headline_threshold'][0]:g} under the same headline).",
     "coverage": "**coverage**: the share of the corpus that appears in at least one of the lists judged (with a sample, "
                 "at most 8 × the sample's size over the corpus size).",
     "mean_age_gap_days": "**age gap**: mean days between an article and the items of its list.",
