@@ -252,13 +252,13 @@ def prune(models_dir: Path, keep: int) -> list[str]:
     return doomed
 
 
-def _check_libraries(built: dict[str, str]) -> None:
+def _check_libraries(folder: Path, built: dict[str, str]) -> None:
     here = library_versions()
     # the analyzer and its stop-word list come from scikit-learn; numpy's file format from numpy
     for name, parts in (("scikit-learn", 2), ("numpy", 1)):
         then, now = built.get(name, "?"), here[name]
         if then.split(".")[:parts] != now.split(".")[:parts]:
-            raise ArtifactError(f"model built with {name} {then}, this is {now}: retrain the model")
+            raise ArtifactError(f"{folder}: model built with {name} {then}, this is {now}: retrain the model")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -295,7 +295,7 @@ def load(path: Path, *, verify: bool = True) -> RelatedArticles:
     """
     folder = resolve(path)
     manifest = read_manifest(folder)
-    _check_libraries(manifest.get("libraries", {}))
+    _check_libraries(folder, manifest.get("libraries", {}))
     for name, meta in manifest["files"].items():
         file = folder / name
         if not file.is_file():

@@ -327,7 +327,7 @@ def test_load_custom_drops_ground_truth_for_unknown_ids(tmp_path):
     assert es.rated_pairs == [("a", "c", 2.0)]
     assert es.labels == {"a": {"x"}, "c": {"x", "y"}}
     assert es.categories == ["x", "y"]
-    assert "2 ground-truth ids not in the corpus dropped" in es.description
+    assert "2 distinct ground-truth ids not in the corpus dropped" in es.description
 
 
 def test_load_custom_refuses_ground_truth_about_none_of_its_articles(tmp_path):

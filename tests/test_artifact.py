@@ -88,8 +88,9 @@ def test_an_incompatible_library_version_is_refused(published):
     path = models / manifest["version"] / "manifest.json"
     manifest["libraries"]["scikit-learn"] = "0.1.0"
     path.write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match="scikit-learn 0.1.0"):
+    with pytest.raises(ArtifactError, match="scikit-learn 0.1.0") as refused:
         artifact.load(models)
+    assert str(refused.value).startswith(f"{models / manifest['version']}: ")  # which folder, as every refusal says
 
 
 def test_an_unknown_format_is_refused(published):

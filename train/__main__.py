@@ -72,7 +72,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "min_df": (_number, "N"),
     "max_df": (_number, "N"),
     "stop_words": (_optional, "english|none"),
-    "stemmer": (_optional, "english|none"),
+    "stemmer": (_optional, "LANGUAGE|none"),
     "sublinear_tf": (_bool, "true|false"),
     "topic_weight": (float, "L"),
     "topic_gate": (float, "G"),

@@ -578,7 +578,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     if labels:
         parts.append(f"{len(labels):,} labelled articles in {len(categories)} categories")
     if related is not None or ratings is not None:
-        parts.append(f"{len(unknown)} ground-truth ids not in the corpus dropped")
+        parts.append(f"{len(unknown):,} distinct ground-truth id{'s' if len(unknown) != 1 else ''} not in the corpus dropped")
     description = "Your corpus: " + "; ".join(parts) + "."
     return _usable(EvalSet(name=corpus_path.stem, articles=articles, related=links, rated_pairs=pairs,
                            labels=labels, categories=categories, description=description))
