@@ -453,3 +453,35 @@ def test_a_lone_surrogate_is_dropped_and_the_article_kept(tmp_path):
     assert (article.title, article.body, article.tags, article.section) == ("Starship launch", "Lift-off 🚀 at dawn", ("space",), "sci")
     article.body.encode("utf-8")  # what failed the whole job before
     assert bad.reason == "an article id cannot contain control characters or lone UTF-16 surrogates"
+
+
+def test_a_json_array_is_refused_with_a_way_out(tmp_path):
+    array = write(tmp_path / "export.json", '\n[{"id": "1", "title": "A"},\n {"id": "2", "title": "B"}]\n')
+    with pytest.raises(LoadError, match=r"export.json: holds a JSON array, not one article per line .* jq -c '\.\[\]'"):
+        list(jsonl.read(array))
+    pretty = write(tmp_path / "pretty.json", '{\n  "articles": []\n}\n')
+    with pytest.raises(LoadError, match="holds one JSON document spread over lines"):
+        list(jsonl.read(pretty))
+    later = list(jsonl.read(write(tmp_path / "ok.jsonl", '\n\n{"id": "1", "title": "A"}\n[1, 2]\n')))
+    assert later[0].id == "1" and (later[1].line, later[1].reason) == (4, "an article must be a JSON object")
+
+
+def test_gzip_is_read_decompressed_whatever_the_name(tmp_path):
+    import gzip
+
+    rows = "".join(json.dumps({"id": str(i), "title": f"Flood {i}"}) + "\n" for i in range(3))
+    for name in ("a.jsonl.gz", "b.jsonl"):  # the second compressed under a plain name
+        (tmp_path / name).write_bytes(gzip.compress(rows.encode()))
+        articles, report = load([tmp_path / name])
+        assert [a.id for a in articles] == ["0", "1", "2"] and not report.warnings and not report.skipped
+    (tmp_path / "c.csv.gz").write_bytes(gzip.compress(b"id,title\n7,Storm\n"))
+    assert [a.title for a in load([tmp_path / "c.csv.gz"])[0]] == ["Storm"]
+    (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(rows.encode() * 500)[:200])
+    with pytest.raises(LoadError, match="cut.jsonl.gz: not a whole gzip file"):
+        load([tmp_path / "cut.jsonl.gz"])
+
+
+def test_a_csv_with_another_separator_is_told_so(tmp_path):
+    semi = write(tmp_path / "semi.csv", "id;title;body\n1;A;b\n")
+    with pytest.raises(LoadError, match="single cell: separate the fields with commas, not semicolons"):
+        list(csv_format.read(semi))

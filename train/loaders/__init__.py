@@ -127,7 +127,8 @@ def guess_format(path: Path) -> str:
     str
         ``"reuters"`` for a folder holding ``reut2-*.sgm`` files, ``"folder"`` for any other folder,
         ``"jsonl"`` for ``*.jsonl``/``*.ndjson``/``*.json``, ``"csv"`` for ``*.csv`` and
-        ``"lines"`` for ``*.txt``/``*.cor`` (suffixes compared case-insensitively).
+        ``"lines"`` for ``*.txt``/``*.cor`` (suffixes compared case-insensitively; a ``.gz`` after
+        them is gzip, read decompressed).
 
     Raises
     ------
@@ -139,6 +140,8 @@ def guess_format(path: Path) -> str:
     if path.is_dir():
         return "reuters" if any(path.glob("reut2-*.sgm")) else "folder"
     suffix = path.suffix.lower()
+    if suffix == ".gz" and len(path.suffixes) > 1:  # FILE.jsonl.gz: read decompressed (see .text_encoding)
+        suffix = path.suffixes[-2].lower()
     if suffix == ".sgm":
         raise LoadError(
             f"{path}: the reuters format reads a folder of reut2-*.sgm files; give the folder, not one file"

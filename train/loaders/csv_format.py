@@ -39,6 +39,9 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
             yield line, row
 
 
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "bars"}  # named when a header row is one cell
+
+
 def read(
     path: Path, *, tag_delimiter: str = "|", warn: Callable[[str], None] | None = None
 ) -> Iterator[Article | BadRecord]:
@@ -73,7 +76,9 @@ def read(
         if header is None:
             header = [name.strip().lower() for name in row]
             if "id" not in header and "title" not in header:
-                raise LoadError(f"{path}: the first row must name the fields (id,title,body,...)")
+                other = next((d for d in _OTHER_SEPARATORS if len(row) == 1 and d in row[0]), None)
+                hint = f"; this one is a single cell: separate the fields with commas, not {_OTHER_SEPARATORS[other]}" if other else ""
+                raise LoadError(f"{path}: the first row must name the fields (id,title,body,...){hint}")
             continue
         if len(row) != len(header):
             yield BadRecord(source, line, "wrong number of cells")

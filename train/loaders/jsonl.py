@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from recommender.schema import Article, SchemaError, parse_article
 
-from . import BadRecord
+from . import BadRecord, LoadError
 from .text_encoding import read_lines
 
 
@@ -20,6 +20,23 @@ def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, exc
+
+
+def _one_per_line(path: Path, lines: Iterator[str]) -> Iterator[str]:
+    """``lines``, refused at once when the first that is not blank opens one JSON document: ``[``
+    (an array, the usual CMS export) or a lone ``{`` (a pretty-printed object)."""
+    for line in lines:
+        head = line.strip()
+        if head.startswith("["):
+            raise LoadError(f"{path}: holds a JSON array, not one article per line (JSON Lines); convert it first, "
+                            f"e.g. jq -c '.[]' {path} > articles.jsonl")
+        if head == "{":
+            raise LoadError(f"{path}: holds one JSON document spread over lines, not one article object per line "
+                            "(JSON Lines); write each article on a line of its own")
+        yield line
+        if head:
+            break
+    yield from lines
 
 
 def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[Article | BadRecord]:
@@ -41,10 +58,11 @@ def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[A
     Raises
     ------
     LoadError
-        When the file cannot be read.
+        When the file cannot be read, or is one JSON document (an array of articles, or an object
+        spread over lines) rather than JSON Lines.
     """
     source = str(path)
-    for number, record in json_lines(read_lines(path, warn)):
+    for number, record in json_lines(_one_per_line(path, read_lines(path, warn))):
         if isinstance(record, json.JSONDecodeError):
             yield BadRecord(source, number, f"invalid JSON: {record.msg}")
             continue

@@ -2,12 +2,16 @@
 
 The order tried is: UTF-8 (a byte-order mark is dropped), UTF-16 when the data starts with a UTF-16
 byte-order mark, then cp1252, and finally Latin-1, which accepts any bytes, so decoding never fails.
+A gzip-compressed file (known by its first two bytes, whatever its name) is read decompressed.
 """
 from __future__ import annotations
 
 import codecs
+import gzip
+import io
+import zlib
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import IO, Callable, Iterator
 
 from . import LoadError
 
@@ -53,6 +57,8 @@ def _cannot_read(path: Path, exc: OSError) -> LoadError:
         return LoadError(f"{path}: is a folder, expected a file")
     if isinstance(exc, PermissionError):
         return LoadError(f"{path}: permission denied")
+    if isinstance(exc, (EOFError, gzip.BadGzipFile, zlib.error)):
+        return LoadError(f"{path}: not a whole gzip file ({exc})")
     return LoadError(f"{path}: cannot read ({exc.strerror or exc})")
 
 
@@ -75,9 +81,22 @@ def read_bytes(path: Path) -> bytes:
         When the file is missing, is a folder, or cannot be read.
     """
     try:
-        return Path(path).read_bytes()
-    except OSError as exc:
+        with _open(path) as file:
+            return file.read()
+    except (OSError, EOFError, zlib.error) as exc:
         raise _cannot_read(path, exc) from None
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _open(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it is gzip."""
+    file = open(path, "rb", buffering=CHUNK)
+    if file.peek(2)[:2] != GZIP_MAGIC:
+        return file
+    file.close()
+    return gzip.open(path, "rb")
 
 
 #: Bytes read at a time when a file is checked or read line by line.
@@ -87,7 +106,7 @@ CHUNK = 1 << 24
 def _streamed_encoding(path: Path) -> str | None:
     """The encoding :func:`decode` would choose for the whole file, found by reading it in chunks:
     ``utf-8-sig``, ``cp1252`` or ``latin-1``; None for a UTF-16 byte-order mark (read whole)."""
-    with open(path, "rb") as file:
+    with _open(path) as file:
         head = file.read(2)
         if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # never valid UTF-8: decode() goes on to UTF-16
             return None
@@ -122,10 +141,10 @@ def read_lines(path: Path, warn: Callable[[str], None] | None = None) -> Iterato
             return
         if encoding != "utf-8-sig" and warn is not None:
             warn(f"{path}: not UTF-8, decoded as {encoding}")
-        with open(path, encoding=encoding, newline="\n", buffering=CHUNK) as file:
+        with io.TextIOWrapper(_open(path), encoding=encoding, newline="\n") as file:
             for line in file:
                 yield line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith("\n") else line
-    except OSError as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise _cannot_read(path, exc) from None
 
 
