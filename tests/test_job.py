@@ -63,7 +63,7 @@ def test_topic_resolutions_are_given_as_a_comma_separated_list(tmp_path, corpus,
 
 def test_bad_records_are_skipped_and_counted_with_reasons(tmp_path, capsys):
     path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json", json.dumps({"id": "x1", "title": " "})])
-    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1", "--max-skipped", "0.15")
     assert code == 0, err
     assert "read 12 articles; skipped 2" in err
     assert "c.jsonl:13" in err and "c.jsonl:14" in err
@@ -71,9 +71,23 @@ def test_bad_records_are_skipped_and_counted_with_reasons(tmp_path, capsys):
     assert "more (--strict" not in err
 
 
+def test_too_many_bad_records_publish_nothing(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json", json.dumps({"id": "x1", "title": " "})])
+    code, out, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")  # 2 of 14: over 5%
+    assert code == 1 and out == "" and not (tmp_path / "models" / "CURRENT").exists()
+    assert err.strip().splitlines()[-1] == ("error: skipped 2 of 14 records (14.3%), more than --max-skipped 5% allows: nothing "
+                                            "published; fix the records (reasons above), or pass --max-skipped 1 to publish what was read")
+    assert "candidate search" not in err  # stopped once read, before the search
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1", "--max-skipped", "0.15")
+    assert code == 0, err
+    with pytest.raises(SystemExit) as exit_:
+        main([str(path), "--out", str(tmp_path / "models"), "--max-skipped", "5"])
+    assert exit_.value.code == 2 and "expected a share from 0 to 1, got '5'" in capsys.readouterr().err
+
+
 def test_past_ten_bad_records_the_rest_are_counted(tmp_path, capsys):
     path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json"] * 13)
-    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1", "--max-skipped", "1")
     assert code == 0 and "skipped 13: invalid JSON" in err
     assert err.count("  e.g. ") == 10 and "c.jsonl:22: invalid JSON" in err and "c.jsonl:23" not in err
     assert "  ... and 3 more (--strict stops at the first bad record)" in err

@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 from recommender.model import PARAMETERS
 
-from .job import TUNE_SAMPLE, InvalidSetting, JobError, train
+from .job import MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
 
 
@@ -47,6 +47,17 @@ def _whole(least: int, expected: str):
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
         return int(text)
     return parse
+
+
+def _share(text: str) -> float:
+    """An argparse type: a share from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {text!r}")
+    return value
 
 
 def _synonyms(path: str) -> dict[str, str]:
@@ -99,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, type=Path, metavar="MODELS_DIR", help="models folder to publish into")
     parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed from each input)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
+    parser.add_argument("--max-skipped", type=_share, default=MAX_SKIPPED, metavar="SHARE",
+                        help=f"publish nothing when more than this share of the records are bad (default: {MAX_SKIPPED}; 1: publish what was read)")
     parser.add_argument("--keep", type=_whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
@@ -127,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not None}
     try:
         manifest = train(
-            args.inputs, args.out, fmt=args.format, strict=args.strict, keep=args.keep,
+            args.inputs, args.out, fmt=args.format, strict=args.strict, max_skipped=args.max_skipped, keep=args.keep,
             tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, tune_sample=args.tune_sample, dask=args.dask,
         )
     except InvalidSetting as exc:  # checked before any work: a bad option, like argparse's own

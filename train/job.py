@@ -28,6 +28,10 @@ PROGRESS_SECONDS = 5.0  # the least time between two lines on the reading
 Log = Callable[[str], None]
 
 
+#: The share of bad records above which the job publishes nothing (``--max-skipped``).
+MAX_SKIPPED = 0.05
+
+
 class JobError(Exception):
     """Why the job stopped, in one line."""
 
@@ -68,6 +72,7 @@ def train(
     *,
     fmt: str | None = None,
     strict: bool = False,
+    max_skipped: float = MAX_SKIPPED,
     keep: int = 3,
     tag_delimiter: str = "|",
     params: dict[str, Any] | None = None,
@@ -77,6 +82,10 @@ def train(
     log: Log = log_stderr,
 ) -> dict[str, Any]:
     """Train on ``inputs`` and publish into ``out``; return the new version's manifest.
+
+    More than ``max_skipped`` (a share) of the records skipped as bad stops the job once they are
+    read, before the search and with nothing published: a model missing that much of the catalogue
+    is a broken export, not a model to serve.
 
     With ``tune`` (a ground-truth file, see :func:`train.adapters.read_related` and
     :func:`train.adapters.read_ratings`) the topic weight (unless ``params`` sets it) and the tag
@@ -130,6 +139,11 @@ def train(
             yield article
         read_all = True
         report_load(report, log)
+        records = report.read + len(report.skipped)
+        if report.read and len(report.skipped) > max_skipped * records:  # none read: the empty corpus's error
+            raise JobError(f"skipped {len(report.skipped):,} of {records:,} records ({len(report.skipped) / records:.1%}), more "
+                           f"than --max-skipped {max_skipped:.0%} allows: nothing published; fix the records (reasons above), "
+                           "or pass --max-skipped 1 to publish what was read")
 
     def empty() -> JobError:
         return JobError(f"empty corpus: no valid articles in {', '.join(map(str, inputs))}")
