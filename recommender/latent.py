@@ -37,7 +37,8 @@ def fit_topics(matrix: sp.csr_matrix, dims: int, seed: int = 0) -> np.ndarray:
     from sklearn.decomposition import TruncatedSVD  # only training needs it: servers do not import it
 
     svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=7, random_state=seed)
-    svd.fit(sample.astype(np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows all alike: a variance ratio of 0/0 nobody reads
+        svd.fit(sample.astype(np.float64))
     return np.ascontiguousarray(svd.components_.T, dtype=np.float32)
 
 

@@ -249,6 +249,10 @@ class RelatedArticles:
         self.text_matrix_ = weigh(counts, self.idf_, self.sublinear_tf)
         del counts, df
         self._log(f"vocabulary: {len(self.terms_):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
+        wordless = int((np.diff(self.text_matrix_.indptr) == 0).sum())
+        if wordless:
+            self._log(f"warning: articles with no word the model indexes: {wordless:,} (only stop words, one-letter words, "
+                      "punctuation, emoji or over-long tokens); their lists come from their tags alone, or are empty")
         wanted = topic_levels(self.topic_dims, sys.maxsize) if float(self.topic_weight) > 0 else ()
         self.topic_axes_ = fit_topics(self.text_matrix_, wanted[-1] if wanted else 0)
         at = self._topic_levels()
@@ -258,7 +262,8 @@ class RelatedArticles:
 
         self._fit_tags(kept.tags, n)
         kept.tags = None
-        self._log(f"tags: {len(self.tag_keys_):,} distinct, {int(self.tagged_.sum()):,} articles tagged")
+        self._log(f"tags: {len(self.tag_keys_):,} distinct, {int(self.tagged_.sum()):,} articles with a tag that counts "
+                  "(a tag on every article weighs 0)")
 
         self.ids_ = SortedIndex.build(kept.ids)
         kept.ids = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
+import unicodedata
 import weakref
 from itertools import islice
 from typing import Any
@@ -24,20 +25,26 @@ _titles: "weakref.WeakKeyDictionary[RelatedArticles, list[tuple[str, int]]]" = w
 _titles_lock = threading.Lock()
 
 
+def _folded(text: str) -> str:
+    """``text`` as a search compares it: case folded, accents dropped (``Grève`` → ``greve``), composed
+    and decomposed forms alike."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
 def _titles_of(model: RelatedArticles) -> list[tuple[str, int]]:
-    """Every (casefolded title, row) of a model, newest first; built once per loaded model."""
+    """Every (folded title, row) of a model, newest first; built once per loaded model."""
     with _titles_lock:
         titles = _titles.get(model)
         if titles is None:
             newest_first = np.argsort(-np.asarray(model.published_days_), kind="stable")  # undated last
-            titles = [(str(model.article_at(int(i)).get("title", "")).casefold(), int(i)) for i in newest_first]
+            titles = [(_folded(str(model.article_at(int(i)).get("title", ""))), int(i)) for i in newest_first]
             _titles[model] = titles
     return titles
 
 
 def search_titles(model: RelatedArticles, query: str, limit: int = SEARCH_LIMIT) -> tuple[list[dict[str, Any]], int]:
-    """Articles whose title contains ``query`` (ignoring case), newest first: the first ``limit`` and the count."""
-    needle = query.casefold()
+    """Articles whose title contains ``query`` (case and accents aside), newest first: the first ``limit`` and the count."""
+    needle = _folded(query)
     rows = [i for title, i in _titles_of(model) if needle in title]
     return [model.article_at(i) for i in islice(rows, limit)], len(rows)
 

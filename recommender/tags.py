@@ -25,7 +25,8 @@ def normalise_tag(tag: str, synonyms: Mapping[str, str] | None = None) -> str:
     """Return the canonical form of one tag, or ``""`` for a tag that is only punctuation.
 
     The result is a matching key, not a display form. Steps: Unicode NFKC; a leading ``#`` dropped
-    and a camel-cased hashtag split into words (``#USElections`` → ``US Elections``); lower case;
+    and a camel-cased hashtag split into words (``#USElections`` → ``US Elections``); case folded
+    (``Straße`` and ``STRASSE`` alike);
     hyphens, underscores, slashes and dots treated as spaces; other punctuation dropped; the last word
     made singular by a light rule (``elections`` → ``election``; ``news``, ``analysis`` stay); the
     words joined without spaces, so ``heat wave``, ``heat-wave`` and ``Heatwaves`` all give
@@ -35,7 +36,7 @@ def normalise_tag(tag: str, synonyms: Mapping[str, str] | None = None) -> str:
     text = unicodedata.normalize("NFKC", tag).strip()
     if text.startswith("#"):
         text = _CAMEL.sub(" ", text.lstrip("#"))
-    text = _SEPARATORS.sub(" ", text.lower())
+    text = _SEPARATORS.sub(" ", text.casefold())
     text = _NOT_WORD.sub("", text).strip()
     if not text:
         return ""

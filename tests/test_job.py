@@ -332,3 +332,13 @@ def test_reading_progress_is_a_line_per_thousand_articles_at_most_one_per_interv
     reading = [line for line in said if line.startswith("reading: ")]
     assert reading == ["reading: 1,000 articles, 0 skipped", "reading: 2,000 articles, 0 skipped"][:lines]
     assert any(line.startswith("read 2,100 articles; skipped 0") for line in said)
+
+
+def test_articles_without_an_indexed_word_are_a_warning(tmp_path, capsys):
+    rows = [{"id": "1", "title": "The and of", "body": "\U0001F680 \U0001F680"}, {"id": "2", "title": "Flood rain", "body": "river"},
+            {"id": "3", "title": "Flood warning", "body": "rain river"}]
+    path = write_jsonl(tmp_path / "c.jsonl", rows)
+    code, _, err = run(capsys, path, "--out", tmp_path / "models")
+    assert code == 0, err
+    assert "warning: articles with no word the model indexes: 1 (only stop words" in err
+    assert "RuntimeWarning" not in err

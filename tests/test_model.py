@@ -407,3 +407,9 @@ def test_a_story_cut_short_under_its_headline_is_the_same_story():
     assert not {"long", "short"} & set(posted)  # a posted copy under that headline leaves the story out
     off = RelatedArticles(min_df=1, headline_threshold=1.0).fit(make_articles(rows))
     assert off.duplicate_group_[i["long"]] != off.duplicate_group_[i["short"]]
+
+
+def test_tags_are_compared_case_folded():
+    from recommender.tags import normalise_tag
+
+    assert normalise_tag("Straße") == normalise_tag("STRASSE") == normalise_tag("strasse")

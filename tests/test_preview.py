@@ -82,3 +82,19 @@ def test_everything_is_escaped(make_app, tmp_path):
 def test_preview_errors_are_the_usual_json(client, path, status):
     r = client.get(path)
     assert r.status_code == status and r.json["error"]["status"] == status
+
+
+def test_the_title_search_ignores_accents_and_their_forms(make_app, tmp_path):
+    from recommender import artifact
+    from recommender.model import RelatedArticles
+
+    rows = [{"id": "g1", "title": "Grève à la SNCF", "body": "trains arrêtés"}, {"id": "w1", "title": "Neue Wärmepumpen", "body": "heizung"},
+            {"id": "x1", "title": "Other news", "body": "trains heizung"}]
+    artifact.publish(RelatedArticles(min_df=1).fit(rows), tmp_path / "m")
+    client = make_app(MODELS_DIR=tmp_path / "m").test_client()
+
+    def found(q):
+        return re.findall(r'class="title" href="/preview/([^"]+)"', client.get("/preview", query_string={"q": q}).get_data(as_text=True))
+
+    assert found("greve") == found("GRÈVE") == ["g1"]
+    assert found("wa\u0308rmepumpen") == found("Wärmepumpen") == ["w1"]  # decomposed and composed

@@ -218,3 +218,13 @@ def test_a_version_from_before_the_gate_loads_counting_topics_fully(synthetic, t
     old = artifact.load(tmp_path)
     assert old.topic_gate == 0.0
     assert old.related_to(dict(synthetic[4], id="new")) == ungated.related_to(dict(synthetic[4], id="new"))
+
+
+def test_a_corpus_of_identical_articles_fits_without_a_warning():
+    import warnings
+
+    same = [{"id": str(i), "title": "Same story", "body": "identical words here"} for i in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's 0/0 variance ratio was a RuntimeWarning on stderr
+        model = RelatedArticles(min_df=1).fit(same)
+    assert len(model) == 2
