@@ -9,7 +9,9 @@ so a tag on every article weighs nothing and a rare shared tag weighs a lot; row
 """
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from array import array
 from collections import Counter, defaultdict
 from typing import Callable, Iterable
@@ -19,6 +21,23 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
+#: HTML a CMS leaves in article text: its elements (lower case, as CMSs write them; ``<ACME Corp>``
+#: in a wire story is a company, not markup), comments, and scripts and styles with their content.
+_ELEMENTS = ("a abbr article aside audio b blockquote body br button caption center cite code dd del div dl dt em embed "
+             "figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins label li "
+             "link main mark meta nav noscript ol option p picture pre q s section select small source span strong sub "
+             "sup svg table tbody td textarea tfoot th thead time title tr u ul video").split()
+_MARKUP = re.compile(r"<(script|style)(?=[\s>])[^>]*>.*?</\1\s*>|<!--.*?-->|</?(?:%s)(?=[\s/>])[^>]*>" % "|".join(_ELEMENTS), re.S)
+
+
+def plain_text(text: str) -> str:
+    """``text`` without HTML markup and with its entities decoded (``&quot;`` is a quote, not a
+    word): what the words are read from."""
+    if "<" in text:
+        text = _MARKUP.sub(" ", text)
+    return html.unescape(text) if "&" in text else text
+
+
 #: Longer "words" are left out: a pasted base64 image or a run of unspaced script, not a word a
 #: reader searches by (the longest word of the bundled data sets has 38 characters).
 MAX_WORD_LENGTH = 50
@@ -26,7 +45,8 @@ MAX_WORD_LENGTH = 50
 
 class Tokenizer:
     """scikit-learn's word analysis in two steps: the words of a text (lower case, accents
-    stripped, scikit-learn's token pattern, stop words and words over :data:`MAX_WORD_LENGTH` characters
+    stripped, HTML markup and entities read as text (:func:`plain_text`), scikit-learn's token pattern,
+    stop words and words over :data:`MAX_WORD_LENGTH` characters
     out, optionally stemmed) and the terms made
     of them (words and/or pairs of neighbouring words, joined by a space, as scikit-learn's n-grams).
 
@@ -45,7 +65,7 @@ class Tokenizer:
         self._stems: dict[str, str] = {}
 
     def words(self, text: str, stem: bool = True) -> list[str]:
-        words = [w for w in self._split(self._preprocess(text)) if w not in self._stop_words and len(w) <= MAX_WORD_LENGTH]
+        words = [w for w in self._split(self._preprocess(plain_text(text))) if w not in self._stop_words and len(w) <= MAX_WORD_LENGTH]
         return self.stem(words) if stem else words
 
     def stem(self, words: list[str]) -> list[str]:

@@ -98,3 +98,12 @@ def test_a_word_longer_than_any_word_is_left_out():
     counts, terms, _ = count_terms(iter([("Chart", blob), ("Rain", blob + " rain")]), Tokenizer((1, 2), None), 1.0, 1, 1.0)
     assert list(terms) == ["chart", "rain"]  # not the blob, nor pairs made with it
     assert terms.dtype.itemsize <= 4 * 2 * (text.MAX_WORD_LENGTH + 1)  # the vocabulary stays narrow
+
+
+def test_html_left_in_a_body_is_read_as_its_text():
+    tokenizer = Tokenizer((1, 1), "english")
+    body = ('<div class="article"><p>Council approves &quot;green belt&quot;&nbsp;plan</p>'
+            '<script>window.dataLayer = []</script><!-- ad slot --><img src="https://cdn.example.com/x.jpg"></div>')
+    assert tokenizer.words(body, stem=False) == ["council", "approves", "green", "belt", "plan"]
+    wire = "Talks with <ACME Corp> and <B.A.T. Industries> go on; prices < costs, output > demand"  # companies, not markup
+    assert tokenizer.words(wire, stem=False) == ["talks", "acme", "corp", "industries", "prices", "costs", "output", "demand"]
