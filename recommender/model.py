@@ -293,7 +293,8 @@ class RelatedArticles:
             refine_rounds=int(self.search_rounds),
             progress=self._log_blocks if self.verbose else None,
         )
-        self.duplicate_group_ = merge_groups(self.duplicate_group_, same_title_pairs(headlines, self.text_matrix_, self.candidates_, float(self.headline_threshold)))
+        same_headline = same_title_pairs(headlines, self.text_matrix_, self.candidates_, float(self.headline_threshold))
+        self.duplicate_group_ = merge_groups(self.duplicate_group_, same_headline)
         n_dup = n - len(np.unique(self.duplicate_group_))
         self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {n_dup:,} near-duplicates grouped")
         return self
