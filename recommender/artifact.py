@@ -300,7 +300,10 @@ def load(path: Path, *, verify: bool = True) -> RelatedArticles:
         file = folder / name
         if not file.is_file():
             raise ArtifactError(f"{folder}: file {name} is missing")
-        if file.stat().st_size != meta["bytes"] or (verify and _sha256(file) != meta["sha256"]):
+        size = file.stat().st_size
+        if size != meta["bytes"]:
+            raise ArtifactError(f"{folder}: file {name} is incomplete or damaged: {size:,} bytes, the manifest says {meta['bytes']:,}")
+        if verify and _sha256(file) != meta["sha256"]:
             raise ArtifactError(f"{folder}: file {name} is corrupt (checksum mismatch)")
     try:
         return _assemble(folder, manifest)

@@ -6,7 +6,9 @@ never changes the model under a request in flight. At most every ``interval`` se
 looks at the pointer file (one ``stat``); when it changed, a background thread loads the version it
 names in full and only then replaces the reference. A version that fails its checks is logged and
 refused, and the old one keeps serving; it is not tried again until ``CURRENT`` changes or a forced
-check (SIGHUP) asks for it.
+check (SIGHUP) asks for it. A worker that starts while ``CURRENT`` names a version that fails its
+checks serves the newest older version that passes them, as the workers already running do, rather
+than failing to boot and taking gunicorn down with it.
 """
 from __future__ import annotations
 
@@ -46,12 +48,32 @@ class ModelHolder:
         self._clock = clock
         self._busy = threading.Lock()
         self._stamp = self._pointer_stamp()  # taken before loading, so a publish meanwhile is noticed
-        try:
-            self._model = artifact.load(self.models_dir)
-        except (ArtifactError, OSError) as exc:
-            raise ModelUnavailable(f"no model to serve: {exc}") from None
+        self._model = self._load_at_start()
         _warn_without_fast_path(self._model)
         self._due = clock() + interval
+
+    def _load_at_start(self) -> RelatedArticles:
+        """The version ``CURRENT`` names or, when it fails its checks, the newest older version that
+        passes them (refusing the named one); :class:`ModelUnavailable` when none does."""
+        try:
+            return artifact.load(self.models_dir)
+        except (ArtifactError, OSError) as exc:
+            problem = exc
+        try:
+            named = artifact.current_version(self.models_dir)
+        except ArtifactError:
+            named = None
+        if named:  # only versions published before the one named: a rollback never rolls forward
+            for version in reversed([v for v in artifact.versions(self.models_dir) if v < named]):
+                try:
+                    model = artifact.load(self.models_dir / version)
+                except (ArtifactError, OSError):
+                    continue
+                self.refused = (named,)
+                log.error("refused model version %s: %s; serving %s, the newest older version that loads, until %s "
+                          "names one that does", named, problem, version, artifact.POINTER)
+                return model
+        raise ModelUnavailable(f"no model to serve: {problem}") from None
 
     @property
     def model(self) -> RelatedArticles:

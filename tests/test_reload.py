@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from recommender import artifact
-from recommender.holder import ModelHolder
+from recommender.holder import ModelHolder, ModelUnavailable
 from recommender.model import RelatedArticles
 
 from .conftest import make_articles, serving
@@ -226,3 +226,25 @@ def test_rollback_is_followed_too(make_app, models_dir, interval):
     assert wait_for(lambda: client.get("/healthz").json["model_version"] == second)
     point_to(models_dir, first)
     assert wait_for(lambda: client.get("/healthz").json["model_version"] == first)
+
+
+def test_a_worker_starting_on_a_broken_version_serves_the_one_before_it(models_dir, tmp_path, caplog):
+    served = artifact.current_version(models_dir)
+    broken = publish_broken(models_dir, tmp_path)  # the running workers refused it and kept `served`
+    with caplog.at_level(logging.ERROR, logger="recommender.reload"):
+        holder = ModelHolder(models_dir)  # a worker restarted (OOM killer, --max-requests, HUP to the master)
+    assert holder.model.version_ == served and holder.refused == (broken,)
+    assert f"refused model version {broken}" in caplog.text and f"serving {served}, the newest older version" in caplog.text
+    point_to(models_dir, served)
+    (models_dir / served / "idf.npy").unlink()  # the one named broken and nothing older: no model
+    with pytest.raises(ModelUnavailable, match="idf.npy is missing"):
+        ModelHolder(models_dir)
+
+
+def test_a_broken_rollback_target_never_rolls_forward(models_dir, tmp_path):
+    old = artifact.current_version(models_dir)
+    publish_new(models_dir)  # a newer, good version
+    (models_dir / old / "idf.npy").write_bytes(b"short")  # the rollback target, truncated
+    point_to(models_dir, old)
+    with pytest.raises(ModelUnavailable, match=r"idf.npy is incomplete or damaged: 5 bytes, the manifest says"):
+        ModelHolder(models_dir)  # the newer one was rolled back from for a reason: not served
