@@ -352,8 +352,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Created {report['created_at']} with `{report['command']}`.",
         f"Lists of {LIST_K} (the service default) for "
-        + (f"up to {report['settings']['sample']} sampled articles" if report["settings"].get("sample") else "every article")
-        + " per data set (the reader's figures and label P@8 of indexed articles; related ids, rated pairs and kNN use every question); "
+        + (f"every article of a data set, or a sample of {report['settings']['sample']:,} of a larger one"
+           if report["settings"].get("sample") else "every article of a data set")
+        + " (the reader's figures and label P@8 of indexed articles; related ids, rated pairs and kNN use every question); "
         f"related-item ground truth scored on lists of {RELATED_K}. Libraries: "
         + ", ".join(f"{k} {v}" for k, v in report["libraries"].items()) + ".",
         "",
@@ -422,8 +423,8 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [f"## {ds['dataset']}", "", ds["description"], "",
                   f"Corpus: {ds['corpus_size']:,} articles"
                   + (f"; unseen queries: {ds['queries']:,}" if ds["queries"] else "")
-                  + (f" (the {knn['knn_queries']:,} with one of the {knn['knn_categories']} categories scored are asked: kNN, "
-                     "label P@8 and POST ms)" if knn and knn["knn_queries"] != ds["queries"] else "")
+                  + (f" (those with one of the {knn['knn_categories']} categories scored, {knn['knn_queries']:,}, are the ones "
+                     "asked: kNN, label P@8 and POST ms)" if knn and knn["knn_queries"] != ds["queries"] else "")
                   + (f"; lists judged: {ds['sampled_lists']:,} (a sample)" if ds.get("sampled_lists", ds["corpus_size"]) < ds["corpus_size"] else "")
                   + ".", ""]
         present = [(k, label) for k, label in TABLE_COLUMNS if any(_present(k, s["figures"]) for s in ds["systems"])]
