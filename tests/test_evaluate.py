@@ -329,7 +329,7 @@ def test_sample_zero_judges_every_article(tmp_path, capsys):
     assert main(["--corpus", str(corpus), "--sample", "0", "--weights", "0", "--n-jobs", "1", "--out", str(tmp_path / "r")]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["settings"]["sample"] is None and report["datasets"][0]["sampled_lists"] == 12
-    assert "for every article per data set" in (tmp_path / "r" / "report.md").read_text()
+    assert "for every article of a data set (" in (tmp_path / "r" / "report.md").read_text()
 
 
 def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, capsys):
