@@ -11,6 +11,7 @@ from recommender.model import PARAMETERS
 
 from .job import MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
+from .options import whole
 
 
 def _number(text: str) -> float:
@@ -38,15 +39,6 @@ def _dims(text: str) -> int | tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of topics or several as 20,50,100, got {text!r}") from None
     return parts[0] if len(parts) == 1 else tuple(parts)
-
-
-def _whole(least: int, expected: str):
-    """An argparse type: a whole number of at least ``least``; ``expected`` says what, in the error."""
-    def parse(text: str) -> int:
-        if not (text.strip().isdigit() and int(text) >= least):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return int(text)
-    return parse
 
 
 def _share(text: str) -> float:
@@ -112,12 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
     parser.add_argument("--max-skipped", type=_share, default=MAX_SKIPPED, metavar="SHARE",
                         help=f"publish nothing when more than this share of the records are bad (default: {MAX_SKIPPED}; 1: publish what was read)")
-    parser.add_argument("--keep", type=_whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
+    parser.add_argument("--keep", type=whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
                         help="choose the topic weight (unless --topic-weight is given) and the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
                              "or rated pairs as CSV id_a,id_b,similarity)")
-    parser.add_argument("--tune-sample", type=_whole(0, "a whole number of articles (0 or more)"), default=TUNE_SAMPLE, metavar="N",
+    parser.add_argument("--tune-sample", type=whole(0, "a whole number of articles (0 or more)"), default=TUNE_SAMPLE, metavar="N",
                         help=f"with --tune, fit the tuning runs on at most N articles: all the ground truth names and evenly "
                              f"spaced others (default: {TUNE_SAMPLE:,}; 0: the whole corpus)")
     parser.add_argument("--dask", metavar="tcp://HOST:PORT",

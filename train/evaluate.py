@@ -27,6 +27,7 @@ from . import metrics as M
 from . import targets
 from .groundtruth import EvalSet
 from .loaders import FORMATS
+from .options import whole
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
 
 LIST_K = 8  # the service's default list length
@@ -513,12 +514,6 @@ def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, 
 
 
 # ---------------------------------------------------------------------------------------- command line
-def _count(text: str) -> int:
-    if not text.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
-    return int(text)
-
-
 def _jobs(text: str) -> int:
     try:
         value = int(text)
@@ -544,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
                         help="tag weights to sweep (default: %(default)s)")
-    parser.add_argument("--sample", type=_count, default=DEFAULT_SAMPLE, metavar="N",
+    parser.add_argument("--sample", type=whole(0, "a whole number, 0 or more"), default=DEFAULT_SAMPLE, metavar="N",
                         help="articles whose lists are judged per data set (default: %(default)s; 0: all)")
     parser.add_argument("--n-jobs", type=_jobs, default=-1, metavar="N", help="worker processes for fitting (default: all cores, -1)")
     return parser
