@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 OPTIONAL_TEXT_FIELDS = ("subtitle", "body", "url", "section", "language")
@@ -50,10 +50,13 @@ class Article:
     labels: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in _FIELDS}  # not dataclasses.asdict: it deep-copies each tag
         d["tags"] = list(self.tags)
         d["labels"] = list(self.labels)
         return d
+
+
+_FIELDS = fields(Article)
 
 
 def parse_date(value: Any) -> str | None:
