@@ -19,7 +19,7 @@ from werkzeug.routing import PathConverter
 from .errors import ApiError, invalid_parameter
 from .fast_path import DEFAULT_K
 from .model import METADATA_FIELDS
-from .schema import Article, SchemaError, date_to_days, id_problem, parse_article, parse_date
+from .schema import Article, SchemaError, date_to_days, end_of_days, id_problem, parse_article, parse_date
 
 MAX_K = 100
 MAX_EXCLUDED = 1000
@@ -115,7 +115,7 @@ def _parse_options(args: MultiDict) -> dict[str, Any]:
         "half_life_days": _number(args, "half_life_days", least=MIN_HALF_LIFE_DAYS),
         "explain": _explain(args),
     }
-    if options["since"] and options["until"] and date_to_days(options["since"]) > date_to_days(options["until"]):
+    if options["since"] and options["until"] and date_to_days(options["since"]) >= end_of_days(options["until"]):
         raise invalid_parameter("until", "until must not be before since")
     return options
 

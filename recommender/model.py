@@ -24,7 +24,7 @@ from sklearn.preprocessing import normalize
 from .latent import fit_topics, levels as topic_levels, project
 from .neighbours import (Corpus, approximate, blend, candidate_search, merge_groups, same_title_pairs,
                          score_rows, text_score, title_key, top_k, topic_gain, topic_part)
-from .schema import Article, date_to_days, parse_article, parse_date
+from .schema import Article, date_to_days, end_of_days, parse_article, parse_date
 from .store import ArticleStoreBuilder, SortedIndex, string_array
 from .tags import normalise_synonyms, normalise_tags
 from .text import Tokenizer, count_known, count_terms, idf_weights, weigh
@@ -488,7 +488,7 @@ class RelatedArticles:
         if f.since is not None:
             mask &= days >= date_to_days(f.since)
         if f.until is not None:
-            mask &= days < date_to_days(f.until) + (1.0 if len(f.until) == 10 else 1e-9)
+            mask &= days < end_of_days(f.until)
         idx, val, days = idx[mask], val[mask], days[mask]
         if f.half_life_days and not np.isnan(source_days):
             older_by = np.nan_to_num(np.maximum(source_days - days, 0.0), nan=0.0)

@@ -83,6 +83,16 @@ def date_to_days(value: str | None) -> float:
     return moment.timestamp() / 86400.0
 
 
+def end_of_days(value: str) -> float:
+    """The first moment after an inclusive ``until`` bound, in :func:`date_to_days` units: a date
+    without a time (``2024-05-01``, ``20240501``, ``2024-W18``) covers its whole day."""
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return date_to_days(value) + 1e-9  # a moment: the bound itself, allowing for rounding
+    return date_to_days(value) + 1.0
+
+
 def _string_list(value: Any, name: str) -> tuple[str, ...]:
     if value is None or value == "":
         return ()

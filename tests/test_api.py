@@ -75,6 +75,11 @@ def test_since_and_until_keep_a_date_window(client):
     assert got and all("2024-01-01" <= item["published_at"] <= "2024-03-31" for item in got)
 
 
+def test_a_window_within_one_day_is_no_error(client):
+    r = client.get("/articles/f1/related?since=2024-02-11T12:00:00Z&until=20240211")
+    assert r.status_code == 200
+
+
 def test_min_score_drops_weak_items(client):
     everything = client.get("/articles/s1/related?k=20").json["related"]
     floor = everything[len(everything) // 2]["score"]

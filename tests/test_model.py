@@ -166,6 +166,14 @@ def test_filters(model):
     assert all(r.score >= 0.2 for r in model.related("s1", k=10, min_score=0.2))
 
 
+@pytest.mark.parametrize("until", ["2024-02-11", "20240211", "2024-W06-7", "2024-02-11T15:20:00Z"])
+def test_until_a_date_covers_its_whole_day_in_every_form(articles, until):
+    timed = [a | {"published_at": "2024-02-11T15:20:00Z"} if a["id"] == "s2" else a for a in articles]
+    model = RelatedArticles(min_df=1).fit(timed)
+    assert "s2" in ids(model.related("s1", k=10, until=until))
+    assert "s2" not in ids(model.related("s1", k=10, until="2024-02-11T15:19:59Z"))
+
+
 def test_filters_that_exhaust_the_candidates_fall_back_to_the_whole_corpus(articles):
     short = RelatedArticles(min_df=1, tag_weight=0.3, n_candidates=2).fit(articles)
     long = RelatedArticles(min_df=1, tag_weight=0.3).fit(articles)
