@@ -51,14 +51,25 @@ def _count(value: Any) -> int:
 _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(\[[0-9a-f:.]+\]|[^/?#@\s:\[\]]+)(:[0-9]{1,5})?")
 
 
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
 def _origins(value: Any) -> tuple[str, ...]:
-    """Origins as a browser sends them (scheme://host[:port], lower case, no path), or * for any."""
+    """Origins as a browser sends them (scheme://host[:port], lower case, no path, no default port),
+    or * for any."""
     items = value.split(",") if isinstance(value, str) else list(value or ())
     origins = []
     for given in (o.strip() for o in items if o.strip()):
         origin = given.rstrip("/").lower()  # browsers send scheme and host in lower case
-        if origin != "*" and not _ORIGIN.fullmatch(origin):
+        if origin == "*":
+            origins.append(origin)
+            continue
+        found = _ORIGIN.fullmatch(origin)
+        if not found or (found[2] and not 1 <= int(found[2][1:]) <= 65535):
             raise ValueError(f"{given!r} is not an origin: give scheme://host[:port], as https://news.example.com")
+        scheme = origin.split(":", 1)[0]
+        if found[2] and found[2] == _DEFAULT_PORTS.get(scheme):
+            origin = origin[: -len(found[2])]  # a browser leaves the scheme's own port out
         origins.append(origin)
     return tuple(origins)
 

@@ -2,8 +2,9 @@
 
 - ``X-Request-ID``: the caller's, when it looks sane, else a fresh one; on every response and log line.
 - ``X-Model-Version``: the model version that answered.
-- ``ETag`` (from the model version and the request's path and sorted query) and ``Cache-Control`` on
-  GET answers, and ``304 Not Modified`` when ``If-None-Match`` matches; errors are ``no-store``.
+- ``ETag`` (from the code and model versions and the request's path and sorted query) and
+  ``Cache-Control`` on GET answers, ``304 Not Modified`` when ``If-None-Match`` matches and a JSON
+  ``412`` when ``If-Match`` does not; errors are ``no-store``.
 - CORS for the origins of the ``CORS_ORIGINS`` setting, preflight ``OPTIONS`` included.
 """
 from __future__ import annotations
@@ -16,14 +17,19 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
 
-from . import logs
+from . import __version__, logs
 from .holder import served_model
 
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:;=/+-]{1,128}")
 #: GET endpoints whose answers must not be cached (they report the live state).
 UNCACHED = frozenset({"api.healthz"})
+#: GET endpoints for the newsroom's own people, not readers (the manifest names the training job's
+#: input files): a browser may cache them, a shared cache (a CDN) may not.
+PRIVATE = frozenset({"api.model_info", "preview.index", "preview.article"})
 EXPOSED = "ETag, X-Request-ID, X-Model-Version"
 ALLOWED_HEADERS = "Content-Type, If-None-Match, X-Request-ID"
+#: A header name (RFC 9110 token): the request headers a preflight may ask for, echoed back.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")
 
 
 def request_id() -> str:
@@ -53,44 +59,65 @@ def _begin() -> Response | None:
 
 def _finish(response: Response) -> Response:
     version = served_model().version_
+    response = _cache(response, version)
     response.headers["X-Request-ID"] = request_id()
     response.headers["X-Model-Version"] = version
-    _cache(response, version)
     _cors(response)
     logs.access(response.status_code, version, request_id(), time.perf_counter() - g.get("started", time.perf_counter()))
     return response
 
 
 def etag(version: str) -> str:
-    """The entity tag of a GET answer: the model version plus the path and sorted query."""
+    """The entity tag of a GET answer: the code version (a deploy may change what an answer holds)
+    and the model version, plus the path and sorted query."""
     query = urlencode(sorted(request.args.items(multi=True)))
-    return hashlib.sha256(f"{version}\n{request.path}\n{query}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    key = f"{__version__}\n{version}\n{request.path}\n{query}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _cache(response: Response, version: str) -> None:
+def _cache(response: Response, version: str) -> Response:
     if request.method not in ("GET", "HEAD") or response.status_code != 200 or request.endpoint in UNCACHED:
         if response.status_code != 204:
             response.cache_control.no_store = True
-        return
+        return response
     response.set_etag(etag(version))
-    response.cache_control.public = True
+    if request.endpoint in PRIVATE:
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
     response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
     response.make_conditional(request)
     del response.headers["Date"]  # make_conditional adds one; the server sends its own
+    if response.status_code == 412:  # make_conditional keeps the body: answer in the errors' shape instead
+        from .errors import error_response  # errors imports this module
+
+        response = error_response(412, "precondition_failed", "If-Match names no entity tag of this answer; "
+                                  "GET it without If-Match for its current ETag")
+        response.cache_control.no_store = True
+    return response
 
 
 def _cors(response: Response) -> None:
     allowed = current_app.config["CORS_ORIGINS"]
     if not allowed:
         return
-    response.vary.add("Origin")
+    anyone = "*" in allowed  # one answer for every origin: caches keep one copy, not one per origin
+    if not anyone:
+        response.vary.add("Origin")
     origin = request.headers.get("Origin", "")
-    if not origin or ("*" not in allowed and origin.rstrip("/") not in allowed):
+    if not origin or (not anyone and origin.rstrip("/") not in allowed):
         return
-    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Origin"] = "*" if anyone else origin
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
     if _is_preflight() and request.url_rule is not None:
         methods = sorted(request.url_rule.methods - {"HEAD"}) if request.url_rule.methods else ["GET"]
         response.headers["Access-Control-Allow-Methods"] = ", ".join(methods)
-        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Allow-Headers"] = _allowed_headers()
         response.headers["Access-Control-Max-Age"] = "600"
+
+
+def _allowed_headers() -> str:
+    """The headers a page may send: ours, and whatever well-formed headers the preflight asks for (a
+    tracing tool's ``traceparent``, say); the API is read-only and takes no credentials."""
+    asked = [h.strip() for h in request.headers.get("Access-Control-Request-Headers", "").split(",")]
+    return ", ".join([ALLOWED_HEADERS] + [h for h in asked[:32] if _TOKEN.fullmatch(h)])

@@ -98,10 +98,13 @@ def _explain(args: MultiDict) -> bool:
 
 
 def _exclude(args: MultiDict) -> list[str]:
-    ids = [part.strip() for value in args.getlist("exclude") for part in value.split(",") if part.strip()]
+    """The ids of ``exclude`` values split at commas; a value with commas is also taken whole, as
+    the id of an article whose id has commas (excluding an id no article has changes nothing)."""
+    values = args.getlist("exclude")
+    ids = [part.strip() for value in values for part in value.split(",") if part.strip()]
     if len(ids) > MAX_EXCLUDED:
         raise invalid_parameter("exclude", f"exclude takes at most {MAX_EXCLUDED} ids, got {len(ids)}")
-    return ids
+    return ids + [value.strip() for value in values if "," in value]
 
 
 def _parse_options(args: MultiDict) -> dict[str, Any]:
@@ -141,16 +144,23 @@ def json_body() -> Any:
     if not request.is_json:
         shown = request.mimetype or "none"
         raise ApiError(415, "unsupported_media_type", f"send the article as JSON with Content-Type: application/json (got {shown[:60]})")
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise ApiError(415, "unsupported_media_type", f"send the article uncompressed (got Content-Encoding: {encoding[:40]})")
     data = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH when the length is given
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is None and limit is not None and len(data) >= limit and request.environ["wsgi.input"].read(1):
         raise RequestEntityTooLarge()  # a chunked body is read up to the limit: more left is too large, not cut off
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_not_json)
     except RecursionError:
         raise ApiError(400, "invalid_json", "the body is JSON nested too deeply") from None
     except ValueError as exc:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")  # Python's json reads NaN and Infinity; JSON has neither
 
 
 def posted_article(record: Any) -> tuple[Article, dict[str, Any]]:

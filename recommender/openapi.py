@@ -32,13 +32,23 @@ def _json(schema: str, description: str) -> dict[str, Any]:
     }
 
 
+_CACHE_HEADERS = {"ETag": _ref("headers", "ETag"), "Cache-Control": _ref("headers", "CacheControl")}
+
+
+def _cached(schema: str, description: str) -> dict[str, Any]:
+    """A GET answer: JSON with an ETag and Cache-Control."""
+    answer = _json(schema, description)
+    return answer | {"headers": answer["headers"] | _CACHE_HEADERS}
+
+
 def _html(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+    return {"description": description, "headers": _CACHE_HEADERS, "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
 _FILTERS = [_ref("parameters", p) for p in ("K", "Exclude", "Section", "Since", "Until", "MinScore", "HalfLifeDays", "Explain")]
 _ERRORS = {"400": _ref("responses", "BadRequest"), "default": _ref("responses", "Error")}
-_NOT_MODIFIED = {"304": {"description": "not modified: the ETag in If-None-Match still holds"}}
+_NOT_MODIFIED = {"304": {"description": "not modified: the ETag in If-None-Match still holds"},
+                 "412": {"$ref": "#/components/responses/Error", "description": "If-Match names none of the answer's entity tags"}}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -212,10 +222,12 @@ _PARAMETERS: dict[str, Any] = {
         "schema": {"type": "string", "maxLength": MAX_ID_LENGTH},
     },
     "K": _query("k", "length of the list", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": DEFAULT_K}),
-    "Exclude": _query("exclude", f"comma-separated ids to leave out, with their re-sent near-duplicates (at most {MAX_EXCLUDED})", {"type": "string"}, "a02,a07"),
+    "Exclude": _query("exclude", f"comma-separated ids to leave out, with their re-sent near-duplicates (at most {MAX_EXCLUDED}); "
+                      "may be repeated; a value with commas is also read as one id", {"type": "array", "items": {"type": "string"}}, ["a02,a07"])
+    | {"style": "form", "explode": True},
     "Section": _query("section", "keep only this section (ignoring case)", {"type": "string", "maxLength": 200}),
-    "Since": _query("since", "keep articles published on or after this ISO 8601 date", {"type": "string"}, "2024-01-01"),
-    "Until": _query("until", "keep articles published on or before this ISO 8601 date", {"type": "string"}, "2024-12-31"),
+    "Since": _query("since", "keep articles published on or after this ISO 8601 date or datetime", {"type": "string"}, "2024-01-01"),
+    "Until": _query("until", "keep articles published on or before this ISO 8601 date or datetime (a date without a time covers its whole day)", {"type": "string"}, "2024-12-31"),
     "MinScore": _query("min_score", "drop items scoring below this", {"type": "number", "minimum": 0, "default": 0}),
     "HalfLifeDays": _query("half_life_days", "prefer recent articles: halve a score for every this many days an item is older than the source", {"type": "number", "minimum": MIN_HALF_LIFE_DAYS}),
     "Explain": _query("explain", "add why each item was chosen", {"type": "string", "enum": ["true", "false", "1", "0"], "default": "false"}),
@@ -226,8 +238,8 @@ _ERROR_RESPONSES: dict[str, Any] = {
     "BadRequest": {"description": "a parameter is invalid (named in error.parameter), or the body is not valid JSON", "content": {"application/json": {"schema": _ref("schemas", "Error")}}},
     "NotFound": {"description": "no article with this id in the model", "content": {"application/json": {"schema": _ref("schemas", "Error")}}},
     "Error": {
-        "description": "any other error, in the same shape: 404 unknown route, 405 wrong method, 413 body too large, 415 not JSON, 422 invalid article, 500",
-        "headers": {"X-Request-ID": _ref("headers", "RequestId")},
+        "description": "any other error, in the same shape: 404 unknown route, 405 wrong method, 412 If-Match failed, 413 body too large, 415 not JSON or compressed, 422 invalid article, 500",
+        "headers": {"X-Request-ID": _ref("headers", "RequestId"), "X-Model-Version": _ref("headers", "ModelVersion")},
         "content": {"application/json": {"schema": _ref("schemas", "Error")}},
     },
 }
@@ -250,7 +262,7 @@ def spec() -> dict[str, Any]:
                     "operationId": "related",
                     "summary": "The \"like this\" list of an article in the model",
                     "parameters": [_ref("parameters", "ArticleId"), *_FILTERS],
-                    "responses": {"200": _json("Related", "the article and its related list, best first"), **_NOT_MODIFIED, **_ERRORS, "404": _ref("responses", "NotFound")},
+                    "responses": {"200": _cached("Related", "the article and its related list, best first"), **_NOT_MODIFIED, **_ERRORS, "404": _ref("responses", "NotFound")},
                 }
             },
             "/related": {
@@ -273,7 +285,7 @@ def spec() -> dict[str, Any]:
                     "operationId": "article",
                     "summary": "The stored metadata of an article",
                     "parameters": [_ref("parameters", "ArticleId")],
-                    "responses": {"200": _json("StoredArticle", "the article's metadata"), **_NOT_MODIFIED, **_ERRORS, "404": _ref("responses", "NotFound")},
+                    "responses": {"200": _cached("StoredArticle", "the article's metadata"), **_NOT_MODIFIED, **_ERRORS, "404": _ref("responses", "NotFound")},
                 }
             },
             "/healthz": {
@@ -287,7 +299,7 @@ def spec() -> dict[str, Any]:
                 "get": {
                     "operationId": "model",
                     "summary": "The manifest of the model version being served",
-                    "responses": {"200": _json("Model", "the manifest"), **_NOT_MODIFIED, "default": _ref("responses", "Error")},
+                    "responses": {"200": _cached("Model", "the manifest (Cache-Control: private)"), **_NOT_MODIFIED, "default": _ref("responses", "Error")},
                 }
             },
             "/openapi.json": {
@@ -325,6 +337,8 @@ def spec() -> dict[str, Any]:
             "headers": {
                 "RequestId": {"description": "the caller's X-Request-ID when sane, else a new one", "schema": {"type": "string"}},
                 "ModelVersion": {"description": "the model version that answered", "schema": {"type": "string"}},
+                "ETag": {"description": "the answer's entity tag (code version, model version, path and sorted query); send it back in If-None-Match", "schema": {"type": "string"}},
+                "CacheControl": {"description": "public, max-age=CACHE_MAX_AGE (private for /model and the preview pages)", "schema": {"type": "string"}},
             },
         },
     }

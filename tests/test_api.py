@@ -65,6 +65,17 @@ def test_exclude_leaves_ids_and_their_duplicates_out(client):
         assert not {"d1", "d2"} & set(got)
 
 
+def test_exclude_takes_an_id_with_commas_whole_too(make_app, tmp_path):
+    rows = [("a,b", "Bread prices rise", "Bread prices rose again as flour cost more.", [], "2024-01-01"),
+            ("c", "Bread prices climb", "Bread prices climbed as flour cost more.", [], "2024-01-02"),
+            ("d", "Bread prices soar", "Bread prices soared as flour cost more.", [], "2024-01-03")]
+    artifact.publish(RelatedArticles(min_df=1).fit(make_articles(rows)), tmp_path / "comma")
+    client = make_app(MODELS_DIR=tmp_path / "comma").test_client()
+    assert "a,b" in related_ids(client.get("/articles/c/related"))
+    assert related_ids(client.get("/articles/c/related?exclude=a%2Cb")) == ["d"]
+    assert related_ids(client.get("/articles/c/related?exclude=d,x")) == ["a,b"]
+
+
 def test_section_keeps_one_section_ignoring_case(client):
     got = client.get("/articles/s1/related?section=SCIENCE").json["related"]
     assert got and all(item["section"] == "science" for item in got)
@@ -327,7 +338,14 @@ def test_a_post_that_is_not_json_is_a_415(client, content_type):
     assert r.json["error"]["code"] == "unsupported_media_type"
 
 
-@pytest.mark.parametrize("body", [b"{", b"", b"{'title': 'single quotes'}", b'{"title": "a"} trailing', b"\xff\xfe\xfa", b"[" * 100_000])
+def test_a_compressed_post_is_a_415(client):
+    r = client.post("/related", data=b"\x1f\x8b...", content_type="application/json", headers={"Content-Encoding": "gzip"})
+    assert r.status_code == 415 and "Content-Encoding: gzip" in r.json["error"]["message"]
+    assert client.post("/related", json={"title": "Bread"}, headers={"Content-Encoding": "identity"}).status_code == 200
+
+
+@pytest.mark.parametrize("body", [b"{", b"", b"{'title': 'single quotes'}", b'{"title": "a"} trailing', b"\xff\xfe\xfa", b"[" * 100_000,
+                                  b'{"title": "flood", "x": NaN}', b'{"title": "flood", "x": -Infinity}'])
 def test_broken_json_is_a_400(client, body):
     r = client.post("/related", data=body, content_type="application/json")
     assert r.status_code == 400
@@ -451,6 +469,12 @@ def test_a_matching_if_none_match_is_a_304(client):
     assert client.get("/articles/s1/related", headers={"If-None-Match": '"other"'}).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/model", "/preview", "/preview/s1"])
+def test_pages_for_the_newsroom_are_not_for_shared_caches(client, path):
+    r = client.get(path)
+    assert r.status_code == 200 and r.cache_control.private and not r.cache_control.public and r.headers["ETag"]
+
+
 def test_max_age_is_a_setting(make_app):
     assert make_app(CACHE_MAX_AGE=60).test_client().get("/healthz").cache_control.max_age is None
     assert make_app(CACHE_MAX_AGE=60).test_client().get("/articles/s1").cache_control.max_age == 60
@@ -481,9 +505,16 @@ def test_cors_answers_a_preflight(make_app):
     client = make_app(CORS_ORIGINS=["*"]).test_client()
     r = client.options("/related", headers={"Origin": "https://a.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
     assert r.status_code == 204
-    assert r.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    assert r.headers["Access-Control-Allow-Origin"] == "*" and "Origin" not in r.headers.get("Vary", "")
     assert "POST" in r.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in r.headers["Access-Control-Allow-Headers"]
+
+
+def test_a_preflight_may_ask_for_other_headers(make_app):
+    client = make_app(CORS_ORIGINS="https://a.example").test_client()
+    asked = {"Origin": "https://a.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "traceparent, x-b3 bad, tracestate"}
+    allowed = [h.strip().lower() for h in client.options("/articles/s1/related", headers=asked).headers["Access-Control-Allow-Headers"].split(",")]
+    assert {"traceparent", "tracestate", "content-type"} <= set(allowed) and "x-b3 bad" not in allowed
 
 
 def test_one_json_access_log_line_per_request(client, caplog):
@@ -501,3 +532,21 @@ def test_one_json_access_log_line_per_request(client, caplog):
 def test_post_with_half_an_emoji_is_answered(client):
     r = client.post("/related", data='{"title": "Bread prices \\ud83d", "body": "Flour \\udc00costs"}', content_type="application/json")
     assert r.status_code == 200 and r.json["article"] == {"title": "Bread prices"}
+
+
+def test_a_failed_if_match_is_a_json_412_that_is_not_cached(client):
+    r = client.get("/articles/s1/related", headers={"If-Match": '"other"'})
+    assert r.status_code == 412 and r.json["error"]["code"] == "precondition_failed"
+    assert r.cache_control.no_store and not r.cache_control.public and "ETag" not in r.headers
+    assert r.headers["X-Request-ID"] == r.json["error"]["request_id"]
+    tag = client.get("/articles/s1/related").headers["ETag"]
+    assert client.get("/articles/s1/related", headers={"If-Match": tag}).status_code == 200
+
+
+def test_the_etag_changes_with_the_code_version(client, monkeypatch):
+    from recommender import headers
+
+    before = client.get("/articles/s1/related").headers["ETag"]
+    monkeypatch.setattr(headers, "__version__", "9.9.9")
+    after = client.get("/articles/s1/related", headers={"If-None-Match": before})
+    assert after.status_code == 200 and after.headers["ETag"] != before

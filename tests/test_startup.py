@@ -29,7 +29,8 @@ def test_a_bad_setting_stops_start_up_naming_it(name, value):
 @pytest.mark.parametrize("value, quoted", [
     ("news.example.com", "news.example.com"), ("https://news.example.com/politics", "https://news.example.com/politics"),
     ("https://a.example, cms", "cms"), ("file://", "file://"), ("https://a.example:abc", "https://a.example:abc"),
-    ("https://user@a.example", "https://user@a.example"),
+    ("https://user@a.example", "https://user@a.example"), ("https://a.example:99999", "https://a.example:99999"),
+    ("https://a.example:0", "https://a.example:0"),
 ])
 def test_a_cors_origin_a_browser_never_sends_stops_start_up(value, quoted):
     with pytest.raises(SettingError, match=f"RECOMMENDER_CORS_ORIGINS=.*'{quoted}' is not an origin: give scheme://host"):
@@ -37,9 +38,10 @@ def test_a_cors_origin_a_browser_never_sends_stops_start_up(value, quoted):
 
 
 def test_cors_origins_are_read_as_browsers_send_them():
-    given = "*, http://localhost:3000/, HTTPS://News.Example.com, http://[::1]:8080"
+    given = "*, http://localhost:3000/, HTTPS://News.Example.com, http://[::1]:8080, https://a.example:443, http://b.example:80, https://c.example:80"
     assert load_settings({}, env={"RECOMMENDER_CORS_ORIGINS": given})["CORS_ORIGINS"] == (
-        "*", "http://localhost:3000", "https://news.example.com", "http://[::1]:8080")
+        "*", "http://localhost:3000", "https://news.example.com", "http://[::1]:8080", "https://a.example", "http://b.example",
+        "https://c.example:80")
 
 
 def test_the_models_folder_comes_from_the_environment(models_dir, monkeypatch, make_app):
