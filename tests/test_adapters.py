@@ -138,14 +138,18 @@ def test_semeval_keeps_english_pairs_flips_and_averages_ratings(tmp_path):
     assert (three.title, three.body) == ("No break here.", "Rest of the body.")  # the first text is kept
     assert one.language == "en"
     assert "1 repeated ids with a different text" in es.description
+    assert "2 English rows with a suffixed pair_id (translations) left out" in es.description
+    assert "1 other-language rows" in es.description and "1 pairs rated in several rows: their ratings averaged" in es.description
 
 
-@pytest.mark.parametrize("overall", ["n/a", "nan", "inf"])
-def test_semeval_bad_overall_names_the_line(tmp_path, overall):
+@pytest.mark.parametrize("overall", ["", "n/a", "nan", "inf"])
+def test_semeval_rows_without_a_rating_are_left_out_and_counted(tmp_path, overall):
     folder = tmp_path / "semeval"
     _write_semeval(folder, [("1_2", "en", "en", "A  b", "C  d", 1.0), ("3_4", "en", "en", "E\nf", "G  h", overall)])
-    with pytest.raises(ValueError, match=r"training_set\.csv:3: Overall"):
-        load_semeval(folder)
+    es = load_semeval(folder)
+    assert es.rated_pairs == [("1", "2", 4.0)] and [a.id for a in es.articles] == ["1", "2"]
+    assert "1 English-English article pair with" in es.description
+    assert "1 rows without a number in Overall left out (the first at line 3)" in es.description
 
 
 def test_semeval_language_codes_in_capitals_are_english_too_and_self_pairs_are_left_out(tmp_path):
@@ -180,6 +184,7 @@ def test_stackexchange_questions_and_symmetric_links_between_questions(tmp_path)
         {"Id": "2", "PostTypeId": "2", "ParentId": "1", "CreationDate": "2010-08-18T10:00:00.000", "Body": "An answer"},
         {"Id": "3", "PostTypeId": "1", "CreationDate": "2010-08-19T10:00:00.000", "Title": "Second question", "Body": "x"},
         {"Id": "4", "PostTypeId": "1", "CreationDate": "2010-08-20T10:00:00.000", "Title": "Third question", "Body": "y"},
+        {"Id": "5", "PostTypeId": "1", "CreationDate": "last week", "Title": "Undated question", "Body": "z"},
     ])
     _write_xml(folder / "PostLinks.xml", "postlinks", [
         {"Id": "10", "PostId": "3", "RelatedPostId": "1", "LinkTypeId": "1"},
@@ -197,7 +202,33 @@ def test_stackexchange_questions_and_symmetric_links_between_questions(tmp_path)
     assert first.tags == ("meta", "bug")
     assert first.published_at == "2010-08-17T17:39:52.167"
     assert es.related == {"1": {"3", "4"}, "3": {"1"}, "4": {"1"}}
-    assert "2 links skipped: to answers, missing posts or itself" in es.description
+    assert "2 links skipped: to answers, to posts not in the dump or not read" in es.description
+    assert "1 unreadable records skipped: 1 × published_at is not an ISO 8601 date" in es.description
+    assert "the first at Posts.xml row Id=5" in es.description
+
+
+def test_a_dump_without_its_links_file_says_so(tmp_path):
+    folder = tmp_path / "stackexchange_cstheory_meta"
+    folder.mkdir()
+    _write_xml(folder / "Posts.xml", "posts", [{"Id": "1", "PostTypeId": "1", "Title": "Why", "Body": "a"}])
+    with pytest.raises(ValueError, match=r"no PostLinks\.xml: a Stack Exchange dump needs Posts\.xml and PostLinks\.xml"):
+        load_dataset(folder)
+
+
+def test_files_of_another_layout_win_over_a_known_name(tmp_path):
+    folder = tmp_path / "bbc"
+    folder.mkdir()
+    _write_xml(folder / "Posts.xml", "posts", [{"Id": "1", "PostTypeId": "1", "Title": "Why", "Body": "a"}])
+    _write_xml(folder / "PostLinks.xml", "postlinks", [])
+    assert kind_of(folder) == "stackexchange_cstheory_meta"
+
+
+def test_sgml_without_the_modapte_split_is_refused_with_a_way_out(tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "reut2-000.sgm").write_text('<REUTERS NEWID="1"><TEXT><TITLE>Grain</TITLE><BODY>Wheat rose.</BODY></TEXT></REUTERS>\n')
+    with pytest.raises(ValueError, match=r"no article of the ModApte split .* use --corpus .*wire --format reuters"):
+        load_dataset(folder)
 
 
 def test_a_data_set_repeating_an_id_keeps_the_first_article(tmp_path):

@@ -35,6 +35,15 @@ def test_reuters_loads_every_story_with_text_and_the_modapte_split():
 
 
 @needs_data
+@pytest.mark.parametrize("name", ["reuters21578", "bbc", "semeval2022_task8_hfl_sample"])
+def test_the_bundled_data_sets_are_recognised_for_their_targets(name):
+    from train.adapters import load_dataset
+    from train.targets import BUNDLED
+
+    assert load_dataset(DATASETS / name).digest() == BUNDLED[name]  # else the report would judge no target
+
+
+@needs_data
 def test_the_job_on_bbc_gives_lists_from_the_same_category(tmp_path, capsys):
     models = tmp_path / "models"
     assert main([str(DATASETS / "bbc"), "--out", str(models), "--n-jobs", "1"]) == 0

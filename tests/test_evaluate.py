@@ -145,7 +145,8 @@ def test_figures_come_with_their_intervals(evalset, tmp_path):
     assert "**[low, high]** after a figure: its 95% bootstrap interval" in md
     lo, hi = figures(result, "random")["pearson_interval"]
     assert lo < 0 < hi  # random scores: no correlation the interval could rule out
-    compared = {(d["system"], d["against"]): d for d in result["differences"]}
+    assert [d["metric"] for d in result["differences"]] == ["pearson"] * 3 + ["label_precision@8"] * 3  # the judged figure first
+    compared = {(d["system"], d["against"]): d for d in result["differences"] if d["metric"] == "pearson"}
     assert set(compared) == {("text only", "words only"), ("text only", "more like this"), ("text only", "yarpp")}
     topics = compared["text only", "words only"]
     assert topics["difference"] == pytest.approx(ours["pearson"] - figures(result, "words only")["pearson"])
@@ -154,7 +155,10 @@ def test_figures_come_with_their_intervals(evalset, tmp_path):
     assert "## Differences on the same questions" in md and f"| tiny | pearson | text only | words only | {topics['difference']:+.3f} |" in md
 
 
-def test_a_bundled_data_set_is_judged_against_its_targets(result, tmp_path):
+def test_a_bundled_data_set_is_judged_against_its_targets(result, tmp_path, monkeypatch):
+    from train import targets
+
+    monkeypatch.setitem(targets.BUNDLED, "bbc", result["content_digest"])  # "tiny" stands in for BBC's content
     as_bbc = {**result, "dataset": "bbc", "sampled_lists": 4}  # 4 of its 10 articles' lists judged
     report = write_report([as_bbc], tmp_path, {}, "python -m train.evaluate --test")
     ours = figures(result, "text only")
@@ -166,6 +170,11 @@ def test_a_bundled_data_set_is_judged_against_its_targets(result, tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert "## Targets" in md and "| bbc | category precision@8 ≥ 0.95 |" in md
     assert "lists judged: 4 (a sample)" in md
+
+
+def test_a_folder_named_like_a_bundled_data_set_is_not_held_to_its_targets(result, tmp_path):
+    report = write_report([{**result, "dataset": "bbc"}], tmp_path, {}, "python -m train.evaluate --test")
+    assert report["targets"] == [] and "## Targets" not in (tmp_path / "report.md").read_text()
 
 
 @pytest.mark.parametrize("value, interval, expected", [
@@ -211,12 +220,28 @@ def test_the_command_finds_data_sets_by_name_or_layout_and_rejects_the_rest(tmp_
     assert main(["--all", str(datasets), "--out", str(out), "--weights", "0.3", "--n-jobs", "1"]) == 0
     report = json.loads((out / "report.json").read_text())
     assert [d["dataset"] for d in report["datasets"]] == ["background-v2"]
-    capsys.readouterr()
+    assert report["settings"]["left_out_folders"] == ["scratch"]
+    assert "note: folders that are no known data set, left out: scratch" in capsys.readouterr().err
+    assert "Folders that are no known data set, left out: scratch." in (out / "report.md").read_text()
+    assert main(["--dataset", str(datasets / "nowhere"), "--out", str(tmp_path / "no")]) == 1
+    assert capsys.readouterr().err == f"error: {datasets / 'nowhere'}: no such folder\n"
     assert main(["--dataset", str(datasets / "scratch"), "--out", str(tmp_path / "no")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "nor laid out like one" in err and "Traceback" not in err
     assert main(["--all", str(datasets / "scratch"), "--out", str(tmp_path / "no")]) == 1
     assert "no known data set" in capsys.readouterr().err and not (tmp_path / "no").exists()
+
+
+def test_what_a_corpus_lacks_is_said_beside_its_figures(evalset, tmp_path):
+    bare = [replace(a, tags=(), published_at=None) for a in evalset.articles]
+    result = evaluate_set(replace(evalset, articles=bare), standard_systems([0.0, 0.3], min_df=1), sample=None, log=lambda m: None)
+    notes = " ".join(result["notes"])
+    assert "With 10 articles a list of 10 holds (nearly) every other article" in notes
+    assert "No article has a date" in notes and "No article has a tag: every blend is text only" in notes
+    write_report([result], tmp_path, {}, "python -m train.evaluate --test")
+    assert "No article has a date" in (tmp_path / "report.md").read_text()
+    many = [replace(a, id=f"{a.id}-{n}") for n in range(2) for a in evalset.articles]  # 20 articles, dated and tagged
+    assert evaluate_set(EvalSet("twenty", many), standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)["notes"] == []
 
 
 def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_path):
@@ -301,8 +326,10 @@ def test_data_sets_that_cannot_be_evaluated_are_one_line_errors(tmp_path, capsys
     captured = capsys.readouterr()
     assert "error: b-empty: " in captured.err and "not evaluated (see above): b-empty" in captured.err
     report = json.loads((out / "report.json").read_text())  # the data sets that could be evaluated are kept
-    assert [d["dataset"] for d in report["datasets"]] == ["a-background"] and report["settings"]["not_evaluated"] == ["b-empty"]
-    assert "Not evaluated (the command printed why): b-empty." in (out / "report.md").read_text()
+    assert [d["dataset"] for d in report["datasets"]] == ["a-background"]
+    reason = "no terms left after stop words and min_df/max_df: the corpus is too small or too uniform"
+    assert report["settings"]["not_evaluated"] == [{"dataset": "b-empty", "reason": reason}]
+    assert f"Not evaluated: b-empty: {reason}" in (out / "report.md").read_text()
 
 
 @pytest.mark.parametrize("option, value, message", [
@@ -348,9 +375,15 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
     text = (tmp_path / "r" / "report.md").read_text()
     line = next(line for line in text.splitlines() if line.startswith(f"published {version} was trained with"))
     assert "unlike the defaults: " in line and "topic_weight 0.25" in line and "min_df 2" in line and "title_weight" not in line
-    assert f"chosen with --tune on {related}" in line and "can flatter its figures" in line
+    assert f"chosen with --tune on {related}, the ground truth evaluated here" in line and "can flatter its figures" in line
     published = json.loads((tmp_path / "r" / "report.json").read_text())["settings"]["published_model"]
     assert published["parameters"]["topic_weight"] == 0.25 and published["tuned_on"] == str(related)
+    assert published["tuned_on_this_ground_truth"] is True
+    other = tmp_path / "other.csv"
+    other.write_text("id_a,id_b\ns2,s3\n")
+    assert main(["--corpus", str(corpus), "--related", str(other), "--model", str(models), "--weights", "0",
+                 "--n-jobs", "1", "--out", str(tmp_path / "r2")]) == 0
+    assert "not the ground truth evaluated here" in (tmp_path / "r2" / "report.md").read_text()
 
 
 def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):

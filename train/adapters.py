@@ -21,7 +21,7 @@ from pathlib import Path
 from recommender.schema import Article, SchemaError, parse_article
 
 from .groundtruth import EvalSet
-from .loaders import LoadError, LoadReport, first_sentence, load_articles
+from .loaders import BadRecord, LoadError, LoadReport, first_sentence, load_articles
 from .loaders.csv_format import csv_rows
 from .loaders.jsonl import json_lines
 from .loaders.reuters import FILE_PATTERN, read_splits
@@ -102,6 +102,8 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict
 
 def _xml_rows(path: Path) -> list[ET.Element]:
     """The ``<row>`` elements of a Stack Exchange dump file."""
+    if not path.is_file():
+        raise ValueError(f"{path.parent}: no {path.name}: a Stack Exchange dump needs Posts.xml and PostLinks.xml")
     try:
         return list(ET.parse(path).getroot().iter("row"))
     except ET.ParseError as exc:
@@ -170,6 +172,10 @@ def load_reuters(folder: Path) -> EvalSet:
         splits = read_splits(folder)
     except LoadError as exc:
         raise ValueError(str(exc)) from exc
+    if not any(split in (("TRAIN", "YES"), ("TEST", "YES")) for split in splits.values()):
+        raise ValueError(f"{folder}: no article of the ModApte split (LEWISSPLIT=\"TRAIN\" or \"TEST\" with TOPICS=\"YES\" "
+                         "on its REUTERS tag); to evaluate these articles without the split (label P@8 by their TOPICS), use "
+                         f"--corpus {folder} --format reuters")
     loaded, left_out = _load([folder], "reuters")
     train = [a for a in loaded if splits.get(a.id) == ("TRAIN", "YES")]
     test = [a for a in loaded if splits.get(a.id) == ("TEST", "YES")]
@@ -182,8 +188,10 @@ def load_reuters(folder: Path) -> EvalSet:
     missing = modapte - len(train) - len(test)
     description = (
         f"ModApte split{left_out}: {len(train):,} training articles form the corpus and {len(test):,} test articles "
-        f"are unseen queries; ground truth is the Reuters TOPICS labels, scored on the {len(categories)} "
-        f"categories with at least one training and one test article ({unlabelled:,} ModApte articles have no topic"
+        f"are unseen queries; ground truth is the Reuters TOPICS labels, "
+        + (f"scored on the {len(categories)} categories with at least one training and one test article" if categories else
+           "but no category has both a training and a test article, so kNN is not scored")
+        + f" ({unlabelled:,} ModApte articles have no topic: a list place holding one counts as a miss in label P@8"
         + (f", {missing} could not be read" if missing else "") + ")."
     )
     return EvalSet(name=folder.absolute().name, articles=train, labels=labels, queries=test,
@@ -209,7 +217,7 @@ def load_bbc(folder: Path) -> EvalSet:
     labels = {a.id: set(a.labels) for a in articles}
     categories = sorted(set().union(*labels.values()))
     description = (
-        f"{len(articles):,} BBC News articles{left_out}; ground truth is the topical class of each "
+        f"{len(articles):,} articles in class folders{left_out}; ground truth is the class (folder) of each "
         f"article ({len(categories)} classes: {', '.join(categories)}), no pairwise judgements."
     )
     return EvalSet(name=folder.absolute().name, articles=articles, labels=labels, categories=categories,
@@ -251,7 +259,8 @@ def load_semeval(folder: Path) -> EvalSet:
     Raises
     ------
     ValueError
-        When the file lacks a needed column or an ``Overall`` cell is not a number.
+        When the file lacks a needed column (rows whose ``Overall`` is empty or not a number are left
+        out and counted in the description).
     """
     folder = Path(folder)
     path = _semeval_file(folder) or folder / SEMEVAL_FILE
@@ -259,12 +268,16 @@ def load_semeval(folder: Path) -> EvalSet:
     texts: dict[str, str] = {}
     articles: list[Article] = []
     ratings: dict[tuple[str, str], list[float]] = {}
-    conflicts = other_rows = self_pairs = 0
+    conflicts = other_rows = translated = self_pairs = 0
+    unrated: list[int] = []  # lines whose Overall is empty or not a number
     unreadable: set[str] = set()
     for line, row in _csv_rows(path, required):
         pair = _PAIR_ID.fullmatch(row["pair_id"])
-        if not (row["lang1"].lower() == row["lang2"].lower() == "en" and pair):
+        if not row["lang1"].lower() == row["lang2"].lower() == "en":
             other_rows += 1
+            continue
+        if not pair:
+            translated += 1
             continue
         if pair.group(1) == pair.group(2):
             self_pairs += 1
@@ -274,7 +287,8 @@ def load_semeval(folder: Path) -> EvalSet:
         except ValueError:
             overall = math.nan
         if not math.isfinite(overall):
-            raise ValueError(f"{path}:{line}: Overall is not a finite number: {row['overall']!r}")
+            unrated.append(line)
+            continue
         for article_id, text in zip(pair.groups(), (row["text1"], row["text2"])):
             if article_id in texts or article_id in unreadable:
                 if texts.get(article_id, text) != text:
@@ -287,9 +301,14 @@ def load_semeval(folder: Path) -> EvalSet:
                 unreadable.add(article_id)
         ratings.setdefault(pair.groups(), []).append(5.0 - overall)
     pairs = [(a, b, sum(r) / len(r)) for (a, b), r in ratings.items() if a in texts and b in texts]
+    averaged = sum(1 for (a, b), r in ratings.items() if len(r) > 1 and a in texts and b in texts)
     description = (
-        f"{len(pairs)} English-English article pairs with human similarity ratings (5 - Overall: 1 = very "
-        f"dissimilar, 4 = very similar) over {len(articles)} articles; {other_rows} other-language rows left out"
+        f"{len(pairs)} English-English article pair{'s' if len(pairs) != 1 else ''} with human similarity ratings "
+        f"(5 - Overall: 1 = very dissimilar, 4 = very similar) over {len(articles)} articles; "
+        f"{other_rows} other-language rows left out"
+        + (f", {translated} English rows with a suffixed pair_id (translations) left out" if translated else "")
+        + (f", {len(unrated)} rows without a number in Overall left out (the first at line {unrated[0]})" if unrated else "")
+        + (f", {averaged} pairs rated in several rows: their ratings averaged" if averaged else "")
         + (f", {conflicts} repeated ids with a different text kept their first text" if conflicts else "")
         + (f", {self_pairs} pairs of an article with itself left out" if self_pairs else "")
         + (f", {len(ratings) - len(pairs)} pairs dropped for an empty text" if len(pairs) < len(ratings) else "")
@@ -335,7 +354,7 @@ def load_stackexchange(folder: Path) -> EvalSet:
     """
     folder = Path(folder)
     articles: list[Article] = []
-    unreadable = 0
+    report = LoadReport()
     for row in _xml_rows(folder / "Posts.xml"):
         if row.get("PostTypeId") != "1":
             continue
@@ -348,8 +367,8 @@ def load_stackexchange(folder: Path) -> EvalSet:
         }
         try:
             articles.append(parse_article(record))
-        except SchemaError:
-            unreadable += 1
+        except SchemaError as exc:
+            report.skipped.append(BadRecord(f"Posts.xml row Id={str(row.get('Id'))[:40]}", None, str(exc)))
     kept = _first_of_each_id(articles)
     repeated, articles = len(articles) - len(kept), kept
     questions = {a.id for a in articles}
@@ -365,9 +384,9 @@ def load_stackexchange(folder: Path) -> EvalSet:
         related.setdefault(a, set()).add(b)
         related.setdefault(b, set()).add(a)
     description = (
-        f"{len(articles):,} questions{_left_out(unreadable, repeated)}; ground truth is "
+        f"{len(articles):,} questions{_left_out(len(report.skipped), repeated, report)}; ground truth is "
         f"{used['linked'] + used['duplicate']} post links between questions ({used['linked']} linked, "
-        f"{used['duplicate']} duplicate; {skipped} links skipped: to answers, missing posts or itself, or of other types), "
+        f"{used['duplicate']} duplicate; {skipped} links skipped: to answers, to posts not in the dump or not read, to itself, or of other types), "
         f"{sum(map(len, related.values())) // 2} distinct pairs giving {len(related)} questions with at least one "
         "related question."
     )
@@ -390,7 +409,7 @@ def load_lee(folder: Path) -> EvalSet:
     folder = Path(folder)
     articles, left_out = _load([_lee_file(folder) or folder / LEE_FILE], "lines")
     description = (
-        f"Background corpus of {len(articles)} ABC news documents{left_out}, without ground truth "
+        f"{len(articles):,} documents, one per line{left_out}, without ground truth "
         "(only the list measures that need none apply)."
     )
     return EvalSet(name=folder.absolute().name, articles=articles, description=description)
@@ -579,8 +598,12 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         parts.append(f"{len(labels):,} labelled articles in {len(categories)} categories")
     if related is not None or ratings is not None:
         parts.append(f"{len(unknown):,} distinct ground-truth id{'s' if len(unknown) != 1 else ''} not in the corpus dropped")
-    description = "Your corpus: " + "; ".join(parts) + "."
-    return _usable(EvalSet(name=corpus_path.stem, articles=articles, related=links, rated_pairs=pairs,
+    if labels and len(labels) < len(articles):
+        parts.append(f"{len(articles) - len(labels):,} articles without a label: a list place holding one counts as a "
+                     "miss in label P@8, so it cannot reach 1")
+    description = "; ".join(parts) + "."
+    name = corpus_path.name.removesuffix(".gz").removesuffix(".GZ")
+    return _usable(EvalSet(name=Path(name).stem, articles=articles, related=links, rated_pairs=pairs,
                            labels=labels, categories=categories, description=description))
 
 
@@ -604,8 +627,8 @@ ADAPTERS = {
 def kind_of(folder: Path) -> str | None:
     """Which known data set ``folder`` holds: its name when that is a key of :data:`ADAPTERS`,
     otherwise recognised by its files, so a renamed copy or another data set of the same shape (the
-    dump of another Stack Exchange site, a corpus laid out like BBC's) loads too. ``None`` when it
-    is neither.
+    dump of another Stack Exchange site, a corpus laid out like BBC's) loads too; files of another
+    data set's layout win over the name. ``None`` when it is neither.
 
     By files: ``reut2-*.sgm`` → Reuters; ``Posts.xml`` and ``PostLinks.xml`` → Stack Exchange;
     ``training_set.csv`` or another ``*.csv`` with SemEval's columns → SemEval; a ``*.cor`` file →
@@ -613,13 +636,13 @@ def kind_of(folder: Path) -> str | None:
     another data set → BBC.
     """
     folder = Path(folder)
-    if folder.absolute().name in ADAPTERS:
-        return folder.absolute().name
     if not folder.is_dir():
         return None
-    kind = _kind_by_files(folder)
+    kind = _kind_by_files(folder)  # the files first: a Stack Exchange dump in a folder called bbc is a dump
     if kind:
         return kind
+    if folder.absolute().name in ADAPTERS:
+        return folder.absolute().name
     subfolders = [d for d in folder.iterdir() if d.is_dir()]
     if any(_kind_by_files(d) for d in subfolders):  # a folder of data sets is not one data set
         return None

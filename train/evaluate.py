@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import math
 import os
 import sys
 import tempfile
@@ -157,7 +158,7 @@ def knn_metrics(system, es: EvalSet, log: Log) -> tuple[dict[str, Any], Question
 
 def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAMPLE, log: Log = _log) -> dict[str, Any]:
     """Fit every system on ``es.articles`` and measure it against every kind of ground truth there is."""
-    log(f"{es.name}: {len(es.articles):,} articles; {es.description}")
+    log(f"{es.name}: {es.description}")
     ids = [a.id for a in es.articles]
     days = {a.id: date_to_days(a.published_at) for a in es.articles}
     headlines = {a.id: title_key(a.title) for a in es.articles}
@@ -201,6 +202,8 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     return {
         "dataset": es.name,
         "description": es.description,
+        "notes": _notes(es, days),
+        "content_digest": es.digest(),
         "corpus_size": len(es.articles),
         "queries": len(es.queries),
         "tagged_articles": sum(1 for a in es.articles if a.tags),
@@ -211,25 +214,42 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     }
 
 
+def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
+    """What a reader of the report must know about this data set to read its figures right."""
+    notes = []
+    n = len(es.articles)
+    if n - 1 <= max(LIST_K, RELATED_K):
+        notes.append(f"With {n} articles a list of {RELATED_K} holds (nearly) every other article: recall, hit rate and "
+                     "coverage cannot tell the systems apart here.")
+    if all(math.isnan(d) for d in days.values()):
+        notes.append("No article has a date: \"most recent\" lists articles in the corpus's order, and there is no age gap.")
+    if not any(a.tags for a in es.articles):
+        notes.append("No article has a tag: every blend is text only, whatever its tag weight.")
+    return notes
+
+
 def differences(results: list[dict[str, Any]], questions_of: dict[str, QuestionsOf], best: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The primary figure of our model against what it is compared with, on the same questions, with
     a paired interval: the topics (text only − words only), the competitors, the tags (the best blend
     − text only) and a published model (− text only); ``best`` is :func:`best_weight`'s choice."""
     if best is None:
         return []
-    key = best["metric"]
     by_name = {r["system"]: r for r in results}
     models = {r["params"]["tag_weight"]: r["system"] for r in results if r["kind"] == "model"}
     ours = models.get(0.0)
     pairs = [(ours, WORDS_ONLY), *((ours, name) for name, _, _ in COMPETITORS), (models.get(best["tag_weight"]), ours),
              *((r["system"], ours) for r in results if r["kind"] == "published")]
     rows = []
-    for a, b in pairs:
-        if a is None or b not in by_name or a == b or None in (by_name[a]["figures"].get(key), by_name[b]["figures"].get(key)):
+    for key, _ in PRIMARY:  # every kind of ground truth the data set has, the one it is judged by first
+        if ours is None or by_name[ours]["figures"].get(key) is None:
             continue
-        rows.append({"system": a, "against": b, "metric": key,
-                     "difference": by_name[a]["figures"][key] - by_name[b]["figures"][key],
-                     "interval": M.difference_interval(questions_of[a].get(key), questions_of[b].get(key))})
+        for a, b in pairs:
+            if a is None or b not in by_name or a == b or None in (by_name[a]["figures"].get(key), by_name[b]["figures"].get(key)):
+                continue
+            rows.append({"system": a, "against": b, "metric": key,
+                         "difference": by_name[a]["figures"][key] - by_name[b]["figures"][key],
+                         "interval": M.difference_interval(questions_of[a].get(key), questions_of[b].get(key))})
+    rows.sort(key=lambda row: row["metric"] != best["metric"])  # stable: the figure it is judged by first
     return rows
 
 
@@ -301,7 +321,7 @@ GLOSSARY = {
                     "articles of its list (k, the vote power and the thresholds tuned on the index alone, never on the "
                     "queries); micro pools every decision, macro averages the categories.",
     "knn_k": "**kNN k, vote power**: what that tuning chose; a neighbour's vote is its score to that power.",
-    "label_precision@8": "**label P@8**: the share of the 8 places of an article's list that hold an article with a label in common with it (the empty places of a shorter list count as misses).",
+    "label_precision@8": "**label P@8**: the share of the 8 places of an article's list that hold an article with a label in common with it (the empty places of a shorter list count as misses, and so do places holding an article without a label: where some articles have none, the figure cannot reach 1).",
     "recall@10": "**P@10, R@10, nDCG@10, MRR, hit@10**: lists of 10 against the related items people marked "
                  "(articles with none are not asked).",
     "pearson": "**Pearson, Spearman**: the model's score for each rated pair against the people's rating "
@@ -340,10 +360,13 @@ def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
            if k in defaults and k != "n_jobs" and plain(v) != plain(defaults[k])}
     text = f"published {published['version']} was trained with " + (
         f"these settings unlike the defaults: {_settings_text(own, hidden=())}" if own else "the default settings")
-    if published.get("tuned_on"):
-        text += (f"; its weights were chosen with --tune on {published['tuned_on']}, which reads every other judgement: "
-                 "where that file is the ground truth evaluated here, about half of these questions are ones it was "
-                 "tuned on, which can flatter its figures")
+    if published.get("tuned_on_this_ground_truth"):
+        text += (f"; its weights were chosen with --tune on {published['tuned_on']}, the ground truth evaluated here: "
+                 "tuning reads every other judgement, so about half of these questions are ones it was tuned on, which "
+                 "can flatter its figures; evaluate on judgements it was not tuned on before shipping on them")
+    elif published.get("tuned_on"):
+        text += (f"; its weights were chosen with --tune on {published['tuned_on']}, not the ground truth evaluated here "
+                 "(if that file holds the same judgements, about half of these questions are ones it was tuned on)")
     return text + "."
 
 
@@ -360,8 +383,10 @@ def markdown(report: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in report["libraries"].items()) + ".",
         "",
     ]
-    if report["settings"].get("not_evaluated"):
-        lines += [f"Not evaluated (the command printed why): {', '.join(report['settings']['not_evaluated'])}.", ""]
+    for failed in report["settings"].get("not_evaluated", ()):
+        lines += [f"Not evaluated: {failed['dataset']}: {failed['reason']}", ""]
+    if report["settings"].get("left_out_folders"):
+        lines += ["Folders that are no known data set, left out: " + ", ".join(report["settings"]["left_out_folders"]) + ".", ""]
     if report.get("summary"):
         published = any("published" in row for row in report["summary"])
         lines += ["## Summary", "", "More like this is Elasticsearch's More Like This query with its default settings, "
@@ -388,8 +413,9 @@ def markdown(report: dict[str, Any]) -> str:
                   "figure (as rated pairs whose ratings do not vary); the tables below show what was measured.", ""]
     if report.get("targets"):
         lines += ["## Targets", "",
-                  "The figures the bundled data sets are held to (issue 4), judged on the default model (text only: the "
-                  "training job's default tag weight is 0) by the figure and its interval.", "",
+                  "The figures the data sets bundled with the project (`../shared/datasets`, recognised by their content) "
+                  "are held to, judged on the default model (text only: the training job's default tag weight is 0) by the "
+                  "figure and its interval.", "",
                   "| data set | target | reached | verdict |", "|---|---|---|---|"]
         lines += [f"| {row['dataset']} | {row['target']} | {_fmt(row['value'])}{_between(row['interval'])} | {row['verdict']} |"
                   for row in report["targets"]]
@@ -421,7 +447,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines.append("")
     for ds in report["datasets"]:
         knn = next((s["figures"] for s in ds["systems"] if "knn_queries" in s["figures"]), None)
-        lines += [f"## {ds['dataset']}", "", ds["description"], "",
+        lines += [f"## {ds['dataset']}", "", ds["description"], ""] + [line for note in ds.get("notes", ()) for line in (note, "")]
+        lines += [
                   f"Corpus: {ds['corpus_size']:,} articles"
                   + (f"; unseen queries: {ds['queries']:,}" if ds["queries"] else "")
                   + (f" (those with one of the {knn['knn_categories']} categories scored, {knn['knn_queries']:,}, are the ones "
@@ -588,14 +615,25 @@ def _run(argv: Sequence[str] | None) -> int:
     if weights is None or not all(0.0 <= w <= 1.0 for w in weights):
         parser.error(f"--weights must be tag weights between 0 and 1 separated by commas, got {args.weights!r}")
     sample = args.sample or None  # 0: every article
+    left_out: list[str] = []
     if args.all:
+        if not Path(args.all).is_dir():
+            print(f"error: {args.all}: no such folder", file=sys.stderr)
+            return 1
         folders = find_datasets(args.all)
         if not folders:
             print(f"error: no known data set in {args.all} (looked for {', '.join(ADAPTERS)} and folders laid out "
-                  "like them; see README \"Evaluation\")", file=sys.stderr)
+                  "like them; see README \"Evaluation\"); --dataset FOLDER reads one such folder, --corpus FILE your "
+                  "own corpus", file=sys.stderr)
             return 1
+        left_out = sorted(d.name for d in Path(args.all).iterdir() if d.is_dir() and d not in folders and not d.name.startswith("."))
+        if left_out:
+            print(f"note: folders that are no known data set, left out: {', '.join(left_out)}", file=sys.stderr)
         loaders = [(lambda f=f: load_dataset(f)) for f in folders]
     elif args.dataset:
+        if not Path(args.dataset).is_dir():
+            print(f"error: {args.dataset}: no such folder", file=sys.stderr)
+            return 1
         loaders = [lambda: load_dataset(args.dataset)]
     else:
         loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings, fmt=args.format)]
@@ -616,7 +654,7 @@ def _run(argv: Sequence[str] | None) -> int:
             datasets.append(evaluate_set(es, systems, sample=sample))
         except ValueError as exc:  # a corpus the models cannot fit, such as one without a usable word
             print(f"error: {es.name}: {exc}", file=sys.stderr)
-            failed.append(es.name)
+            failed.append({"dataset": es.name, "reason": str(exc)})
     if not datasets:
         return 1
     settings = {"weights": weights, "sample": sample, "list_k": LIST_K, "related_k": RELATED_K,
@@ -624,10 +662,15 @@ def _run(argv: Sequence[str] | None) -> int:
                 "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
     if published:
         tuning = published.model.manifest_.get("tuning") or {}
+        tuned_on = tuning.get("ground_truth")
+        evaluated = [str(Path(p).resolve()) for p in (args.related, args.ratings) if p]
         settings["published_model"] = {"path": str(args.model), "version": published.model.manifest_["version"],
-                                       "parameters": published.params, "tuned_on": tuning.get("ground_truth")}
+                                       "parameters": published.params, "tuned_on": tuned_on,
+                                       "tuned_on_this_ground_truth": bool(tuned_on) and str(Path(tuned_on).resolve()) in evaluated}
     if failed:
         settings["not_evaluated"] = failed
+    if left_out:
+        settings["left_out_folders"] = left_out
     command = "python -m train.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
     try:
         report = write_report(datasets, args.out, settings, command)
@@ -637,7 +680,7 @@ def _run(argv: Sequence[str] | None) -> int:
     report["out"] = str(args.out)
     print(summary_text(report, time.perf_counter() - began))
     if failed:
-        print(f"error: not evaluated (see above): {', '.join(failed)}", file=sys.stderr)
+        print(f"error: not evaluated (see above): {', '.join(f['dataset'] for f in failed)}", file=sys.stderr)
         return 1
     return 0
 
@@ -649,6 +692,9 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
                      f"words only {_fmt(row.get('words_only'))}  text only "
                      f"{_fmt(row['text_only'])}  best {_fmt(row['value'])}{_between(row.get('interval'))} at tag weight {row['tag_weight']:g}"
                      + (f"  published {_fmt(row['published'])}" if "published" in row else ""))
+    unjudged = [ds["dataset"] for ds in report["datasets"] if not ds.get("best_tag_weight")]
+    if unjudged:
+        lines.append(f"no ground truth to judge by (reader figures only, in report.md): {', '.join(unjudged)}")
     lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else
                  "; no plot: it needs the plot extra, pip install -e '.[plot]')" if report.get("summary") else ")"))
     return "\n".join(lines)

@@ -13,6 +13,7 @@ set is; ``categories`` are the labels scored by kNN F1 on them.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from recommender.schema import Article
@@ -28,3 +29,18 @@ class EvalSet:
     queries: list[Article] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     description: str = ""
+
+    def digest(self) -> str:
+        """What the articles, the unseen queries and the ground truth are, whatever the folder is
+        called: the targets of the bundled data sets are judged only on those data sets themselves."""
+        h = hashlib.sha256()
+        for part in ("articles", "queries"):
+            for a in sorted(getattr(self, part), key=lambda a: a.id):
+                h.update(f"{part}\t{a.id}\t{a.title}\t{a.body}\n".encode("utf-8", "surrogatepass"))
+        for key, values in sorted(self.related.items()):
+            h.update(f"related\t{key}\t{sorted(values)}\n".encode("utf-8", "surrogatepass"))
+        for a, b, r in sorted(self.rated_pairs):
+            h.update(f"rated\t{a}\t{b}\t{r!r}\n".encode("utf-8", "surrogatepass"))
+        for key, values in sorted(self.labels.items()):
+            h.update(f"labels\t{key}\t{sorted(values)}\n".encode("utf-8", "surrogatepass"))
+        return h.hexdigest()[:16]
