@@ -17,7 +17,9 @@ version current and intact.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
 import hashlib
 import json
 import os
@@ -26,7 +28,7 @@ import shutil
 import time
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -186,15 +188,45 @@ def _point_to(models_dir: Path, version: str) -> None:
     _fsync(models_dir)
 
 
-def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: dict[str, Any] | None = None) -> dict[str, Any]:
+LOCK = ".publish.lock"
+
+
+@contextlib.contextmanager
+def publishing(models_dir: Path) -> Iterator[None]:
+    """Hold the models folder for one training job: a second job on the same folder stops at once
+    (:class:`ArtifactError`) rather than racing this one to ``CURRENT`` and to pruning. The lock is
+    the kernel's (``flock``): a job that is killed releases it."""
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with open(models_dir / LOCK, "a+") as held:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.seek(0)
+            who = held.read().strip() or "another process"
+            raise ArtifactError(f"{models_dir}: another training job is publishing into this folder ({who}); "
+                                "nothing done: run one job at a time per models folder") from None
+        held.seek(0)
+        held.truncate()
+        held.write(f"pid {os.getpid()}, since {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
+        held.flush()
+        yield
+
+
+def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: dict[str, Any] | None = None,
+            warn: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Save ``model`` as a new version, check it loads, make it current, prune old versions.
 
-    Returns the manifest. ``keep`` versions stay (the current one always among them).
+    Returns the manifest. ``keep`` versions stay: the new one, with ``keep`` 2 or more the version
+    that was current before (a rollback target, even when newer versions exist), then the newest. What
+    pruning cannot remove is passed to ``warn``: the new version is current by then, so it is no failure.
     """
     if keep < 1:
         raise ValueError("keep must be at least 1")
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_scratch(models_dir)  # a killed job's leftovers first: the new version may need the space
+    before = _named_by_pointer(models_dir)
     version = new_version()
     tmp = models_dir / f".tmp-{version}"
     try:
@@ -214,13 +246,20 @@ def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: di
             raise OSError(exc.errno, f"{POINTER} already names the new version {version}, which is served, but "
                           f"the folder could not be synced to disk ({exc.strerror or exc})") from exc
         raise
-    prune(models_dir, keep)
+    prune(models_dir, keep, also_keep=before, warn=warn)
     return manifest
+
+
+def _is_version(folder: Path) -> bool:
+    try:
+        return not folder.name.startswith(".") and folder.is_dir() and (folder / MANIFEST).is_file()
+    except OSError:  # a folder we may not look into (lost+found on a mount of its own) is no version
+        return False
 
 
 def versions(models_dir: Path) -> list[str]:
     """Published version folders, oldest first."""
-    return sorted(p.name for p in Path(models_dir).iterdir() if p.is_dir() and (p / MANIFEST).is_file() and not p.name.startswith("."))
+    return sorted(p.name for p in Path(models_dir).iterdir() if _is_version(p))
 
 
 #: a publish's scratch (``.tmp-VERSION`` folder, ``.CURRENT.PID.tmp`` file) untouched this long was left
@@ -228,16 +267,31 @@ def versions(models_dir: Path) -> list[str]:
 STALE_AFTER_SECONDS = 24 * 3600
 
 
-def prune(models_dir: Path, keep: int) -> list[str]:
-    """Delete all but the ``keep`` newest versions, never the current one, and the scratch of killed
-    publishes (see :data:`STALE_AFTER_SECONDS`); return what was deleted."""
+def prune(models_dir: Path, keep: int, *, also_keep: str | None = None, warn: Callable[[str], None] | None = None) -> list[str]:
+    """Delete all but ``keep`` versions: the current one, ``also_keep`` (the version current before a
+    publish) and then the newest; and the scratch of killed publishes (see :data:`STALE_AFTER_SECONDS`).
+    Return what was deleted. A folder that cannot be removed is passed to ``warn`` and left."""
     models_dir = Path(models_dir)
-    current = current_version(models_dir)
+    current = _named_by_pointer(models_dir)
     old = [v for v in versions(models_dir) if v != current]
-    doomed = old[: max(0, len(old) - (keep - (1 if current else 0)))]
+    preferred = ([also_keep] if also_keep in old else []) + [v for v in reversed(old) if v != also_keep]
+    kept = set(preferred[: max(0, keep - (1 if current else 0))])
+    doomed = [v for v in old if v not in kept]
+    deleted = []
     for name in doomed:
-        shutil.rmtree(models_dir / name, ignore_errors=True)
+        try:
+            shutil.rmtree(models_dir / name)
+            deleted.append(name)
+        except OSError as exc:
+            if warn:
+                warn(f"warning: could not remove old version {name}: {exc.strerror or exc}; it stays")
+    return deleted + remove_stale_scratch(models_dir)
+
+
+def remove_stale_scratch(models_dir: Path) -> list[str]:
+    """Remove the scratch of killed publishes (see :data:`STALE_AFTER_SECONDS`); return their names."""
     cutoff = time.time() - STALE_AFTER_SECONDS
+    removed = []
     for scratch in [*models_dir.glob(".tmp-*"), *models_dir.glob(f".{POINTER}.*.tmp")]:
         try:
             if scratch.lstat().st_mtime >= cutoff:
@@ -246,10 +300,10 @@ def prune(models_dir: Path, keep: int) -> list[str]:
                 shutil.rmtree(scratch)
             else:
                 scratch.unlink()
-            doomed.append(scratch.name)
+            removed.append(scratch.name)
         except OSError:
             pass  # gone already, or not ours to remove: the next publish tries again
-    return doomed
+    return removed
 
 
 def _check_libraries(folder: Path, built: dict[str, str]) -> None:
@@ -283,6 +337,10 @@ def resolve(path: Path) -> Path:
     version = current_version(path)
     if version is None:
         found = f"an empty {POINTER}" if (path / POINTER).exists() else f"no {POINTER} pointer"
+        published = versions(path) if path.is_dir() else []
+        if published:
+            raise ArtifactError(f"{path}: {found}, though {len(published)} version folder{'s are' if len(published) > 1 else ' is'} "
+                                f"here (the newest {published[-1]}): write the name of the one to serve into {path / POINTER}")
         raise ArtifactError(f"{path}: no model here ({found} and no {MANIFEST}); run the training job first")
     return version_folder(path, version)
 

@@ -114,7 +114,7 @@ def test_a_pointer_to_a_missing_version_says_so(published):
 
 
 @pytest.mark.parametrize("pointer,message", [
-    ("\n", "an empty CURRENT and no manifest.json"),
+    ("\n", "an empty CURRENT, though 1 version folder is here"),
     (".\n", "CURRENT names '.', which is not the name of a version folder"),
     ("../elsewhere\n", "CURRENT names '../elsewhere', which is not the name of a version folder"),
     (None, "cannot read CURRENT"),  # a folder where the pointer file should be
@@ -229,3 +229,73 @@ def test_publishing_clears_the_scratch_a_killed_publish_left_but_not_a_running_o
     version = artifact.publish(model, models)["version"]
     assert not killed.exists() and not pointer.exists()
     assert running.exists() and artifact.current_version(models) == version
+
+
+def test_the_version_rolled_back_to_survives_the_next_publish(model, tmp_path):
+    models = tmp_path / "models"
+    good, bad = (artifact.publish(model, models, keep=3)["version"] for _ in range(2))
+    (models / "CURRENT").write_text(good + "\n")  # the operator rolls back from bad to good
+    new = artifact.publish(model, models, keep=2)["version"]
+    assert artifact.versions(models) == [good, new] and artifact.current_version(models) == new
+    newer = artifact.publish(model, models, keep=2)["version"]  # no rollback now: the newest stay
+    assert artifact.versions(models) == [new, newer]
+
+
+def test_a_killed_publishs_scratch_is_removed_before_the_new_version_is_written(model, tmp_path, monkeypatch):
+    import os
+    import time
+
+    models = tmp_path / "models"
+    artifact.publish(model, models)
+    killed = models / ".tmp-20261101-000000-000001"
+    killed.mkdir()
+    day_and_more = time.time() - artifact.STALE_AFTER_SECONDS - 60
+    os.utime(killed, (day_and_more, day_and_more))
+    seen = []
+    real_save = artifact.save
+    monkeypatch.setattr(artifact, "save", lambda *a, **k: seen.append(killed.exists()) or real_save(*a, **k))
+    artifact.publish(model, models)
+    assert seen == [False]
+
+
+def test_a_folder_that_is_no_version_and_cannot_be_read_is_left_alone(model, tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    artifact.publish(model, models)
+    (models / "lost+found").mkdir()
+    real_is_file = type(models).is_file
+
+    def is_file(path):
+        if path.parent.name == "lost+found":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_is_file(path)
+
+    monkeypatch.setattr(type(models), "is_file", is_file)
+    version = artifact.publish(model, models, keep=1)["version"]
+    assert artifact.versions(models) == [version] and (models / "lost+found").is_dir()
+
+
+def test_an_old_version_that_cannot_be_removed_is_a_warning(model, tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    old = artifact.publish(model, models)["version"]
+    real_rmtree = artifact.shutil.rmtree
+
+    def rmtree(path, *args, **kwargs):
+        if str(path).endswith(old):
+            raise PermissionError(13, "Permission denied")
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(artifact.shutil, "rmtree", rmtree)
+    warnings = []
+    new = artifact.publish(model, models, keep=1, warn=warnings.append)["version"]
+    assert artifact.current_version(models) == new and artifact.versions(models) == [old, new]
+    assert warnings == [f"warning: could not remove old version {old}: Permission denied; it stays"]
+
+
+def test_one_training_job_at_a_time_per_models_folder(tmp_path):
+    models = tmp_path / "models"
+    with artifact.publishing(models):
+        with pytest.raises(artifact.ArtifactError, match=r"another training job is publishing into this folder \(pid \d+, since "):
+            with artifact.publishing(models):
+                pass
+    with artifact.publishing(models):  # released
+        pass

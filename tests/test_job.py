@@ -157,6 +157,49 @@ def test_a_failure_while_publishing_keeps_the_previous_model(tmp_path, corpus, p
     _assert_failed_and_previous_intact(result, previous, reason)
 
 
+def test_a_corpus_much_smaller_than_the_current_version_is_not_published(tmp_path, previous, capsys):
+    path = write_jsonl(tmp_path / "cut.jsonl", make_articles()[:4])  # 4 of the 12 articles the current version has
+    result = run(capsys, path, "--out", previous[0], "--min-df", "1")
+    _assert_failed_and_previous_intact(result, previous, f"read 4 articles, 67% fewer than the 12 of the current version {previous[1]}")
+    assert "--max-shrink 50% allows: nothing published" in result[2]
+    assert run(capsys, path, "--out", previous[0], "--min-df", "1", "--max-shrink", "1")[0] == 0
+
+
+def test_a_second_job_on_the_same_models_folder_stops_at_once(tmp_path, corpus, previous, capsys):
+    with artifact.publishing(previous[0]):
+        result = run(capsys, corpus, "--out", previous[0], "--min-df", "1")
+    _assert_failed_and_previous_intact(result, previous, "another training job is publishing into this folder (pid ")
+    assert "read " not in result[2]  # stopped before reading
+
+
+def test_sigterm_stops_the_job_as_ctrl_c_does(tmp_path, corpus, previous, capsys, monkeypatch):
+    import os
+    import signal
+
+    import train.__main__ as cli
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the job")
+
+    monkeypatch.setattr(cli, "train", killed)
+    handler = signal.getsignal(signal.SIGTERM)
+    code, out, err = run(capsys, corpus, "--out", previous[0])
+    assert code == 143 and err == "error: terminated; the previous model stays current\n"
+    assert signal.getsignal(signal.SIGTERM) is handler  # the job's own handler is gone again
+
+
+def test_ctrl_c_while_pruning_says_the_new_version_is_current(tmp_path, corpus, previous, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(artifact, "prune", interrupted)
+    code, out, err = run(capsys, corpus, "--out", previous[0], "--min-df", "1")
+    now = artifact.current_version(previous[0])
+    assert code == 130 and now != previous[1]
+    assert err.strip().splitlines()[-1] == f"error: interrupted after version {now} was made current; old versions may be left to prune"
+
+
 @pytest.mark.parametrize("option,value", [("--format", "xml"), ("--keep", "0"), ("--keep", "-1"), ("--keep", "two")])
 def test_bad_options_are_usage_errors(tmp_path, corpus, capsys, option, value):
     with pytest.raises(SystemExit) as info:

@@ -72,6 +72,13 @@ def test_an_empty_folder_stops_start_up(tmp_path):
         create_app({"MODELS_DIR": tmp_path})
 
 
+def test_a_folder_of_versions_without_current_says_what_to_write(models_dir):
+    version = (models_dir / "CURRENT").read_text().strip()
+    (models_dir / "CURRENT").unlink()
+    with pytest.raises(ModelUnavailable, match=f"no CURRENT pointer, though 1 version folder is here \\(the newest {version}\\): write"):
+        create_app({"MODELS_DIR": models_dir})
+
+
 def test_a_broken_model_stops_start_up_naming_the_file(models_dir):
     version = (models_dir / "CURRENT").read_text().strip()
     (models_dir / version / "idf.npy").unlink()

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from recommender.model import PARAMETERS
 
-from .job import MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
+from recommender import artifact
+
+from .job import MAX_SHRINK, MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
 from .options import whole
 
@@ -104,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
     parser.add_argument("--max-skipped", type=_share, default=MAX_SKIPPED, metavar="SHARE",
                         help=f"publish nothing when more than this share of the records are bad (default: {MAX_SKIPPED}; 1: publish what was read)")
+    parser.add_argument("--max-shrink", type=_share, default=MAX_SHRINK, metavar="SHARE",
+                        help=f"publish nothing when the corpus has this share fewer articles than the current version, or more "
+                             f"(default: {MAX_SHRINK}; 1: publish whatever was read)")
     parser.add_argument("--keep", type=whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
@@ -130,9 +137,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not None}
+    before = _named(args.out)
+    stopped_by: list[int] = []
+
+    def terminate(signum: int, frame: Any) -> None:  # timeout, systemd, kill: stop as Ctrl-C does, cleaning up
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()  # only there can a handler be set
+    previous_handler = signal.signal(signal.SIGTERM, terminate) if in_main else None
     try:
         manifest = train(
-            args.inputs, args.out, fmt=args.format, strict=args.strict, max_skipped=args.max_skipped, keep=args.keep,
+            args.inputs, args.out, fmt=args.format, strict=args.strict, max_skipped=args.max_skipped,
+            max_shrink=args.max_shrink, keep=args.keep,
             tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, tune_sample=args.tune_sample, dask=args.dask,
         )
     except InvalidSetting as exc:  # checked before any work: a bad option, like argparse's own
@@ -141,10 +158,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; the previous model stays current", file=sys.stderr)
-        return 130
+        now = _named(args.out)
+        what = "terminated" if stopped_by else "interrupted"
+        if now != before:  # stopped while pruning: the new version was already current
+            print(f"error: {what} after version {now} was made current; old versions may be left to prune", file=sys.stderr)
+        else:
+            print(f"error: {what}; the previous model stays current", file=sys.stderr)
+        return 128 + (stopped_by[0] if stopped_by else signal.SIGINT)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous_handler)
     print(manifest["version"])
     return 0
+
+
+def _named(models_dir: Path) -> str | None:
+    try:
+        return artifact.current_version(models_dir)
+    except artifact.ArtifactError:
+        return None
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ Log = Callable[[str], None]
 
 #: The share of bad records above which the job publishes nothing (``--max-skipped``).
 MAX_SKIPPED = 0.05
+#: The share of the current version's articles the new corpus may lack before the job publishes
+#: nothing (``--max-shrink``): a night's export cut short is not the catalogue.
+MAX_SHRINK = 0.5
 
 
 class JobError(Exception):
@@ -73,6 +76,7 @@ def train(
     fmt: str | None = None,
     strict: bool = False,
     max_skipped: float = MAX_SKIPPED,
+    max_shrink: float = MAX_SHRINK,
     keep: int = 3,
     tag_delimiter: str = "|",
     params: dict[str, Any] | None = None,
@@ -85,7 +89,8 @@ def train(
 
     More than ``max_skipped`` (a share) of the records skipped as bad stops the job once they are
     read, before the search and with nothing published: a model missing that much of the catalogue
-    is a broken export, not a model to serve.
+    is a broken export, not a model to serve. So do fewer articles than ``1 - max_shrink`` times
+    the current version's. One job at a time may run on ``out`` (:func:`recommender.artifact.publishing`).
 
     With ``tune`` (a ground-truth file, see :func:`train.adapters.read_related` and
     :func:`train.adapters.read_ratings`) the topic weight (unless ``params`` sets it) and the tag
@@ -102,6 +107,26 @@ def train(
     except (TypeError, ValueError) as exc:
         raise InvalidSetting(f"invalid setting: {exc}") from None
     check_writable(out)
+    try:
+        with artifact.publishing(out):
+            return _train_holding(inputs, out, fmt=fmt, strict=strict, max_skipped=max_skipped, max_shrink=max_shrink, keep=keep,
+                                  tag_delimiter=tag_delimiter, params=params, tune=tune, tune_sample=tune_sample, dask=dask, log=log)
+    except artifact.ArtifactError as exc:
+        raise JobError(str(exc)) from None
+
+
+def current_size(out: Path) -> tuple[str, int] | None:
+    """The current version of ``out`` and its number of articles, or ``None`` when there is none
+    that can be read (nothing published yet, or a broken pointer: then there is nothing to compare)."""
+    try:
+        version = artifact.current_version(out)
+        return (version, int(artifact.read_manifest(artifact.version_folder(out, version))["articles"])) if version else None
+    except (artifact.ArtifactError, OSError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, tag_delimiter, params, tune, tune_sample, dask, log):
+    """The job once it holds the models folder (see :func:`train`)."""
     if dask:
         try:
             check_scheduler(dask, log)
@@ -110,6 +135,7 @@ def train(
         if params.get("n_jobs", 1) == 1:
             params["n_jobs"] = -1  # one job would run the blocks here, not on the cluster
     seconds: dict[str, float] = {"read": 0.0}
+    previous = current_size(out)
     report = LoadReport()
     read_all = False
 
@@ -144,6 +170,10 @@ def train(
             raise JobError(f"skipped {len(report.skipped):,} of {records:,} records ({len(report.skipped) / records:.1%}), more "
                            f"than --max-skipped {max_skipped:.0%} allows: nothing published; fix the records (reasons above), "
                            "or pass --max-skipped 1 to publish what was read")
+        if previous and report.read and report.read < (1 - max_shrink) * previous[1]:
+            raise JobError(f"read {report.read:,} articles, {1 - report.read / previous[1]:.0%} fewer than the {previous[1]:,} of the "
+                           f"current version {previous[0]}, more than --max-shrink {max_shrink:.0%} allows: nothing published; "
+                           "check the export, or pass --max-shrink 1 to publish a smaller catalogue")
 
     def empty() -> JobError:
         return JobError(f"empty corpus: no valid articles in {', '.join(map(str, inputs))}")
@@ -191,7 +221,7 @@ def train(
         "tuning": tuning,
     }
     try:
-        manifest = artifact.publish(model, out, keep=keep, info=info)
+        manifest = artifact.publish(model, out, keep=keep, info=info, warn=log)
     except OSError as exc:
         # numpy reports a short write without an errno ("N requested and M written"): a full disk, mostly
         hint = "" if exc.errno else " (a short write: is the disk full?)"
