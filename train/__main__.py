@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-skipped", type=_share, default=MAX_SKIPPED, metavar="SHARE",
                         help=f"publish nothing when more than this share of the records are bad (default: {MAX_SKIPPED}; 1: publish what was read)")
     parser.add_argument("--max-shrink", type=_share, default=MAX_SHRINK, metavar="SHARE",
-                        help=f"publish nothing when the corpus has this share fewer articles than the current version, or more "
+                        help=f"publish nothing when the corpus has more than this share fewer articles than the current version "
                              f"(default: {MAX_SHRINK}; 1: publish whatever was read)")
     parser.add_argument("--keep", type=whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
