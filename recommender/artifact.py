@@ -169,7 +169,8 @@ def version_folder(models_dir: Path, version: str) -> Path:
     return folder
 
 
-def _named_by_pointer(models_dir: Path) -> str | None:
+def named_by_pointer(models_dir: Path) -> str | None:
+    """:func:`current_version`, or ``None`` when ``CURRENT`` cannot be read either."""
     try:
         return current_version(models_dir)
     except ArtifactError:  # CURRENT unreadable (a folder, say): it names nothing
@@ -226,7 +227,7 @@ def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: di
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_scratch(models_dir)  # a killed job's leftovers first: the new version may need the space
-    before = _named_by_pointer(models_dir)
+    before = named_by_pointer(models_dir)
     version = new_version()
     tmp = models_dir / f".tmp-{version}"
     try:
@@ -240,7 +241,7 @@ def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: di
     try:
         _point_to(models_dir, version)
     except BaseException as exc:
-        if _named_by_pointer(models_dir) != version:  # never remove a version CURRENT names
+        if named_by_pointer(models_dir) != version:  # never remove a version CURRENT names
             shutil.rmtree(models_dir / version, ignore_errors=True)
         elif isinstance(exc, OSError):  # the pointer moved; syncing the folder failed after
             raise OSError(exc.errno, f"{POINTER} already names the new version {version}, which is served, but "
@@ -272,7 +273,7 @@ def prune(models_dir: Path, keep: int, *, also_keep: str | None = None, warn: Ca
     publish) and then the newest; and the scratch of killed publishes (see :data:`STALE_AFTER_SECONDS`).
     Return what was deleted. A folder that cannot be removed is passed to ``warn`` and left."""
     models_dir = Path(models_dir)
-    current = _named_by_pointer(models_dir)
+    current = named_by_pointer(models_dir)
     old = [v for v in versions(models_dir) if v != current]
     preferred = ([also_keep] if also_keep in old else []) + [v for v in reversed(old) if v != also_keep]
     kept = set(preferred[: max(0, keep - (1 if current else 0))])

@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not None}
-    before = _named(args.out)
+    before = artifact.named_by_pointer(args.out)
     stopped_by: list[int] = []
 
     def terminate(signum: int, frame: Any) -> None:  # timeout, systemd, kill: stop as Ctrl-C does, cleaning up
@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        now = _named(args.out)
+        now = artifact.named_by_pointer(args.out)
         what = "terminated" if stopped_by else "interrupted"
         if now != before:  # stopped while pruning: the new version was already current
             print(f"error: {what} after version {now} was made current; old versions may be left to prune", file=sys.stderr)
@@ -170,13 +170,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous_handler)
     print(manifest["version"])
     return 0
-
-
-def _named(models_dir: Path) -> str | None:
-    try:
-        return artifact.current_version(models_dir)
-    except artifact.ArtifactError:
-        return None
 
 
 if __name__ == "__main__":

@@ -370,6 +370,11 @@ def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
     return text + "."
 
 
+def _unjudged(report: dict[str, Any]) -> list[str]:
+    """The data sets with no figure to judge them by (no summary row)."""
+    return [ds["dataset"] for ds in report["datasets"] if not ds.get("best_tag_weight")]
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Evaluation report",
@@ -407,7 +412,7 @@ def markdown(report: dict[str, Any]) -> str:
                   "`python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own ground truth.", ""]
         if report.get("plot"):
             lines += ["![Quality against the tag weight](tag_weight.png)", ""]
-    unjudged = [ds["dataset"] for ds in report["datasets"] if not ds.get("best_tag_weight")]
+    unjudged = _unjudged(report)
     if unjudged:
         lines += [f"No figure to judge {', '.join(unjudged)} by, so no summary row: no ground truth, or none that gives a "
                   "figure (as rated pairs whose ratings do not vary); the tables below show what was measured.", ""]
@@ -447,9 +452,9 @@ def markdown(report: dict[str, Any]) -> str:
     lines.append("")
     for ds in report["datasets"]:
         knn = next((s["figures"] for s in ds["systems"] if "knn_queries" in s["figures"]), None)
-        lines += [f"## {ds['dataset']}", "", ds["description"], ""] + [line for note in ds.get("notes", ()) for line in (note, "")]
-        lines += [
-                  f"Corpus: {ds['corpus_size']:,} articles"
+        lines += [f"## {ds['dataset']}", "", ds["description"], ""]
+        lines += [line for note in ds.get("notes", ()) for line in (note, "")]
+        lines += [f"Corpus: {ds['corpus_size']:,} articles"
                   + (f"; unseen queries: {ds['queries']:,}" if ds["queries"] else "")
                   + (f" (those with one of the {knn['knn_categories']} categories scored, {knn['knn_queries']:,}, are the ones "
                      "asked: kNN, label P@8 and POST ms)" if knn and knn["knn_queries"] != ds["queries"] else "")
@@ -616,10 +621,11 @@ def _run(argv: Sequence[str] | None) -> int:
         parser.error(f"--weights must be tag weights between 0 and 1 separated by commas, got {args.weights!r}")
     sample = args.sample or None  # 0: every article
     left_out: list[str] = []
+    folder = args.all or args.dataset
+    if folder and not Path(folder).is_dir():
+        print(f"error: {folder}: no such folder", file=sys.stderr)
+        return 1
     if args.all:
-        if not Path(args.all).is_dir():
-            print(f"error: {args.all}: no such folder", file=sys.stderr)
-            return 1
         folders = find_datasets(args.all)
         if not folders:
             print(f"error: no known data set in {args.all} (looked for {', '.join(ADAPTERS)} and folders laid out "
@@ -631,9 +637,6 @@ def _run(argv: Sequence[str] | None) -> int:
             print(f"note: folders that are no known data set, left out: {', '.join(left_out)}", file=sys.stderr)
         loaders = [(lambda f=f: load_dataset(f)) for f in folders]
     elif args.dataset:
-        if not Path(args.dataset).is_dir():
-            print(f"error: {args.dataset}: no such folder", file=sys.stderr)
-            return 1
         loaders = [lambda: load_dataset(args.dataset)]
     else:
         loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings, fmt=args.format)]
@@ -692,7 +695,7 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
                      f"words only {_fmt(row.get('words_only'))}  text only "
                      f"{_fmt(row['text_only'])}  best {_fmt(row['value'])}{_between(row.get('interval'))} at tag weight {row['tag_weight']:g}"
                      + (f"  published {_fmt(row['published'])}" if "published" in row else ""))
-    unjudged = [ds["dataset"] for ds in report["datasets"] if not ds.get("best_tag_weight")]
+    unjudged = _unjudged(report)
     if unjudged:
         lines.append(f"no ground truth to judge by (reader figures only, in report.md): {', '.join(unjudged)}")
     lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else

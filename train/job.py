@@ -118,8 +118,8 @@ def train(
 def current_size(out: Path) -> tuple[str, int] | None:
     """The current version of ``out`` and its number of articles, or ``None`` when there is none
     that can be read (nothing published yet, or a broken pointer: then there is nothing to compare)."""
+    version = artifact.named_by_pointer(out)
     try:
-        version = artifact.current_version(out)
         return (version, int(artifact.read_manifest(artifact.version_folder(out, version))["articles"])) if version else None
     except (artifact.ArtifactError, OSError, KeyError, TypeError, ValueError):
         return None
