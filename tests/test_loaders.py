@@ -261,6 +261,19 @@ def test_folder_without_text_files_is_a_load_error(tmp_path):
     write(tmp_path / "docs" / "a.md", "x")
     with pytest.raises(LoadError, match="no \\*.txt files"):
         list(folder.read(tmp_path / "docs"))
+    with pytest.raises(LoadError) as caught:
+        list(folder.read(tmp_path / "docs"))
+    assert "holds" not in str(caught.value)  # nothing else to suggest
+
+
+def test_folder_of_exports_in_another_format_says_to_give_the_files(tmp_path):
+    write(tmp_path / "exports" / "monday.jsonl", "{}")
+    write(tmp_path / "exports" / "tuesday.jsonl", "{}")
+    write(tmp_path / "exports" / "old" / "list.csv", "id,title")
+    with pytest.raises(LoadError) as caught:
+        list(folder.read(tmp_path / "exports"))
+    assert str(caught.value).endswith(f"no *.txt files in this folder; it holds 2 *.jsonl, 1 *.csv files: give them as the "
+                                      f"inputs instead (e.g. {tmp_path / 'exports'}/*.jsonl)")
 
 
 # --- Reuters ----------------------------------------------------------------------------------

@@ -47,6 +47,23 @@ def article_files(root: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(root).parts)
 
 
+def _other_inputs_hint(root: Path) -> str:
+    """What to do instead when ``root`` holds files of another input format (a folder of JSONL
+    exports is a common first try): give the files, whose format is guessed from their names."""
+    from . import _SUFFIXES  # the suffixes guess_format knows
+
+    counts: dict[str, int] = {}
+    for path in root.rglob("*"):
+        suffixes = [s.lower() for s in path.suffixes[-2:]]
+        suffix = suffixes[0] if suffixes[-1:] == [".gz"] and len(suffixes) == 2 else suffixes[-1] if suffixes else ""
+        if suffix in _SUFFIXES and suffix != ".txt" and path.is_file():
+            counts[suffix] = counts.get(suffix, 0) + 1
+    if not counts:
+        return ""
+    held = ", ".join(f"{n:,} *{suffix}" for suffix, n in sorted(counts.items(), key=lambda item: -item[1]))
+    return f"; it holds {held} files: give them as the inputs instead (e.g. {root}/*{max(counts, key=counts.get)})"
+
+
 def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[Article | BadRecord]:
     """Read a folder of text files.
 
@@ -75,7 +92,7 @@ def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[A
         raise LoadError(f"{root}: the folder format needs a folder of *.txt files")
     files = article_files(root)
     if not files:
-        raise LoadError(f"{root}: no *.txt files in this folder")
+        raise LoadError(f"{root}: no *.txt files in this folder{_other_inputs_hint(root)}")
     for file in files:
         source = str(file)
         try:
