@@ -447,3 +447,17 @@ def test_the_same_story_twice_counts_the_article_itself_and_its_headline():
     assert pairs({"long": ["short"]}) == 1  # the article's own story cut short, under its headline
     assert pairs({"cake": ["long", "copy"]}) == 1  # the same text under two headlines
     assert pairs({"long": ["copy", "cake"]}) == 1  # the article itself again
+
+
+def test_the_plot_says_when_the_published_model_is_not_a_point_of_the_curve(result, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from train import evaluate
+
+    stars = []
+    monkeypatch.setattr(evaluate, "_draw", lambda plt, panels, goals, path, star: stars.append(star))
+    defaults = {"tag_weight": 0.0, "topic_weight": 0.5, "min_df": 1, "n_jobs": 1}
+    for parameters in ({"tag_weight": 0.3, "topic_weight": 0.5, "min_df": 1, "n_jobs": -1},  # only its tag weight differs
+                       {"tag_weight": 0.3, "topic_weight": 0.25, "min_df": 2, "n_jobs": 1}):
+        settings = {"model_defaults": defaults, "published_model": {"version": "v1", "parameters": parameters}}
+        assert evaluate.plot({"datasets": [result], "settings": settings}, tmp_path / "p.png")
+    assert stars == ["published", "published (own min_df, topic_weight)"]

@@ -350,14 +350,19 @@ def _present(key: str, figures: dict[str, Any]) -> bool:
     return key in figures and (figures[key] is not None or key in ("pearson", "spearman"))
 
 
-def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
-    """What a report says of the ``--model`` it measured: the settings it was trained with that are
-    not the defaults, and whether ``--tune`` chose its weights on ground truth (maybe this one)."""
+def _own_settings(published: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The settings a ``--model`` was trained with that are not the defaults."""
     def plain(value: Any) -> Any:  # the manifest keeps tuples as lists
         return list(value) if isinstance(value, tuple) else value
 
-    own = {k: v for k, v in (published.get("parameters") or {}).items()
-           if k in defaults and k != "n_jobs" and plain(v) != plain(defaults[k])}
+    return {k: v for k, v in (published.get("parameters") or {}).items()
+            if k in defaults and k != "n_jobs" and plain(v) != plain(defaults[k])}
+
+
+def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
+    """What a report says of the ``--model`` it measured: the settings it was trained with that are
+    not the defaults, and whether ``--tune`` chose its weights on ground truth (maybe this one)."""
+    own = _own_settings(published, defaults)
     text = f"published {published['version']} was trained with " + (
         f"these settings unlike the defaults: {_settings_text(own, hidden=())}" if own else "the default settings")
     if published.get("tuned_on_this_ground_truth"):
@@ -481,12 +486,16 @@ def plot(report: dict[str, Any], path: Path) -> bool:
     panels = [ds for ds in report["datasets"] if ds["best_tag_weight"]]
     if not panels:
         return False
+    settings = report.get("settings") or {}
+    # the curve is the defaults at each tag weight; a model trained otherwise is not a point of it
+    other = set(_own_settings(settings.get("published_model") or {}, settings.get("model_defaults") or {})) - {"tag_weight"}
+    star = "published" + (f" (own {', '.join(sorted(other))})" if other else "")
     with plt.rc_context({"text.parse_math": False}):  # a "$" in a data set's name is not TeX
-        _draw(plt, panels, report.get("targets") or [], path)
+        _draw(plt, panels, report.get("targets") or [], path, star)
     return True
 
 
-def _draw(plt: Any, panels: list[dict[str, Any]], goals: list[dict[str, Any]], path: Path) -> None:
+def _draw(plt: Any, panels: list[dict[str, Any]], goals: list[dict[str, Any]], path: Path, star: str) -> None:
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2), squeeze=False)
     for ax, ds in zip(axes[0], panels):
         key = ds["best_tag_weight"]["metric"]
@@ -502,7 +511,7 @@ def _draw(plt: Any, panels: list[dict[str, Any]], goals: list[dict[str, Any]], p
                 ax.axhline(goal["threshold"], color="black", linewidth=0.8, label=f"target {goal['threshold']:g}")
         for s in ds["systems"]:
             if s["kind"] == "published" and s["figures"].get(key) is not None:
-                ax.plot([s["params"]["tag_weight"]], [s["figures"][key]], marker="*", markersize=11, linestyle="", label="published")
+                ax.plot([s["params"]["tag_weight"]], [s["figures"][key]], marker="*", markersize=11, linestyle="", label=star)
         if ds["best_tag_weight"].get("words_only") is not None:
             ax.axhline(ds["best_tag_weight"]["words_only"], color="grey", linestyle="--", label="words only")
         for name, field, style in COMPETITORS:
