@@ -211,6 +211,15 @@ class RelatedArticles:
         if not hasattr(self, "candidates_"):
             raise NotFittedError("this RelatedArticles model is not fitted yet: call fit(articles) or load one")
 
+    def wordless(self) -> int:
+        """How many articles of the corpus have no word the model indexes."""
+        return int((np.diff(self.text_matrix_.indptr) == 0).sum())
+
+    def wordless_warning(self) -> str:
+        """The warning :meth:`fit` prints (with ``verbose``) when :meth:`wordless` is not 0."""
+        return (f"warning: articles with no word the model indexes: {self.wordless():,} (only stop words, one-letter words, "
+                "punctuation, emoji or over-long tokens); their lists come from their tags alone, or are empty")
+
     def _log(self, message: str) -> None:
         if self.verbose:
             print(message, file=sys.stderr, flush=True)
@@ -249,10 +258,8 @@ class RelatedArticles:
         self.text_matrix_ = weigh(counts, self.idf_, self.sublinear_tf)
         del counts, df
         self._log(f"vocabulary: {len(self.terms_):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
-        wordless = int((np.diff(self.text_matrix_.indptr) == 0).sum())
-        if wordless:
-            self._log(f"warning: articles with no word the model indexes: {wordless:,} (only stop words, one-letter words, "
-                      "punctuation, emoji or over-long tokens); their lists come from their tags alone, or are empty")
+        if self.wordless():
+            self._log(self.wordless_warning())
         wanted = topic_levels(self.topic_dims, sys.maxsize) if float(self.topic_weight) > 0 else ()
         self.topic_axes_ = fit_topics(self.text_matrix_, wanted[-1] if wanted else 0)
         at = self._topic_levels()

@@ -42,6 +42,24 @@ def test_the_job_trains_and_publishes_a_version(tmp_path, corpus, capsys):
     assert model.related("s1")[0].id in {"d1", "d2", "u1", "s2", "s3", "s4"}
 
 
+def test_quiet_says_nothing_on_a_clean_run_but_the_version(tmp_path, corpus, capsys):
+    code, out, err = run(capsys, corpus, "--out", tmp_path / "models", "--quiet", "--n-jobs", "1")
+    assert code == 0 and err == "" and out.strip() == artifact.current_version(tmp_path / "models")
+
+
+def test_quiet_still_says_what_was_skipped_and_warns(tmp_path, capsys):
+    rows = make_articles() + [{"id": "w", "title": "The and of", "body": "\U0001F680"}]
+    path = write_jsonl(tmp_path / "c.jsonl", rows, ["{not json"])
+    code, out, err = run(capsys, path, "-q", "--out", tmp_path / "models", "--max-skipped", "0.15")
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0] == "read 13 articles; skipped 1" and any("c.jsonl:14" in line for line in lines)
+    assert lines[-1].startswith("warning: articles with no word the model indexes: 1 ")
+    assert not any(line.startswith(("vocabulary:", "candidates:", "published version")) for line in lines)
+    code, _, err = run(capsys, path, "-q", "--out", tmp_path / "models", "--max-skipped", "0")
+    assert code == 1 and err.splitlines()[-1].startswith("error: skipped 1 of 14 records")
+
+
 def test_model_settings_reach_the_manifest(tmp_path, corpus, capsys):
     models = tmp_path / "models"
     code, _, err = run(capsys, corpus, "--out", models, "--tag-weight", "0.6", "--ngram-range", "1,2", "--min-df", "1")

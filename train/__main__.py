@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tune-sample", type=whole(0, "a whole number of articles (0 or more)"), default=TUNE_SAMPLE, metavar="N",
                         help=f"with --tune, fit the tuning runs on at most N articles: all the ground truth names and evenly "
                              f"spaced others (default: {TUNE_SAMPLE:,}; 0: the whole corpus)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print only warnings and errors on stderr, no progress (the new version still goes to stdout)")
     parser.add_argument("--dask", metavar="tcp://HOST:PORT",
                         help="run the candidate search on the Dask cluster of this scheduler (needs the dask extra)")
     model = parser.add_argument_group("model settings")
@@ -151,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.inputs, args.out, fmt=args.format, strict=args.strict, max_skipped=args.max_skipped,
             max_shrink=args.max_shrink, keep=args.keep,
             tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, tune_sample=args.tune_sample, dask=args.dask,
+            quiet=args.quiet,
         )
     except InvalidSetting as exc:  # checked before any work: a bad option, like argparse's own
         parser.error(str(exc))

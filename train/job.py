@@ -57,7 +57,10 @@ def check_writable(out: Path) -> None:
         raise JobError(f"cannot write to the models folder {out}: {exc.strerror or exc}") from None
 
 
-def report_load(report: LoadReport, log: Log, shown: int = 10) -> None:
+def report_load(report: LoadReport, log: Log, shown: int = 10, *, quiet: bool = False) -> None:
+    """What the load read, skipped and warned of; with ``quiet`` nothing when nothing was skipped or warned of."""
+    if quiet and not report.skipped and not report.warnings:
+        return
     log(f"read {report.read:,} articles; skipped {len(report.skipped):,}")
     for reason, count in report.skipped_by_reason().items():
         log(f"  skipped {count:,}: {reason}")
@@ -84,6 +87,7 @@ def train(
     tune_sample: int = TUNE_SAMPLE,
     dask: str | None = None,
     log: Log = log_stderr,
+    quiet: bool = False,
 ) -> dict[str, Any]:
     """Train on ``inputs`` and publish into ``out``; return the new version's manifest.
 
@@ -91,6 +95,8 @@ def train(
     read, before the search and with nothing published: a model missing that much of the catalogue
     is a broken export, not a model to serve. So do fewer articles than ``1 - max_shrink`` times
     the current version's. One job at a time may run on ``out`` (:func:`recommender.artifact.publishing`).
+    ``log`` receives progress, warnings and the summary; with ``quiet`` only the warnings (what was
+    skipped or could not be pruned), so that a clean run says nothing.
 
     With ``tune`` (a ground-truth file, see :func:`train.adapters.read_related` and
     :func:`train.adapters.read_ratings`) the topic weight (unless ``params`` sets it) and the tag
@@ -110,7 +116,7 @@ def train(
     try:
         with artifact.publishing(out):
             return _train_holding(inputs, out, fmt=fmt, strict=strict, max_skipped=max_skipped, max_shrink=max_shrink, keep=keep,
-                                  tag_delimiter=tag_delimiter, params=params, tune=tune, tune_sample=tune_sample, dask=dask, log=log)
+                                  tag_delimiter=tag_delimiter, params=params, tune=tune, tune_sample=tune_sample, dask=dask, log=log, quiet=quiet)
     except artifact.ArtifactError as exc:
         raise JobError(str(exc)) from None
 
@@ -125,11 +131,12 @@ def current_size(out: Path) -> tuple[str, int] | None:
         return None
 
 
-def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, tag_delimiter, params, tune, tune_sample, dask, log):
+def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, tag_delimiter, params, tune, tune_sample, dask, log, quiet):
     """The job once it holds the models folder (see :func:`train`)."""
+    note: Log = (lambda message: None) if quiet else log  # progress; warnings go to log whatever quiet says
     if dask:
         try:
-            check_scheduler(dask, log)
+            check_scheduler(dask, note)
         except ClusterError as exc:
             raise JobError(str(exc)) from None
         if params.get("n_jobs", 1) == 1:
@@ -147,7 +154,7 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
         now = time.perf_counter()
         if now - last_progress >= PROGRESS_SECONDS:
             last_progress = now
-            log(f"reading: {r.read:,} articles, {len(r.skipped):,} skipped")
+            note(f"reading: {r.read:,} articles, {len(r.skipped):,} skipped")
 
     def read() -> Iterator[Article]:
         """The loader's articles, adding the time spent inside the loader to ``seconds["read"]``
@@ -164,7 +171,7 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
                 seconds["read"] += time.perf_counter() - mark
             yield article
         read_all = True
-        report_load(report, log)
+        report_load(report, log, quiet=quiet)
         records = report.read + len(report.skipped)
         if report.read and len(report.skipped) > max_skipped * records:  # none read: the empty corpus's error
             raise JobError(f"skipped {len(report.skipped):,} of {records:,} records ({len(report.skipped) / records:.1%}), more "
@@ -189,9 +196,9 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
             raise JobError(str(exc)) from None
         if not articles:
             raise empty()
-        tuning = tune_weights(articles, Path(tune), params, log, sample=tune_sample)
+        tuning = tune_weights(articles, Path(tune), params, note, sample=tune_sample)
         params |= {"topic_weight": tuning["topic_weight"], "tag_weight": tuning["tag_weight"]}
-    model = RelatedArticles(**{**params, "verbose": True})
+    model = RelatedArticles(**{**params, "verbose": not quiet})
     mark, read_before = time.perf_counter(), seconds["read"]
     try:
         with dask_backend(dask):
@@ -207,6 +214,8 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
             raise empty() from None
         raise JobError(f"cannot fit: {exc}") from None
     seconds["fit"] = time.perf_counter() - mark - (seconds["read"] - read_before)
+    if quiet and model.wordless():  # a warning: said when the fit's own progress is not
+        log(model.wordless_warning())
     mark = time.perf_counter()
     info = {
         "training": {
@@ -227,7 +236,7 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
         hint = "" if exc.errno else " (a short write: is the disk full?)"
         raise JobError(f"cannot publish into {out}: {exc}{hint}") from None
     seconds["write"] = time.perf_counter() - mark
-    log(
+    note(
         f"published version {manifest['version']} with {manifest['articles']:,} articles in {out} "
         f"(read {seconds['read']:.1f} s, fit {seconds['fit']:.1f} s, write {seconds['write']:.1f} s)"
     )
