@@ -5,7 +5,8 @@
 - ``ETag`` (from the code and model versions and the request's path and sorted query) and
   ``Cache-Control`` on GET answers, ``304 Not Modified`` when ``If-None-Match`` matches and a JSON
   ``412`` when ``If-Match`` does not; errors are ``no-store``.
-- CORS for the origins of the ``CORS_ORIGINS`` setting, preflight ``OPTIONS`` included.
+- CORS for the origins of the ``CORS_ORIGINS`` setting, preflight ``OPTIONS`` included; any
+  ``OPTIONS`` is a bodiless ``204`` with a sorted ``Allow``.
 """
 from __future__ import annotations
 
@@ -52,8 +53,12 @@ def _is_preflight() -> bool:
 def _begin() -> Response | None:
     g.started = time.perf_counter()
     request_id()
-    if _is_preflight() and request.url_rule is not None and current_app.config["CORS_ORIGINS"]:
-        return current_app.response_class(status=204)
+    if request.method == "OPTIONS" and request.url_rule is not None:
+        # a preflight, or a client asking what a path takes: no body (Flask's own answer is an empty
+        # text/html 200), and the methods in one order on every server
+        response = current_app.response_class(status=204)
+        response.headers["Allow"] = ", ".join(sorted(current_app.url_map.bind_to_environ(request.environ).allowed_methods()))
+        return response
     return None
 
 

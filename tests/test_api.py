@@ -510,6 +510,16 @@ def test_cors_answers_a_preflight(make_app):
     assert "Content-Type" in r.headers["Access-Control-Allow-Headers"]
 
 
+@pytest.mark.parametrize("cors", ["", "*"])
+def test_options_is_an_empty_204_with_the_allowed_methods(make_app, cors):
+    client = make_app(CORS_ORIGINS=cors).test_client()
+    for path, allowed in (("/related", "OPTIONS, POST"), ("/articles/s1/related", "GET, HEAD, OPTIONS")):
+        r = client.options(path)
+        assert (r.status_code, r.data, r.headers["Allow"]) == (204, b"", allowed)
+        assert "Access-Control-Allow-Origin" not in r.headers  # no Origin: not a CORS request
+    assert client.options("/nowhere").status_code == 404
+
+
 def test_a_preflight_may_ask_for_other_headers(make_app):
     client = make_app(CORS_ORIGINS="https://a.example").test_client()
     asked = {"Origin": "https://a.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "traceparent, x-b3 bad, tracestate"}
