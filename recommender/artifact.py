@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import shutil
+import threading
 import time
 from importlib.metadata import version as _dist_version
 from pathlib import Path
@@ -196,9 +197,15 @@ LOCK = ".publish.lock"
 def publishing(models_dir: Path) -> Iterator[None]:
     """Hold the models folder for one training job: a second job on the same folder stops at once
     (:class:`ArtifactError`) rather than racing this one to ``CURRENT`` and to pruning. The lock is
-    the kernel's (``flock``): a job that is killed releases it."""
+    the kernel's (``flock``): a job that is killed releases it. :func:`publish` takes it too; a
+    thread that holds it already (the job around its publish) takes it again at no cost."""
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
+    key = os.path.realpath(models_dir)
+    held_here = _held.__dict__.setdefault("folders", set())
+    if key in held_here:
+        yield
+        return
     with open(models_dir / LOCK, "a+") as held:
         try:
             fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -211,7 +218,14 @@ def publishing(models_dir: Path) -> Iterator[None]:
         held.truncate()
         held.write(f"pid {os.getpid()}, since {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
         held.flush()
-        yield
+        held_here.add(key)
+        try:
+            yield
+        finally:
+            held_here.discard(key)
+
+
+_held = threading.local()  # the models folders this thread holds (see publishing)
 
 
 def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: dict[str, Any] | None = None,
@@ -224,8 +238,12 @@ def publish(model: RelatedArticles, models_dir: Path, *, keep: int = 3, info: di
     """
     if keep < 1:
         raise ValueError("keep must be at least 1")
-    models_dir = Path(models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
+    with publishing(models_dir):  # one publisher at a time per folder (ArtifactError otherwise)
+        return _publish(model, Path(models_dir), keep, info, warn)
+
+
+def _publish(model: RelatedArticles, models_dir: Path, keep: int, info: dict[str, Any] | None,
+             warn: Callable[[str], None] | None) -> dict[str, Any]:
     remove_stale_scratch(models_dir)  # a killed job's leftovers first: the new version may need the space
     before = named_by_pointer(models_dir)
     version = new_version()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 import time
 from array import array
@@ -22,7 +23,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
 from .latent import fit_topics, levels as topic_levels, project
-from .neighbours import (Corpus, approximate, blend, candidate_search, merge_groups, same_title_pairs,
+from .neighbours import (Corpus, approximate, blend, brief_of, brief_pairs, candidate_search, merge_groups, same_title_pairs,
                          score_rows, text_score, title_key, top_k, topic_gain, topic_part)
 from .schema import Article, date_to_days, end_of_days, parse_article, parse_date
 from .store import ArticleStoreBuilder, SortedIndex, string_array
@@ -46,6 +47,7 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
     "headline_threshold": (0.6, "text cosine at or above which two articles under the same headline (its words, case and punctuation aside) are the same story: a wire story re-sent cut to half its length keeps its headline and about 0.6-0.75 of its cosine"),
+    "brief_threshold": (0.4, "text cosine at or above which a brief and a story published within a day of each other are the same story, when the brief has at most half the story's distinct terms and 80% of its own in it: a wire flash and the story that follows it scored 0.4-0.75"),
     "search": ("auto", "candidate search: 'exact' (all pairs), 'approximate' (a pool found with each article's heaviest terms, rescored exactly), or 'auto' (exact up to 50,000 articles)"),
     "search_budget": (30_000, "approximate search: postings walked per article when finding the pool; each article keeps its heaviest terms that fit, the rest count only in the rescoring"),
     "search_pool": (200, "approximate search: candidates per article rescored exactly (at least n_candidates)"),
@@ -135,6 +137,7 @@ class RelatedArticles:
         n_candidates: int = 50,
         duplicate_threshold: float = 0.8,
         headline_threshold: float = 0.6,
+        brief_threshold: float = 0.4,
         search: str = "auto",
         search_budget: float = 30_000,
         search_pool: int = 200,
@@ -158,6 +161,7 @@ class RelatedArticles:
         self.n_candidates = n_candidates
         self.duplicate_threshold = duplicate_threshold
         self.headline_threshold = headline_threshold
+        self.brief_threshold = brief_threshold
         self.search = search
         self.search_budget = search_budget
         self.search_pool = search_pool
@@ -190,11 +194,20 @@ class RelatedArticles:
             dims_ok = len(self.topic_dims) > 0 and all(int(d) >= 1 for d in self.topic_dims)
         if not dims_ok:
             raise ValueError(f"topic_dims must be 0 or more, or a list of numbers of 1 or more, got {self.topic_dims}")
+        for name in ("min_df", "max_df"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise ValueError(f"{name} must be a count of documents (a whole number) or a share of the corpus, got {value!r}")
+            if isinstance(value, (int, np.integer)) and value < 1 or not isinstance(value, (int, np.integer)) and not 0.0 < value <= 1.0:
+                raise ValueError(f"{name} must be a count of documents of 1 or more, or a share of the corpus in (0, 1], got {value}")
+        if isinstance(self.max_df, (int, np.integer)) and self.max_df < 2:
+            raise ValueError("max_df 1, a count, keeps only words found in a single article, so no two articles would share "
+                             "a word; for no limit write 1.0, the share of every article")
         if self.title_weight <= 0:
             raise ValueError(f"title_weight must be positive, got {self.title_weight}")
         if int(self.n_candidates) < 1:
             raise ValueError(f"n_candidates must be at least 1, got {self.n_candidates}")
-        for name in ("duplicate_threshold", "headline_threshold"):
+        for name in ("duplicate_threshold", "headline_threshold", "brief_threshold"):
             if not 0.0 < float(getattr(self, name)) <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
         if self.search not in SEARCHES:
@@ -241,7 +254,14 @@ class RelatedArticles:
         keys, date and section are kept; title and text go straight to the term counting. Raises
         ``ValueError`` for an empty corpus or one with no usable terms, and
         :class:`DuplicateIdError` (after reading them all) when ids occur more than once.
+
+        Refitting starts from nothing: what an earlier fit or :func:`~recommender.artifact.load` left
+        (a loaded version's ``version_``, ``manifest_`` and precomputed answers too) is dropped first,
+        so a fit that fails or is interrupted leaves the model unfitted, never half one corpus and
+        half another.
         """
+        for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:
+            delattr(self, name)
         self.check_params()
         began = time.perf_counter()
         kept = _Streamed(normalise_synonyms(self.tag_synonyms))
@@ -301,7 +321,8 @@ class RelatedArticles:
             progress=self._log_blocks if self.verbose else None,
         )
         same_headline = same_title_pairs(headlines, self.text_matrix_, self.candidates_, float(self.headline_threshold))
-        self.duplicate_group_ = merge_groups(self.duplicate_group_, same_headline)
+        briefs = brief_pairs(self.text_matrix_, self.published_days_, self.candidates_, float(self.brief_threshold))
+        self.duplicate_group_ = merge_groups(self.duplicate_group_, np.concatenate([same_headline, briefs]))
         n_dup = n - len(np.unique(self.duplicate_group_))
         self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {n_dup:,} near-duplicates grouped")
         return self
@@ -415,7 +436,7 @@ class RelatedArticles:
         ``explain`` fills each item's ``why``. Raises :class:`UnknownArticleError` for an unknown id.
         """
         i = self.index_of(article_id)
-        chosen = self.related_rows(i, k, _filters(exclude, section, since, until, min_score, half_life_days))
+        chosen = self.related_rows(i, _check_k(k), _filters(exclude, section, since, until, min_score, half_life_days))
         return self._recommendations(chosen, self._rows(i) if explain else None)
 
     def related_rows(self, i: int, k: int = 8, filters: Filters = Filters()) -> tuple[np.ndarray, np.ndarray]:
@@ -449,6 +470,7 @@ class RelatedArticles:
         :meth:`related` leaves them out.
         """
         self._check_fitted()
+        k, wanted = _check_k(k), _filters(**filters)  # bad input fails before the work
         doc = article if isinstance(article, Article) else parse_article(article, require_id=False)
         source = self.transform([doc])
         scores, cosines = score_rows(self._corpus(), *source)
@@ -457,6 +479,14 @@ class RelatedArticles:
         same = [j for j in np.flatnonzero(cosines[0] >= self.headline_threshold)
                 if headline and title_key(self.articles_.get(int(j))["title"]) == headline]
         duplicates = np.union1d(duplicates, np.asarray(same, dtype=np.int64))
+        near = np.flatnonzero(cosines[0] >= self.brief_threshold)
+        if len(near):  # a brief of a stored story, or a story a stored brief is of
+            mine = set(source[0].indices.tolist())
+            terms = self.text_matrix_
+            shared = np.array([len(mine.intersection(terms.indices[terms.indptr[j]:terms.indptr[j + 1]].tolist())) for j in near])
+            briefs = brief_of(np.full(len(near), len(mine)), np.diff(terms.indptr)[near], shared,
+                              self.published_days_[near] - date_to_days(doc.published_at))
+            duplicates = np.union1d(duplicates, near[briefs])
         first = top_k(scores, min(len(self), max(int(self.n_candidates), 4 * k)))
         known = self.ids_.get(doc.id) if doc.id else -1
         chosen = self._rank(
@@ -464,7 +494,7 @@ class RelatedArticles:
             lambda: scores,
             known,
             {int(g) for g in self.duplicate_group_[duplicates]} | ({int(self.duplicate_group_[known])} if known >= 0 else set()),
-            _filters(**filters),
+            wanted,
             k,
             date_to_days(doc.published_at),
         )
@@ -504,9 +534,22 @@ class RelatedArticles:
             log_score = np.log2(val) - older_by / f.half_life_days
             order = np.lexsort((idx, -log_score))
             idx, val = idx[order], np.exp2(log_score[order])
-        _, first = np.unique(self.duplicate_group_[idx], return_index=True)
+        groups = self.duplicate_group_[idx]
+        _, first, count = np.unique(groups, return_index=True, return_counts=True)
+        several = set(first[count > 1].tolist())
         first = np.sort(first)[:k]
-        return idx[first], val[first]
+        shown = np.array([self._newest_version(idx, groups, p) if p in several else p for p in first], dtype=np.int64)
+        return idx[shown], val[shown]
+
+    def _newest_version(self, idx: np.ndarray, groups: np.ndarray, p: int) -> int:
+        """Of the chosen story at place ``p`` (its best-scoring version), the place of the version a
+        reader should see: the newest of those with at least half the longest one's distinct terms
+        (an update re-sent, not a flash or a correction notice), the best-scoring among equals."""
+        places = np.flatnonzero(groups == groups[p])
+        sizes = np.diff(self.text_matrix_.indptr)[idx[places]]
+        full = places[sizes >= 0.5 * sizes.max()]
+        days = np.nan_to_num(self.published_days_[idx[full]], nan=-np.inf)
+        return int(full[np.flatnonzero(days == days.max())[0]])  # places run best first
 
     def _recommendations(self, chosen: tuple[np.ndarray, np.ndarray], source) -> list[Recommendation]:
         ids = self.ids_.keys
@@ -656,6 +699,23 @@ def _filters(
 ) -> Filters:
     if isinstance(exclude, str):
         exclude = [exclude]
-    if half_life_days is not None and half_life_days <= 0:
-        raise ValueError("half_life_days must be positive")
-    return Filters(frozenset(exclude), section or None, parse_date(since), parse_date(until), float(min_score or 0.0), half_life_days)
+    if half_life_days is not None and not (_real(half_life_days) and 0 < half_life_days < math.inf):
+        raise ValueError(f"half_life_days must be a positive number of days, got {half_life_days!r}")
+    if min_score is not None and not (_real(min_score) and math.isfinite(min_score)):
+        raise ValueError(f"min_score must be a number, got {min_score!r}")
+    return Filters(frozenset(exclude or ()), section or None, parse_date(since, "since"), parse_date(until, "until"),
+                   float(min_score or 0.0), None if half_life_days is None else float(half_life_days))
+
+
+def _real(value: Any) -> bool:
+    """A real number (not a bool, a string or None): what a filter's number must be."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _check_k(k: Any) -> int:
+    """``k`` as the length of a list: a whole number of 1 or more."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be a whole number, got {k!r}")
+    if k < 1:
+        raise ValueError(f"k must be 1 or more, got {k}")
+    return int(k)

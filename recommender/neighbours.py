@@ -500,6 +500,47 @@ def same_title_pairs(keys: np.ndarray, text: sp.csr_matrix, candidates: np.ndarr
     return pairs
 
 
+#: A brief and the story it is a version of (a wire flash and the story that follows it, a
+#: correction notice and what it corrects): published within BRIEF_DAYS of each other, the brief
+#: with at most BRIEF_SIZE times the story's distinct terms and at least BRIEF_SHARE of its own in it.
+BRIEF_DAYS, BRIEF_SIZE, BRIEF_SHARE = 1.0, 0.5, 0.8
+
+
+def brief_of(sizes_a: np.ndarray, sizes_b: np.ndarray, shared: np.ndarray, gap_days: np.ndarray) -> np.ndarray:
+    """Whether each pair is a brief and its story by :data:`BRIEF_DAYS` and the rest (their text
+    cosine is checked apart); ``sizes``: distinct terms, ``shared``: terms in both, undated: False."""
+    small, big = np.minimum(sizes_a, sizes_b), np.maximum(sizes_a, sizes_b)
+    with np.errstate(invalid="ignore"):
+        near = np.abs(gap_days) <= BRIEF_DAYS
+    return near & (small >= 1) & (small <= BRIEF_SIZE * big) & (shared >= BRIEF_SHARE * small)
+
+
+def brief_pairs(text: sp.csr_matrix, days: np.ndarray, candidates: np.ndarray, min_cosine: float,
+                block: int = 65536) -> np.ndarray:
+    """(article, candidate) pairs that are a brief and its story (:func:`brief_of`) with a text
+    cosine of at least ``min_cosine``; only each article's ``candidates`` are compared."""
+    from .pairdots import pair_dots, shared_terms
+
+    sizes = np.diff(text.indptr)
+    found = []
+    for start in range(0, len(candidates), block):
+        cand = candidates[start : start + block]
+        mine = np.arange(start, start + len(cand))[:, None]
+        other = np.maximum(cand, 0)
+        small, big = np.minimum(sizes[mine], sizes[other]), np.maximum(sizes[mine], sizes[other])
+        with np.errstate(invalid="ignore"):
+            maybe = (cand >= 0) & (np.abs(days[mine] - days[other]) <= BRIEF_DAYS) & (small >= 1) & (small <= BRIEF_SIZE * big)
+        rows, cols = np.nonzero(maybe)
+        found.append(np.column_stack([rows + start, cand[rows, cols]]).astype(np.int64))
+    pairs = np.concatenate(found) if found else np.empty((0, 2), np.int64)
+    if len(pairs):
+        pairs = pairs[pair_dots(text, pairs[:, 0], pairs[:, 1]) >= min_cosine]
+    if len(pairs):
+        a, b = pairs[:, 0], pairs[:, 1]
+        pairs = pairs[brief_of(sizes[a], sizes[b], shared_terms(text, a, b), days[a] - days[b])]
+    return pairs
+
+
 def merge_groups(groups: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """:func:`duplicate_groups` of the pairs that made ``groups`` and of ``pairs`` too."""
     if not len(pairs):

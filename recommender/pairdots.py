@@ -51,6 +51,40 @@ def pair_dots(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.n
 
 
 @njit(parallel=True, cache=True, nogil=True)
+def _shared(indptr, indices, queries, starts, candidates, scratch):  # pragma: no cover - compiled
+    out = np.zeros(len(candidates), dtype=np.int32)
+    n_threads, n_queries = scratch.shape[0], len(queries)
+    for t in prange(n_threads):
+        row = scratch[t]
+        for q in range(t * n_queries // n_threads, (t + 1) * n_queries // n_threads):
+            i = queries[q]
+            for a in range(indptr[i], indptr[i + 1]):
+                row[indices[a]] = 1
+            for p in range(starts[q], starts[q + 1]):
+                j = candidates[p]
+                total = 0
+                for b in range(indptr[j], indptr[j + 1]):
+                    total += row[indices[b]]
+                out[p] = total
+            for a in range(indptr[i], indptr[i + 1]):
+                row[indices[a]] = 0
+    return out
+
+
+def shared_terms(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """How many columns ``matrix[rows[p]]`` and ``matrix[cols[p]]`` both have an entry in, for every
+    p (the terms two articles share), as int32; ``rows`` grouped as for :func:`pair_dots`."""
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int32)
+    change = np.flatnonzero(np.diff(rows)) + 1
+    starts = np.concatenate([[0], change, [len(rows)]]).astype(np.int64)
+    queries = rows[starts[:-1]].astype(np.int64)
+    threads = max(1, min(get_num_threads(), len(queries)))
+    scratch = np.zeros((threads, matrix.shape[1]), dtype=np.int8)
+    return _shared(matrix.indptr, matrix.indices, queries, starts, cols.astype(np.int64), scratch)
+
+
+@njit(parallel=True, cache=True, nogil=True)
 def _dense_dots(matrix, rows, cols):  # pragma: no cover - compiled
     out = np.zeros(len(rows), dtype=np.float32)
     for p in prange(len(rows)):

@@ -77,12 +77,13 @@ def web_url(value: str | None) -> str | None:
 
 @bp.app_template_filter("short_why")
 def short_why(why: dict[str, Any] | None) -> str:
-    """One line saying why an item was chosen: shared tags, the top shared terms, then the share of
-    the score due to the latent topics."""
+    """One line saying why an item was chosen: shared tags (only when they count: at tag weight 0
+    they add nothing, and "tags: usa" would read as a reason), the top shared terms, then the share
+    of the score due to the latent topics."""
     if not why:
         return ""
     parts = []
-    if why.get("shared_tags"):
+    if why.get("shared_tags") and why.get("tag_share"):
         parts.append("tags: " + ", ".join(why["shared_tags"][:3]))
     terms = [t["term"] for t in why.get("top_terms", [])[:3]]
     if terms:

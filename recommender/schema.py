@@ -59,17 +59,18 @@ class Article:
 _FIELDS = fields(Article)
 
 
-def parse_date(value: Any) -> str | None:
-    """Validate an ISO 8601 date or datetime and return it as given (stripped); ``None`` if empty."""
+def parse_date(value: Any, field: str = "published_at") -> str | None:
+    """Validate an ISO 8601 date or datetime and return it as given (stripped); ``None`` if empty.
+    ``field`` names the value in the :class:`SchemaError` (``since`` for a filter, say)."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise SchemaError("published_at must be an ISO 8601 date string", "published_at")
+        raise SchemaError(f"{field} must be an ISO 8601 date string", field)
     text = value.strip()
     try:
         _dt.datetime.fromisoformat(text)
     except ValueError:
-        raise SchemaError("published_at is not an ISO 8601 date (YYYY-MM-DD) or datetime", "published_at") from None
+        raise SchemaError(f"{field} is not an ISO 8601 date (YYYY-MM-DD) or datetime", field) from None
     return text
 
 

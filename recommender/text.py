@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import unicodedata
 from array import array
 from collections import Counter, defaultdict
 from typing import Callable, Iterable
@@ -38,6 +39,39 @@ def plain_text(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
+def _marks() -> str:
+    """The combining marks of the Basic Multilingual Plane (Unicode categories Mn, Mc, Me) as the
+    inside of a regular-expression character class, in ranges."""
+    ranges: list[list[int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)) in ("Mn", "Mc", "Me"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+
+
+_MARK_CLASS = _marks()
+#: A word: two or more letters, digits or combining marks in a row. scikit-learn's pattern
+#: (``\b\w\w+\b``) gives the same words for text without marks, but cuts Devanagari, Bengali or
+#: Thai words at every vowel sign, which Python's ``\w`` does not match.
+_WORDS = re.compile(f"[\\w{_MARK_CLASS}]{{2,}}")
+#: Accents are folded on Latin and Greek letters only (café is cafe, as scikit-learn folds them);
+#: elsewhere a mark is part of the letter: Hindi's vowel signs and virama, Japanese voicing marks
+#: (バス bus, パス pass, ハス lotus), Russian й against и.
+_FOLDED = re.compile(f"(?<=[A-Za-z\u00c0-\u024f\u0370-\u03ff\u1e00-\u1fff])[{_MARK_CLASS}]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, compatibility forms decomposed (ﬁ is fi, ² is 2, as scikit-learn's ``unicode``
+    accent stripping does), and accents folded on Latin and Greek letters only (see :data:`_FOLDED`)."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _FOLDED.sub("", unicodedata.normalize("NFKD", text)))
+
+
 #: Longer "words" are left out: a pasted base64 image or a run of unspaced script, not a word a
 #: reader searches by (the longest word of the bundled data sets has 38 characters).
 MAX_WORD_LENGTH = 50
@@ -45,7 +79,7 @@ MAX_WORD_LENGTH = 50
 
 class Tokenizer:
     """scikit-learn's word analysis in two steps: the words of a text (lower case, accents
-    stripped, HTML markup and entities read as text (:func:`plain_text`), scikit-learn's token pattern,
+    folded on Latin and Greek letters (:func:`fold`), HTML markup and entities read as text (:func:`plain_text`), runs of two or more word characters or marks (:data:`_WORDS`),
     stop words and words over :data:`MAX_WORD_LENGTH` characters
     out, optionally stemmed) and the terms made
     of them (words and/or pairs of neighbouring words, joined by a space, as scikit-learn's n-grams).
@@ -58,14 +92,12 @@ class Tokenizer:
         if not 1 <= low <= high <= 2:
             raise ValueError(f"ngram_range must be (1, 1), (1, 2) or (2, 2), got {tuple(ngram_range)}")
         self.ngram_range = (low, high)
-        words = CountVectorizer(lowercase=True, strip_accents="unicode", stop_words=stop_words)
-        self._preprocess, self._split = words.build_preprocessor(), words.build_tokenizer()
-        self._stop_words = frozenset(words.get_stop_words() or ())
+        self._stop_words = frozenset(CountVectorizer(stop_words=stop_words).get_stop_words() or ())
         self._stemmer = _stemmer(stemmer)
         self._stems: dict[str, str] = {}
 
     def words(self, text: str, stem: bool = True) -> list[str]:
-        words = [w for w in self._split(self._preprocess(plain_text(text))) if w not in self._stop_words and len(w) <= MAX_WORD_LENGTH]
+        words = [w for w in _WORDS.findall(fold(plain_text(text))) if w not in self._stop_words and len(w) <= MAX_WORD_LENGTH]
         return self.stem(words) if stem else words
 
     def stem(self, words: list[str]) -> list[str]:

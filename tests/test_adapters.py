@@ -67,6 +67,7 @@ def test_reuters_uses_the_modapte_split_and_categories_seen_in_both(tmp_path):
     assert es.related == {} and es.rated_pairs == []
     assert es.articles[1].title == "WHEAT EXPORTS"
     assert es.description.startswith("ModApte split: 3 training articles") and "could not be read" not in es.description
+    assert "(1 of the training articles have no topic" in es.description  # a test article never fills a list place
 
     (folder / "reut2-001-copy.sgm").write_text((folder / "reut2-001.sgm").read_text(encoding="latin-1"), encoding="latin-1")
     again = load_reuters(folder)  # a file read twice: the first of each id is kept, and the counts stay true
@@ -203,7 +204,7 @@ def test_stackexchange_questions_and_symmetric_links_between_questions(tmp_path)
     assert first.published_at == "2010-08-17T17:39:52.167"
     assert es.related == {"1": {"3", "4"}, "3": {"1"}, "4": {"1"}}
     assert "2 links skipped: to answers, to posts not in the dump or not read" in es.description
-    assert "1 unreadable records skipped: 1 × published_at is not an ISO 8601 date" in es.description
+    assert "1 unreadable record skipped: 1 × published_at is not an ISO 8601 date" in es.description
     assert "the first at Posts.xml row Id=5" in es.description
 
 

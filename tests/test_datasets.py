@@ -44,6 +44,15 @@ def test_the_bundled_data_sets_are_recognised_for_their_targets(name):
 
 
 @needs_data
+@pytest.mark.parametrize("name", ["bbc", "semeval2022_task8_hfl_sample", "stackexchange_cstheory_meta"])
+def test_the_data_sets_the_defaults_were_tuned_on_are_recognised(name):
+    from train.adapters import load_dataset
+    from train.targets import TUNED
+
+    assert load_dataset(DATASETS / name).digest() == TUNED[name]  # else the report would give no held-out half
+
+
+@needs_data
 def test_the_job_on_bbc_gives_lists_from_the_same_category(tmp_path, capsys):
     models = tmp_path / "models"
     assert main([str(DATASETS / "bbc"), "--out", str(models), "--n-jobs", "1"]) == 0

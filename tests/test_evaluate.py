@@ -434,7 +434,8 @@ def test_the_same_story_twice_counts_the_article_itself_and_its_headline():
             ("short", "Port strike ends", " ".join(body.split()[:9]), [], "2024-03-01"),
             ("copy", "Port strike ends today", body, [], "2024-03-01"),
             ("cake", "Cake recipe", "flour sugar eggs butter", [], "2024-03-01"),
-            ("bread", "Bread recipe", "flour yeast water salt", [], "2024-03-01")]
+            ("bread", "Bread recipe", "flour yeast water salt", [], "2024-03-01"),
+            ("flash", "Strike over, dockers return", "cranes restart tonight", [], "2024-03-01")]
     articles = [parse_article(a) for a in make_articles(rows)]
     judge = Blend("judge", min_df=1, topic_weight=0.0).fit(articles)
     days = {a.id: 0.0 for a in articles}
@@ -447,6 +448,9 @@ def test_the_same_story_twice_counts_the_article_itself_and_its_headline():
     assert pairs({"long": ["short"]}) == 1  # the article's own story cut short, under its headline
     assert pairs({"cake": ["long", "copy"]}) == 1  # the same text under two headlines
     assert pairs({"long": ["copy", "cake"]}) == 1  # the article itself again
+    assert pairs({"cake": ["flash", "long"]}) == 1  # a brief and its story of the same day
+    days["flash"] = 9.0
+    assert pairs({"cake": ["flash", "long"]}) == 0  # ... but not nine days apart
 
 
 def test_the_plot_says_when_the_published_model_is_not_a_point_of_the_curve(result, tmp_path, monkeypatch):
@@ -461,3 +465,39 @@ def test_the_plot_says_when_the_published_model_is_not_a_point_of_the_curve(resu
         settings = {"model_defaults": defaults, "published_model": {"version": "v1", "parameters": parameters}}
         assert evaluate.plot({"datasets": [result], "settings": settings}, tmp_path / "p.png")
     assert stars == ["published", "published (own min_df, topic_weight)"]
+
+
+def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evalset, monkeypatch, tmp_path):
+    from train import metrics as M
+    from train import targets
+    from train.groundtruth import held_out_half, tuning_half
+
+    more = [("s2", "d1", 3.5), ("f2", "f3", 3.0), ("s3", "f2", 1.5), ("d2", "s4", 3.0), ("f3", "s1", 1.0), ("s2", "s4", 2.5)]
+    tuned = replace(evalset, queries=[], categories=[], rated_pairs=evalset.rated_pairs + more,
+                    related={**evalset.related, "s2": {"s3"}, "f2": {"f3", "f4"}})  # no unseen queries, as tuned sets
+    ids = [a.id for a in tuned.articles]
+    assert set(tuning_half(ids)) | set(held_out_half(ids)) == set(ids) and not set(tuning_half(ids)) & set(held_out_half(ids))
+    assert not evaluate_set(tuned, standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)["tuned_on_half"]
+    monkeypatch.setattr(targets, "TUNED", {"tiny": tuned.digest()})
+    result = evaluate_set(tuned, standard_systems([0.0, 0.3], min_df=1), sample=None, log=lambda m: None)
+    assert result["tuned_on_half"]
+    ours = figures(result, "text only")
+    system = next(s for s in standard_systems([0.0], min_df=1) if s.name == "text only").fit(tuned.articles)
+    odd = held_out_half(ids)
+    expected = M.mean(M.label_precision([i for i, _ in system.related(s, 8)], tuned.labels[s], tuned.labels, 8) for s in odd)
+    assert ours["label_precision@8_held_out"] == pytest.approx(expected) and ours["label_precision@8_held_out_questions"] == len(odd)
+    pairs = held_out_half(tuned.rated_pairs)
+    assert ours["pearson_held_out"] == pytest.approx(M.correlations([system.score(a, b) for a, b, _ in pairs],
+                                                                    [r for *_, r in pairs])["pearson"], abs=1e-6)
+    assert ours["recall@10_held_out_questions"] == sum(1 for q in odd if tuned.related.get(q)) == 2
+    held_rows = [row for row in result["differences"] if row.get("questions") == "held-out half"]
+    assert held_rows and {row["metric"] for row in held_rows} <= {"recall@10", "pearson", "label_precision@8"}
+    row = next(r for r in held_rows if r["metric"] == "label_precision@8" and r["against"] == "words only")
+    assert row["difference"] == pytest.approx(ours["label_precision@8_held_out"] - figures(result, "words only")["label_precision@8_held_out"])
+    monkeypatch.setitem(targets.BUNDLED, "bbc", result["content_digest"])  # "tiny" stands in for BBC, tuned on half
+    report = write_report([{**result, "dataset": "bbc"}], tmp_path, {}, "test")
+    row = next(r for r in report["targets"] if r["metric"] == "label_precision@8")
+    assert row["held_out_value"] == ours["label_precision@8_held_out"] and row["held_out_verdict"].startswith("short by")
+    assert "held_out_value" not in next(r for r in report["targets"] if r["metric"] == "near_duplicate_pairs")
+    md = (tmp_path / "report.md").read_text()
+    assert "label_precision@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md

@@ -60,6 +60,19 @@ def test_quiet_still_says_what_was_skipped_and_warns(tmp_path, capsys):
     assert code == 1 and err.splitlines()[-1].startswith("error: skipped 1 of 14 records")
 
 
+def test_a_model_whose_every_list_is_empty_is_not_published(tmp_path, corpus, previous, capsys):
+    code, _, err = run(capsys, corpus, "--out", previous[0], "--max-df", "0.09", "--n-jobs", "1")  # words in at most 1 of 12
+    _assert_failed_and_previous_intact((code, "", err), previous, "every list would be empty")
+
+
+@pytest.mark.parametrize("option, value", [("--max-df", "1"), ("--min-df", "2.0"), ("--min-df", "0"), ("--max-df", "-0.5")])
+def test_document_frequency_cut_offs_that_cannot_work_are_usage_errors(tmp_path, corpus, capsys, option, value):
+    with pytest.raises(SystemExit) as stopped:
+        run(capsys, corpus, "--out", tmp_path / "models", option, value)
+    assert stopped.value.code == 2 and not (tmp_path / "models").exists()
+    assert ("max_df 1, a count" if value == "1" else "a share of the corpus in (0, 1]") in capsys.readouterr().err
+
+
 def test_model_settings_reach_the_manifest(tmp_path, corpus, capsys):
     models = tmp_path / "models"
     code, _, err = run(capsys, corpus, "--out", models, "--tag-weight", "0.6", "--ngram-range", "1,2", "--min-df", "1")
@@ -184,7 +197,13 @@ def test_a_corpus_much_smaller_than_the_current_version_is_not_published(tmp_pat
 
 
 def test_a_second_job_on_the_same_models_folder_stops_at_once(tmp_path, corpus, previous, capsys):
-    with artifact.publishing(previous[0]):
+    import fcntl
+
+    with open(previous[0] / artifact.LOCK, "a+") as other:  # as another process holds it: its own open file
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        other.truncate(0)
+        other.write("pid 4242, since 2026-12-02 03:00:00 UTC\n")
+        other.flush()
         result = run(capsys, corpus, "--out", previous[0], "--min-df", "1")
     _assert_failed_and_previous_intact(result, previous, "another training job is publishing into this folder (pid ")
     assert "read " not in result[2]  # stopped before reading
@@ -257,6 +276,22 @@ def test_tune_keeps_a_topic_weight_given_on_the_command_line(tmp_path, corpus, c
     assert manifest["tuning"]["topic_scores"] is None and manifest["tuning"]["topic_weight"] == 0
     assert manifest["parameters"]["topic_weight"] == 0
     assert "tuning: topic weight 0.5" not in err and "chose topic weight" not in err
+
+
+def test_tune_keeps_a_tag_weight_given_and_skips_it_without_tags(tmp_path, corpus, capsys):
+    truth = tmp_path / "related.csv"
+    truth.write_text("id_a,id_b\ns1,d1\ns2,s3\nf1,f2\n")
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "m1", "--min-df", "1", "--tag-weight", "0.3", "--tune", truth)
+    assert code == 0, err
+    manifest = artifact.load(tmp_path / "m1").manifest_
+    assert manifest["parameters"]["tag_weight"] == 0.3 and manifest["tuning"]["scores"] is None  # was silently set to the tuned one
+    assert "tuning: tag weight 0.3 as given" in err and "topic weight 0.5, tag weight 0.1:" not in err
+    untagged = write_jsonl(tmp_path / "untagged.jsonl", [{**a, "tags": []} for a in make_articles()])
+    code, _, err = run(capsys, untagged, "--out", tmp_path / "m2", "--min-df", "1", "--tune", truth)
+    assert code == 0 and "tuning: no article has a tag: tag weight 0" in err and "tag weight 0.1:" not in err
+    with pytest.raises(SystemExit) as stopped:
+        run(capsys, corpus, "--out", tmp_path / "m3", "--topic-weight", "0", "--tag-weight", "0.3", "--tune", truth)
+    assert stopped.value.code == 2 and "both are given" in capsys.readouterr().err
 
 
 def test_the_tuning_sample_keeps_every_judged_article_and_spreads_the_rest():

@@ -50,6 +50,15 @@ def test_label_precision_pads_short_lists_with_misses():
     assert m.label_precision(["a"], set(), labels, 8) is None  # a source without labels is not judged
 
 
+def test_an_item_repeated_in_a_list_counts_once():
+    assert m.precision_at_k(["a", "a"], {"a"}, 2) == 0.5
+    assert m.recall_at_k(["a", "a"], {"a", "b"}, 2) == 0.5
+    assert m.ndcg_at_k(["a", "a"], {"a"}, 2) == 1.0  # was 1.63: above the ideal ranking's
+    assert m.ndcg_at_k(["x", "a", "a", "b"], {"a", "b"}, 4) == pytest.approx((1 / math.log2(3) + 1 / math.log2(5)) / (1 + 1 / math.log2(3)))
+    assert m.label_precision(["s1", "s1", "f1"], {"space"}, {"s1": {"space"}, "f1": {"food"}}, 3) == pytest.approx(1 / 3)
+    assert m.reciprocal_rank(["x", "a", "a"], {"a"}) == 0.5 and m.hit_at_k(["a", "a"], {"a"}, 2) == 1.0
+
+
 def test_correlations_with_ties_and_degenerate_input():
     got = m.correlations([0.1, 0.2, 0.2, 0.9], [1, 2, 2, 4])
     assert got["pearson"] == pytest.approx(1.35 / math.sqrt(0.41 * 4.75))  # by hand

@@ -417,7 +417,112 @@ def test_a_story_cut_short_under_its_headline_is_the_same_story():
     assert off.duplicate_group_[i["long"]] != off.duplicate_group_[i["short"]]
 
 
+def test_a_brief_and_the_story_that_follows_it_the_same_day_are_the_same_story():
+    story = ("Porsche said domestic sales fell in March to 2,394 cars from 2,545, blaming the strong mark and weaker "
+             "demand for sports cars, while exports held steady")
+
+    def corpus(flash_date):
+        return make_articles([
+            ("story", "Porsche reports lower domestic March sales", story, [], "1987-04-01T10:20:00Z"),
+            ("flash", "Porsche March sales fall", "Porsche domestic sales fell in March", [], flash_date),
+            ("plant", "Porsche plant keeps its shifts", "The Stuttgart plant kept its shifts as exports held steady and "
+             "dealers waited for spring", [], "1987-04-01T12:00:00Z"),
+            ("sales", "Porsche sales", "Porsche sales held steady at home", [], "1987-04-01T12:00:00Z"),
+            ("far", "Rice harvest", "farmers in the delta report a rice harvest above forecasts", [], "1987-04-01T09:00:00Z"),
+        ])
+
+    model = RelatedArticles(min_df=1).fit(corpus("1987-04-01T10:02:00Z"))
+    cos = (model.text_matrix_ @ model.text_matrix_.T).toarray()
+    i = {k: model.index_of(k) for k in ("story", "flash", "plant", "sales")}
+    assert model.brief_threshold <= cos[i["flash"], i["story"]] < model.headline_threshold  # no other rule groups them
+    group = model.duplicate_group_
+    assert group[i["flash"]] == group[i["story"]]
+    assert len({group[i[k]] for k in ("story", "plant", "sales")}) == 3  # under half its terms, but not 80% of them in it
+    assert not {"flash", "story"} <= set(ids(model.related("sales")))  # the story once, not twice
+    for date in ("1987-04-09T10:02:00Z", None):  # a week apart, or undated: two stories
+        other = RelatedArticles(min_df=1).fit(corpus(date))
+        assert other.duplicate_group_[i["flash"]] != other.duplicate_group_[i["story"]], date
+    posted = ids(model.related_to({"title": "Porsche March sales fall", "body": "Porsche domestic sales fell in March",
+                                   "published_at": "1987-04-01T10:05:00Z"}))
+    assert not {"flash", "story"} & set(posted) and posted  # a posted copy of the flash leaves out the story it is of
+    brief = {"title": "Porsche sales fell", "body": "Porsche said domestic sales fell, blaming the strong mark"}
+    month_on = ids(model.related_to({**brief, "published_at": "1987-05-01T10:05:00Z"}))
+    assert len({"flash", "story"} & set(month_on)) == 1  # a story of its own, listing the group once
+    assert not {"flash", "story"} & set(ids(model.related_to({**brief, "published_at": "1987-04-01T11:05:00Z"})))  # a brief of it
+    off = RelatedArticles(min_df=1, brief_threshold=1.0).fit(corpus("1987-04-01T10:02:00Z"))
+    assert off.duplicate_group_[i["flash"]] != off.duplicate_group_[i["story"]]
+
+
 def test_tags_are_compared_case_folded():
     from recommender.tags import normalise_tag
 
     assert normalise_tag("Straße") == normalise_tag("STRASSE") == normalise_tag("strasse")
+
+
+def test_a_refit_that_fails_or_is_interrupted_leaves_the_model_unfitted(articles, tmp_path):
+    from recommender import artifact
+
+    model = RelatedArticles(min_df=1).fit(articles)
+
+    def interrupted():
+        yield from articles[:5]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(interrupted())
+    with pytest.raises(NotFittedError):
+        model.related("s1")  # not the old corpus's lists under the new corpus's vocabulary
+    assert model.fit(articles[:6]).related("s1") and len(model) == 6
+    artifact.publish(RelatedArticles(min_df=1).fit(articles), tmp_path / "m")
+    loaded = artifact.load(tmp_path / "m")
+    refitted = loaded.fit(articles[:6])
+    assert not hasattr(refitted, "version_") and not hasattr(refitted, "manifest_") and len(refitted) == 6
+
+
+@pytest.mark.parametrize("k, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError), ("3", TypeError), (None, TypeError), (True, TypeError)])
+def test_a_bad_k_is_refused(model, k, error):
+    with pytest.raises(error, match="k must be"):
+        model.related("s1", k)
+    with pytest.raises(error, match="k must be"):
+        model.related_to({"title": "rocket launch"}, k)
+    assert len(model.related("s1", np.int64(3))) == 3
+
+
+@pytest.mark.parametrize("filters, message", [
+    ({"half_life_days": float("nan")}, "half_life_days must be"), ({"half_life_days": "7"}, "half_life_days must be"),
+    ({"half_life_days": 0}, "half_life_days must be"), ({"min_score": float("nan")}, "min_score must be"),
+    ({"min_score": "0.1"}, "min_score must be"), ({"until": "2024-13-01"}, "until is not an ISO 8601 date"),
+    ({"since": 20240101}, "since must be an ISO 8601 date string"),
+])
+def test_bad_filter_values_are_refused_naming_the_filter(model, filters, message):
+    with pytest.raises(ValueError, match=message):
+        model.related("s1", **filters)
+    with pytest.raises(ValueError, match=message):
+        model.related_to({"title": "rocket launch"}, **filters)
+
+
+def test_filters_that_mean_nothing_are_taken(model):
+    assert ids(model.related("s1", exclude=None)) == ids(model.related("s1"))
+    assert len(model.related("s1", half_life_days=np.float32(30))) == len(model.related("s1"))
+
+
+def test_a_story_re_sent_as_an_update_is_shown_in_its_newest_version():
+    body = ("the levee on the river gave way at dawn and water reached the market square while crews moved families "
+            "to the school gym and the council opened two more shelters")
+    rows = [
+        ("source", "Valley braces for more rain", "forecasters expect rain on the river valley after the levee gave "
+         "way and families moved to shelters", [], "2024-03-02"),
+        ("v1", "Levee breach floods town", body + " 1,200 evacuated", [], "2024-03-01T08:00:00Z"),
+        ("v2", "Levee breach floods town", body + " 1,800 evacuated so far", [], "2024-03-01T14:00:00Z"),
+        ("flash", "Levee gives way", "levee gave way", [], "2024-03-01T15:00:00Z"),
+        ("other", "Rail line reopens", "trains run again on the coast line after repairs", [], "2024-03-01"),
+    ]
+    model = RelatedArticles(min_df=1).fit(make_articles(rows))
+    group = model.duplicate_group_
+    assert group[model.index_of("v1")] == group[model.index_of("v2")]
+    listed = ids(model.related("source"))
+    assert "v2" in listed and "v1" not in listed  # the update, whichever version scores higher
+    assert ids(model.related("source", until="2024-03-01T10:00:00Z")) == ["v1"]  # the newest the filters let through
+    undated = RelatedArticles(min_df=1).fit(make_articles([(i, t, b, tags, None) for i, t, b, tags, _ in rows]))
+    best = max(("v1", "v2"), key=lambda v: undated.score("source", v))
+    assert best in ids(undated.related("source"))  # undated: the best-scoring version

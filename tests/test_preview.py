@@ -98,3 +98,11 @@ def test_the_title_search_ignores_accents_and_their_forms(make_app, tmp_path):
 
     assert found("greve") == found("GRÈVE") == ["g1"]
     assert found("wa\u0308rmepumpen") == found("Wärmepumpen") == ["w1"]  # decomposed and composed
+
+
+def test_shared_tags_are_a_reason_only_when_they_count():
+    from recommender.preview import short_why
+
+    why = {"shared_tags": ["usa"], "top_terms": [{"term": "porsch"}], "tag_share": 0.0, "topic_share": 0.4}
+    assert short_why(why) == "words: porsch · same subject: 40% of the score"  # tag weight 0: the tags added nothing
+    assert short_why({**why, "tag_share": 0.2}).startswith("tags: usa · words: porsch")

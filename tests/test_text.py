@@ -107,3 +107,14 @@ def test_html_left_in_a_body_is_read_as_its_text():
     assert tokenizer.words(body, stem=False) == ["council", "approves", "green", "belt", "plan"]
     wire = "Talks with <ACME Corp> and <B.A.T. Industries> go on; prices < costs, output > demand"  # companies, not markup
     assert tokenizer.words(wire, stem=False) == ["talks", "acme", "corp", "industries", "prices", "costs", "output", "demand"]
+
+
+def test_words_are_scikit_learns_for_latin_text_and_whole_in_other_scripts():
+    words = Tokenizer((1, 1), None).words
+    sklearn = CountVectorizer(lowercase=True, strip_accents="unicode").build_analyzer()
+    latin = "Café naïve ﬁnance x² São Paulo's 3rd-qtr NET vs 1.5 dlrs; Ελλάδα ἀρχή Tiếng Việt a_b"
+    assert words(latin, stem=False) == sklearn(latin)  # accents folded on Latin and Greek letters, as before
+    assert words("मुंबई शेयर बाजार में तेजी, दिल्ली", stem=False) == ["मुंबई", "शेयर", "बाजार", "में", "तेजी", "दिल्ली"]  # vowel signs kept
+    assert words("バス パス ハス", stem=False) == ["バス", "パス", "ハス"]  # bus, pass, lotus: not one word
+    assert words("мой май", stem=False) == ["мой", "май"]  # й is no и
+    assert words("한국어 뉴스", stem=False) == ["한국어", "뉴스"]

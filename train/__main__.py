@@ -88,6 +88,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "n_candidates": (int, "N"),
     "duplicate_threshold": (float, "T"),
     "headline_threshold": (float, "T"),
+    "brief_threshold": (float, "T"),
     "search": (str, "auto|exact|approximate"),
     "search_budget": (float, "POSTINGS"),
     "search_pool": (int, "N"),
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep", type=whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
     parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
-                        help="choose the topic weight (unless --topic-weight is given) and the tag weight on this ground truth (related ids as JSONL or CSV id_a,id_b; "
+                        help="choose the topic weight (unless --topic-weight is given) and the tag weight (unless --tag-weight is given) on this ground truth (related ids as JSONL or CSV id_a,id_b; "
                              "or rated pairs as CSV id_a,id_b,similarity)")
     parser.add_argument("--tune-sample", type=whole(0, "a whole number of articles (0 or more)"), default=TUNE_SAMPLE, metavar="N",
                         help=f"with --tune, fit the tuning runs on at most N articles: all the ground truth names and evenly "

@@ -58,7 +58,7 @@ def _left_out(unreadable: int, repeated: int, report: LoadReport | None = None) 
         reasons = ", ".join(f"{count:,} × {reason}" for reason, count in report.skipped_by_reason().items())
         first = report.skipped[0]
         why = f": {reasons}, the first at {first.source}" + (f":{first.line}" if first.line is not None else "")
-    parts = ([f"{unreadable:,} unreadable records skipped{why}"] if unreadable else []) + (
+    parts = ([f"{unreadable:,} unreadable record{'s' if unreadable != 1 else ''} skipped{why}"] if unreadable else []) + (
         [f"{repeated:,} repeating an earlier id left out"] if repeated else [])
     warnings = report.warnings if report is not None else []
     if warnings:  # what the training job would print: an encoding guessed, a date kept in part, future dates
@@ -183,7 +183,7 @@ def load_reuters(folder: Path) -> EvalSet:
     seen_in_train = set().union(*(labels[a.id] for a in train))
     seen_in_test = set().union(*(labels[a.id] for a in test))
     categories = sorted(seen_in_train & seen_in_test)
-    unlabelled = sum(1 for ids in labels.values() if not ids)
+    unlabelled = sum(1 for a in train if not labels[a.id])  # only indexed articles fill list places
     modapte = sum(1 for split in splits.values() if split in (("TRAIN", "YES"), ("TEST", "YES")))
     missing = modapte - len(train) - len(test)
     description = (
@@ -191,7 +191,7 @@ def load_reuters(folder: Path) -> EvalSet:
         f"are unseen queries; ground truth is the Reuters TOPICS labels, "
         + (f"scored on the {len(categories)} categories with at least one training and one test article" if categories else
            "but no category has both a training and a test article, so kNN is not scored")
-        + f" ({unlabelled:,} ModApte articles have no topic: a list place holding one counts as a miss in label P@8"
+        + f" ({unlabelled:,} of the training articles have no topic: a list place holding one counts as a miss in label P@8"
         + (f", {missing} could not be read" if missing else "") + ")."
     )
     return EvalSet(name=folder.absolute().name, articles=train, labels=labels, queries=test,

@@ -21,12 +21,12 @@ import numpy as np
 
 from recommender.artifact import ArtifactError, library_versions
 from recommender.model import PARAMETERS
-from recommender.neighbours import title_key
+from recommender.neighbours import brief_of, title_key
 from recommender.schema import date_to_days
 
 from . import metrics as M
 from . import targets
-from .groundtruth import EvalSet
+from .groundtruth import EvalSet, held_out_half
 from .loaders import FORMATS
 from .options import whole
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
@@ -73,7 +73,11 @@ def reader_metrics(lists: dict[str, list[str]], judge: Blend, days: dict[str, fl
             a, b = np.triu_indices(len(shown), 1)
             sims = (rows @ rows.T).toarray()[a, b]
             same_headline = np.array([headlines[shown[i]] != 0 and headlines[shown[i]] == headlines[shown[j]] for i, j in zip(a, b)])
-            found = int(((sims >= model.duplicate_threshold) | (same_headline & (sims >= model.headline_threshold))).sum())
+            terms = rows.copy()
+            terms.data[:] = 1
+            sizes, when = np.diff(rows.indptr), np.array([days.get(i, np.nan) for i in shown])
+            brief = brief_of(sizes[a], sizes[b], (terms @ terms.T).toarray()[a, b], when[a] - when[b]) & (sims >= model.brief_threshold)
+            found = int(((sims >= model.duplicate_threshold) | (same_headline & (sims >= model.headline_threshold)) | brief).sum())
             dup_pairs += found
             dup_lists += found > 0
             if len(items) > 1:
@@ -160,6 +164,8 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     """Fit every system on ``es.articles`` and measure it against every kind of ground truth there is."""
     log(f"{es.name}: {es.description}")
     ids = [a.id for a in es.articles]
+    digest = es.digest()
+    tuned_on = digest in targets.TUNED.values() and not es.queries  # half its questions chose the defaults
     days = {a.id: date_to_days(a.published_at) for a in es.articles}
     headlines = {a.id: title_key(a.title) for a in es.articles}
     # near-duplicates and list similarity are judged by the tf-idf cosine of one words-only model
@@ -168,7 +174,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     judge = Blend("judge", **{**model_params, "tag_weight": 0.0, "topic_weight": 0.0}).fit(es.articles)
     asked = _sample(ids, sample)
     related_queries = [q for q in ids if es.related.get(q)]
-    results, questions_of = [], {}
+    results, questions_of, held_of = [], {}, {}
     for system in systems:
         began = time.perf_counter()
         system.fit(es.articles)
@@ -196,6 +202,12 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
             figures, questions = figures | found, questions | more
         figures |= {f"{key}_interval": M.interval(q) for key, q in questions.items()}
         questions_of[system.name] = questions
+        if tuned_on:
+            held = held_out_questions(system, es, lists)
+            figures |= {f"{key}_held_out{part}": value for key, q in held.items() if q is not None
+                        for part, value in (("", float(q.statistic(*q.columns))), ("_interval", M.interval(q)),
+                                            ("_questions", q.size))}
+            held_of[system.name] = held
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
     best = best_weight(results)
@@ -203,15 +215,33 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "dataset": es.name,
         "description": es.description,
         "notes": _notes(es, days),
-        "content_digest": es.digest(),
+        "content_digest": digest,
+        "tuned_on_half": tuned_on,
         "corpus_size": len(es.articles),
         "queries": len(es.queries),
         "tagged_articles": sum(1 for a in es.articles if a.tags),
         "sampled_lists": len(asked),
         "systems": results,
         "best_tag_weight": best,
-        "differences": differences(results, questions_of, best),
+        "differences": sorted(differences(results, questions_of, best) + differences(results, held_of, best, held_out=True),
+                              key=lambda row: row["metric"] != best["metric"] if best else False),  # stable: all, then held out
     }
+
+
+def held_out_questions(system, es: EvalSet, lists: dict[str, list[str]]) -> QuestionsOf:
+    """The primary figures on the half of the questions the tuning search never reads
+    (:func:`~train.groundtruth.held_out_half`) of a data set the defaults were tuned on."""
+    half = held_out_half([a.id for a in es.articles])
+    questions: QuestionsOf = {}
+    if es.related:
+        questions |= related_metrics(system, es.related, [q for q in half if es.related.get(q)], RELATED_K)[1]
+    if es.rated_pairs:
+        pairs = held_out_half(es.rated_pairs)
+        questions["pearson"] = M.pearson_questions([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])
+    if es.labels:
+        questions[f"label_precision@{LIST_K}"] = M.mean_questions(
+            M.label_precision(lists[s], es.labels.get(s, set()), es.labels, LIST_K) for s in half if s in lists)
+    return questions
 
 
 def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
@@ -225,15 +255,22 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
         notes.append("No article has a date: \"most recent\" lists articles in the corpus's order, and there is no age gap.")
     if not any(a.tags for a in es.articles):
         notes.append("No article has a tag: every blend is text only, whatever its tag weight.")
+    both_ends = sum(1 for q, items in es.related.items() for i in items if q in es.related.get(i, ()))
+    if both_ends:
+        notes.append(f"{both_ends:,} related links are asked from both ends (each end is a question), so the questions "
+                     "are not independent of each other: the intervals of recall, nDCG and the like are likely too narrow.")
     return notes
 
 
-def differences(results: list[dict[str, Any]], questions_of: dict[str, QuestionsOf], best: dict[str, Any] | None) -> list[dict[str, Any]]:
+def differences(results: list[dict[str, Any]], questions_of: dict[str, QuestionsOf], best: dict[str, Any] | None,
+                held_out: bool = False) -> list[dict[str, Any]]:
     """The primary figure of our model against what it is compared with, on the same questions, with
     a paired interval: the topics (text only − words only), the competitors, the tags (the best blend
-    − text only) and a published model (− text only); ``best`` is :func:`best_weight`'s choice."""
-    if best is None:
+    − text only) and a published model (− text only); ``best`` is :func:`best_weight`'s choice. With
+    ``held_out``, the figures on the held-out half (:func:`held_out_questions`), rows marked so."""
+    if best is None or not questions_of:
         return []
+    suffix = "_held_out" if held_out else ""
     by_name = {r["system"]: r for r in results}
     models = {r["params"]["tag_weight"]: r["system"] for r in results if r["kind"] == "model"}
     ours = models.get(0.0)
@@ -244,14 +281,21 @@ def differences(results: list[dict[str, Any]], questions_of: dict[str, Questions
         if ours is None or by_name[ours]["figures"].get(key) is None:
             continue
         for a, b in pairs:
-            if a is None or b not in by_name or a == b or None in (by_name[a]["figures"].get(key), by_name[b]["figures"].get(key)):
+            if a is None or b not in by_name or a == b or None in (by_name[a]["figures"].get(key + suffix), by_name[b]["figures"].get(key + suffix)):
                 continue
-            rows.append({"system": a, "against": b, "metric": key,
-                         "difference": by_name[a]["figures"][key] - by_name[b]["figures"][key],
+            rows.append({"system": a, "against": b, "metric": key, **({"questions": "held-out half"} if held_out else {}),
+                         "difference": by_name[a]["figures"][key + suffix] - by_name[b]["figures"][key + suffix],
                          "interval": M.difference_interval(questions_of[a].get(key), questions_of[b].get(key))})
     rows.sort(key=lambda row: row["metric"] != best["metric"])  # stable: the figure it is judged by first
     return rows
 
+
+HELD_OUT_TEXT = ("The training job's defaults were chosen (`python -m train.tuning`) on half the questions of some of these "
+                 "data sets: the articles, rated pairs or linked questions at even positions. Their figures above are of every "
+                 "question, so half of each is of questions the defaults were chosen on; \"held-out half\" is the figure on "
+                 "the other half alone, which no choice of the defaults read, with its own interval (wider: half the "
+                 "questions). Reuters' queries are the ModApte test articles, which tuning never read (it used training "
+                 "articles only), so its figures are held out already.")
 
 _SHOWN = {"knn_micro_f1", "label_precision@8", "recall@10", "pearson", "near_duplicate_pairs", "coverage"}
 
@@ -329,10 +373,14 @@ GLOSSARY = {
     "empty_lists": "**empty, short**: the share of lists with nothing in them, and with fewer than 8 items.",
     "near_duplicate_pairs": "**dup pairs**: the same story twice: pairs of items of one list, or an item and the "
                             "article the list is for, whose tf-idf cosine reaches the near-duplicate threshold "
-                            f"({PARAMETERS['duplicate_threshold'][0]:g}; {PARAMETERS['headline_threshold'][0]:g} under the same headline).",
+                            f"({PARAMETERS['duplicate_threshold'][0]:g}; {PARAMETERS['headline_threshold'][0]:g} under the same headline; "
+                            f"{PARAMETERS['brief_threshold'][0]:g} for a brief and its story of the same day). This "
+                            "is the rule our model collapses near-duplicates by, so its 0 says the collapsing works, not "
+                            "that no other judge would find a pair; the other systems' counts are by the same rule.",
     "coverage": "**coverage**: the share of the corpus that appears in at least one of the lists judged (with a sample, "
                 "at most 8 × the sample's size over the corpus size).",
-    "mean_age_gap_days": "**age gap**: mean days between an article and the items of its list.",
+    "mean_age_gap_days": "**age gap**: mean days between an article and an item of its list, older or newer, over "
+                         "every dated pair of the lists judged.",
     "intra_list_similarity": "**intra-list sim**: mean tf-idf cosine between the items of one list (lower is more varied).",
     "fit_seconds": "**fit s, GET ms**: seconds to fit; mean milliseconds for the list of an indexed article, in process (no HTTP).",
     "post_query_ms": "**POST ms**: mean milliseconds for the list of a posted unseen article, in process (no HTTP).",
@@ -412,9 +460,10 @@ def markdown(report: dict[str, Any]) -> str:
                          f"{_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
                          f"{_fmt(row['value'])}{_between(row.get('interval'))} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
         lines.append("")
-        lines += ["Best tag weight: the best on the data above, for reporting (a best weight whose difference from text "
-                  "only has an interval holding 0, below, is one these questions cannot tell from text only); "
-                  "`python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own ground truth.", ""]
+        lines += ["Best tag weight: the best of the weights tried on the data above, for reporting. It is chosen on the "
+                  "very questions it is scored on, so the best blend's figure flatters it a little (a best weight whose "
+                  "difference from text only has an interval holding 0, below, is one these questions cannot tell from text "
+                  "only); `python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own ground truth.", ""]
         if report.get("plot"):
             lines += ["![Quality against the tag weight](tag_weight.png)", ""]
     unjudged = _unjudged(report)
@@ -425,9 +474,15 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["## Targets", "",
                   "The figures the data sets bundled with the project (`../shared/datasets`, recognised by their content) "
                   "are held to, judged on the default model (text only: the training job's default tag weight is 0) by the "
-                  "figure and its interval.", "",
-                  "| data set | target | reached | verdict |", "|---|---|---|---|"]
+                  "figure and its interval.", ""]
+        held = any("held_out_value" in row for row in report["targets"])
+        if held:
+            lines += [HELD_OUT_TEXT, ""]
+        lines += ["| data set | target | reached | verdict |" + (" held-out half | its verdict |" if held else ""),
+                  "|---|---|---|---|" + ("---|---|" if held else "")]
         lines += [f"| {row['dataset']} | {row['target']} | {_fmt(row['value'])}{_between(row['interval'])} | {row['verdict']} |"
+                  + ((f" {_fmt(row['held_out_value'])}{_between(row['held_out_interval'])} | {row['held_out_verdict']} |"
+                      if "held_out_value" in row else " – | – |") if held else "")
                   for row in report["targets"]]
         lines.append("")
     compared = [(ds["dataset"], row) for ds in report["datasets"] for row in ds.get("differences", ())]
@@ -435,9 +490,10 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["## Differences on the same questions", "",
                   "Each data set's figure above, our model against what it is compared with: both answer the same questions, "
                   "so the interval is of the difference itself (a paired bootstrap, as for the intervals); an interval "
-                  "that holds 0 is a difference these questions cannot tell from chance.", "",
+                  "that holds 0 is a difference these questions cannot tell from chance. Rows marked \"held-out half\" are "
+                  "on the questions the defaults were not tuned on alone (see Targets).", "",
                   "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
-        lines += [f"| {name} | {row['metric']} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
+        lines += [f"| {name} | {row['metric']}{', held-out half' if row.get('questions') else ''} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
                   + (f"[{row['interval'][0]:+.3f}, {row['interval'][1]:+.3f}]" if row["interval"] else "–") + " |"
                   for name, row in compared]
         lines.append("")
@@ -449,7 +505,8 @@ def markdown(report: dict[str, Any]) -> str:
     shown = {k for ds in report["datasets"] for s in ds["systems"] for k in s["figures"] if _present(k, s["figures"])}
     lines += ["- " + SYSTEMS_TEXT] + ["- " + GLOSSARY[k] for k in GLOSSARY if k in shown]
     if any(k.endswith("_interval") for k in shown):
-        lines.append(f"- **[low, high]** after a figure: its {M.INTERVAL_LEVEL:.0%} bootstrap interval (BCa, {M.RESAMPLES:,} "
+        lines.append(f"- **[low, high]** after a figure: its {M.INTERVAL_LEVEL:.0%} bootstrap interval (BCa, or percentile "
+                     f"where BCa is undefined because every resample scores alike; {M.RESAMPLES:,} "
                      "resamples of the questions asked: lists, unseen articles or rated pairs): how far the figure could "
                      "move with another draw of questions of the same kind. It does not cover another corpus or training run, and "
                      "two systems' intervals may overlap when one is better on nearly every question: they answer the same ones "

@@ -15,8 +15,23 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Sequence, TypeVar
 
 from recommender.schema import Article
+
+
+T = TypeVar("T")
+
+
+def tuning_half(questions: Sequence[T]) -> list[T]:
+    """The questions at even positions (articles in corpus order, rated pairs in file order): what
+    the tuning search (:mod:`train.tuning`) reads of a data set without unseen queries."""
+    return list(questions[::2])
+
+
+def held_out_half(questions: Sequence[T]) -> list[T]:
+    """The questions at odd positions: those the tuning search never reads (see :func:`tuning_half`)."""
+    return list(questions[1::2])
 
 
 @dataclass

@@ -112,6 +112,8 @@ def train(
         RelatedArticles(**params).check_params()
     except (TypeError, ValueError) as exc:
         raise InvalidSetting(f"invalid setting: {exc}") from None
+    if tune is not None and {"topic_weight", "tag_weight"} <= set(params):
+        raise InvalidSetting("--tune chooses the topic weight and the tag weight, and both are given: leave one out, or --tune")
     check_writable(out)
     try:
         with artifact.publishing(out):
@@ -214,6 +216,9 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
             raise empty() from None
         raise JobError(f"cannot fit: {exc}") from None
     seconds["fit"] = time.perf_counter() - mark - (seconds["read"] - read_before)
+    if len(model) > 1 and not (model.candidates_ >= 0).any():
+        raise JobError(f"every list would be empty: no two of the {len(model):,} articles share an indexed word or a tag that "
+                       "counts (see --min-df, --max-df, --stop-words); nothing published")
     if quiet and model.wordless():  # a warning: said when the fit's own progress is not
         log(model.wordless_warning())
     mark = time.perf_counter()
@@ -258,7 +263,8 @@ def tuning_sample(articles: list, named: set[str], size: int) -> list:
 
 def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log, sample: int = 0) -> dict[str, Any]:
     """Measure the user's ground truth and choose the weights by it: first the topic weight (at tag
-    weight 0; skipped when ``params`` sets it), then the tag weight at that topic weight, fitting on
+    weight 0; skipped when ``params`` sets it), then the tag weight at that topic weight (skipped when
+    ``params`` sets it or no article has a tag; its ``scores`` are then None), fitting on
     :func:`tuning_sample` of ``sample`` articles. Returns the scores at every weight tried, the
     weights chosen and the articles fitted on. Ties go to the default topic weight and to the
     smaller tag weight, so tags must earn their place."""
@@ -305,11 +311,19 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
         topic_scores = {w: measure(w, 0.0) for w in TEXT_GRID["topic_weight"]}
         topic = max(topic_scores, key=lambda w: (topic_scores[w], w == default_topic, -w))
         log(f"tuning: chose topic weight {topic:g}")
-    scores = {w: measure(topic, w) for w in TAG_WEIGHTS}
-    best = max(scores, key=lambda w: (scores[w], -w))
-    log(f"tuning: chose tag weight {best:g}")
+    scores: dict[float, float] | None = None
+    if "tag_weight" in params:
+        best = float(params["tag_weight"])
+        log(f"tuning: tag weight {best:g} as given")
+    elif not any(a.tags for a in fitted):
+        best = 0.0
+        log("tuning: no article has a tag: tag weight 0")
+    else:
+        scores = {w: measure(topic, w) for w in TAG_WEIGHTS}
+        best = max(scores, key=lambda w: (scores[w], -w))
+        log(f"tuning: chose tag weight {best:g}")
     return {
         "ground_truth": str(ground_truth), "metric": metric, "articles": len(fitted),
         "topic_scores": None if topic_scores is None else {f"{w:g}": v for w, v in topic_scores.items()}, "topic_weight": topic,
-        "scores": {f"{w:g}": v for w, v in scores.items()}, "tag_weight": best,
+        "scores": None if scores is None else {f"{w:g}": v for w, v in scores.items()}, "tag_weight": best,
     }

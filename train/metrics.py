@@ -1,8 +1,9 @@
 """Quality measures of "like this" lists, as pure functions over plain lists and sets.
 
 Conventions: a list is ranked best first; ``k`` cuts it; a list shorter than ``k`` is scored as if
-padded with misses (precision@k divides by ``k``). Queries with no relevant item have no recall,
-nDCG or MRR: callers skip them (the functions return ``None``).
+padded with misses (precision@k divides by ``k``). An item repeated in a list counts once: its
+later places are misses (no system of ours repeats one, but a list from elsewhere might). Queries
+with no relevant item have no recall, nDCG or MRR: callers skip them (the functions return ``None``).
 """
 from __future__ import annotations
 
@@ -16,21 +17,32 @@ import numpy as np
 from scipy import stats
 
 
+def _hit_places(ranked: Sequence[str], is_hit: Callable[[str], bool], k: int) -> list[int]:
+    """The places (0-based) among the first ``k`` that hold a hit seen there for the first time."""
+    seen: set[str] = set()
+    places = []
+    for i, r in enumerate(ranked[:k]):
+        if r not in seen and is_hit(r):
+            places.append(i)
+        seen.add(r)
+    return places
+
+
 def precision_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float:
-    return sum(1 for r in ranked[:k] if r in relevant) / k
+    return len(_hit_places(ranked, relevant.__contains__, k)) / k
 
 
 def recall_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float | None:
     if not relevant:
         return None
-    return sum(1 for r in ranked[:k] if r in relevant) / len(relevant)
+    return len(_hit_places(ranked, relevant.__contains__, k)) / len(relevant)
 
 
 def ndcg_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float | None:
     """Binary-gain nDCG: hits discounted by ``log2(rank + 1)``, over the best possible ranking."""
     if not relevant:
         return None
-    dcg = sum(1.0 / math.log2(i + 2) for i, r in enumerate(ranked[:k]) if r in relevant)
+    dcg = sum(1.0 / math.log2(i + 2) for i in _hit_places(ranked, relevant.__contains__, k))
     ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, len(relevant))))
     return dcg / ideal
 
@@ -53,7 +65,7 @@ def label_precision(ranked: Sequence[str], source_labels: set[str], labels: Mapp
     than ``k`` is padded with misses, as in precision@k (None when the source has no label)."""
     if not source_labels:
         return None
-    return sum(1 for r in ranked[:k] if labels.get(r, set()) & source_labels) / k
+    return len(_hit_places(ranked, lambda r: bool(labels.get(r, set()) & source_labels), k)) / k
 
 
 def correlations(scores: Sequence[float], ratings: Sequence[float]) -> dict[str, float | None]:

@@ -1,4 +1,4 @@
-"""Choosing settings by measurement: on a tuning split of each data set, never on what is reported.
+"""Choosing settings by measurement, on a tuning split of each data set.
 
 ``python -m train.tuning --all DATASETS_DIR`` runs a coordinate search over the text settings (one
 setting changed at a time from the current defaults, the best kept, two passes) and then the tag
@@ -13,6 +13,10 @@ tuning split only:
 * BBC: label precision@8 of the lists of the articles at even positions;
 * SemEval: Pearson over the rated pairs at even positions;
 * Stack Exchange: recall@10 of the questions at even positions that have related questions.
+
+(:func:`train.groundtruth.tuning_half`.) The report's figures for these three are of every question,
+so half of each is of questions the defaults were chosen on; the report also gives each on the other
+half alone (``_held_out`` figures, :data:`train.targets.TUNED`), which no choice of the defaults read.
 
 A setting's overall score is a weighted mean over data sets of its figure divided by the best figure
 any setting reached on that data set. Each data set weighs the square root of the number of
@@ -38,6 +42,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from .evaluate import LIST_K, RELATED_K, knn_metrics
+from .groundtruth import tuning_half
 from .groundtruth import EvalSet
 from .systems import Blend
 
@@ -98,20 +103,20 @@ def tuning_figures(es: EvalSet, params: dict[str, Any]) -> list[tuple[str, float
             (f"label_precision@{LIST_K} (latest quarter of ModApte train, unseen)", figures[f"label_precision@{LIST_K}"], n),
         ]
     system = Blend("tuning", **params).fit(es.articles)
-    ids = [a.id for a in es.articles]
+    ids = tuning_half([a.id for a in es.articles])
     if es.related:
-        queries = [q for q in ids[::2] if es.related.get(q)]
+        queries = [q for q in ids if es.related.get(q)]
         return [(f"recall@{RELATED_K} (even half)", M.mean(
             M.recall_at_k([i for i, _ in system.related(q, RELATED_K)], es.related[q], RELATED_K) for q in queries
         ), len(queries))]
     if es.rated_pairs:
-        pairs = es.rated_pairs[::2]
+        pairs = tuning_half(es.rated_pairs)
         return [("pearson (even half)", M.correlations([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])["pearson"], len(pairs))]
     if es.labels:
         return [(f"label_precision@{LIST_K} (even half)", M.mean(
             M.label_precision([i for i, _ in system.related(q, LIST_K)], es.labels.get(q, set()), es.labels, LIST_K)
-            for q in ids[::2]
-        ), len(ids[::2]))]
+            for q in ids
+        ), len(ids))]
     return []
 
 
