@@ -80,8 +80,9 @@ def _fsync(path: Path) -> None:
 
 
 def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write a fitted model into an empty ``folder``; return its manifest (written last)."""
+    """Write a fitted model into ``folder``, which must not exist yet; return its manifest (written last)."""
     model._check_fitted()
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=False)
     arrays: dict[str, np.ndarray] = {name.rstrip("_"): getattr(model, name) for name in DENSE + TOPICS}
     arrays["ids"], arrays["id_order"], arrays["ids_sorted"] = model.ids_.keys, model.ids_.order, model.ids_.sorted_keys

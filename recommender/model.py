@@ -37,8 +37,8 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "ngram_range": ((1, 1), "word n-grams used as terms: (1, 2) is words and pairs of words, (1, 1) words only"),
     "min_df": (1, "drop terms in fewer documents (int: count, float: share of the corpus); 1 keeps a word seen once, so a follow-up story posted tomorrow can match the one article that named it"),
     "max_df": (1.0, "drop terms in more documents (int: count, float: share of the corpus)"),
-    "stop_words": ("english", "scikit-learn's English stop-word list, or None to keep every word"),
-    "stemmer": ("english", "Snowball stemmer language (PyStemmer's names, e.g. 'english', 'german'), or None to keep words as written"),
+    "stop_words": ("english", "scikit-learn's English stop-word list, a list of your own (from Python), or None (none on the command line) to keep every word"),
+    "stemmer": ("english", "Snowball stemmer language (PyStemmer's names, e.g. 'english', 'german'), or None (none on the command line) to keep words as written"),
     "sublinear_tf": (True, "use 1 + log(tf) instead of raw term counts"),
     "topic_weight": (0.5, "λ in (1 - λ) * c + λ * t * c ** γ, the text part of the score, c the tf-idf cosine and t the topic cosine (0: words alone)"),
     "topic_gate": (0.1, "γ in the text part: topics count in proportion to c ** γ, so a pair that shares few words gains less from topics (0: fully, whatever the words; above 0, a pair with no word in common scores 0)"),
@@ -182,6 +182,21 @@ class RelatedArticles:
 
     def check_params(self) -> None:
         """Raise ValueError naming the first invalid setting (fit calls it; the job, before reading)."""
+        for name in ("tag_weight", "title_weight", "topic_weight", "topic_gate", "duplicate_threshold", "headline_threshold",
+                     "brief_threshold", "search_budget", "memory_mb"):
+            value = getattr(self, name)
+            if not (_real(value) and math.isfinite(value)):
+                raise ValueError(f"{name} must be a number, got {value!r}")
+        for name in ("n_candidates", "search_pool", "search_rounds", "n_jobs"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), (int, np.integer)):
+                raise ValueError(f"{name} must be a whole number, got {getattr(self, name)!r}")
+        for name in ("sublinear_tf", "verbose"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.tag_synonyms is not None and not isinstance(self.tag_synonyms, Mapping):
+            raise ValueError(f"tag_synonyms must be a mapping of alias to tag, got {type(self.tag_synonyms).__name__}")
+        if self.memory_mb <= 0:
+            raise ValueError(f"memory_mb must be positive, got {self.memory_mb}")
         if not 0.0 <= float(self.tag_weight) <= 1.0:
             raise ValueError(f"tag_weight must be between 0 and 1, got {self.tag_weight}")
         if not 0.0 <= float(self.topic_weight) <= 1.0:
@@ -398,11 +413,14 @@ class RelatedArticles:
         return self.articles_.get(self.index_of(article_id))
 
     def article_at(self, i: int) -> dict[str, Any]:
+        """The stored fields of the article at row ``i`` (0 to ``len(model) - 1``, as :meth:`index_of` gives)."""
         self._check_fitted()
-        return self.articles_.get(i)
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < len(self):
+            raise IndexError(f"article row {i!r} is not one of 0 to {len(self) - 1}")
+        return self.articles_.get(int(i))
 
     def score(self, id_a: str, id_b: str) -> float:
-        """The blended score of any two articles in the model (symmetric; 1.0 for an article itself)."""
+        """The blended score of any two articles in the model (symmetric; 1 for an article itself, to float32 precision)."""
         i, j = self.index_of(id_a), self.index_of(id_b)
         corpus = self._corpus()
         text = float(self.text_matrix_[i].multiply(self.text_matrix_[j]).sum())

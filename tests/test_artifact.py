@@ -319,3 +319,12 @@ def test_one_training_job_at_a_time_per_models_folder(model, tmp_path):
     assert artifact.versions(models) == [version]
     with artifact.publishing(models):  # released
         pass
+
+
+def test_save_takes_a_path_as_text_and_rows_outside_the_model_are_an_index_error(model, tmp_path):
+    artifact.save(model, str(tmp_path / "v1"), version="v1")
+    loaded = artifact.load(tmp_path / "v1")
+    assert loaded.article_at(0)["id"] == model.article_at(0)["id"]
+    for bad in (-1, len(model), 10**6, "0"):
+        with pytest.raises(IndexError, match="article row"):
+            loaded.article_at(bad)

@@ -501,3 +501,31 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
     assert "held_out_value" not in next(r for r in report["targets"] if r["metric"] == "near_duplicate_pairs")
     md = (tmp_path / "report.md").read_text()
     assert "label_precision@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md
+
+
+def test_the_command_is_quiet_on_request_and_stops_on_sigterm_as_on_ctrl_c(tmp_path, capsys, monkeypatch):
+    import os
+    import signal
+
+    from train import evaluate
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"a{i}", "title": f"story {i % 3} of {'rain grain chess'.split()[i % 3]}",
+                                          "body": f"words {i % 4} about {'rain grain chess'.split()[i % 3]}"}) + "\n" for i in range(12)))
+    out = tmp_path / "report"
+    assert evaluate.main(["--corpus", str(corpus), "--out", str(out), "--weights", "0", "--n-jobs", "1", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "report" in captured.out  # the summary on stdout, no progress on stderr
+    assert evaluate.main(["--corpus", str(corpus), "--related", str(tmp_path / "nope.csv"), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nope.csv'}: no such file (--related)\n"
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the run")
+
+    before = (out / "report.json").read_bytes()
+    monkeypatch.setattr(evaluate, "evaluate_set", killed)
+    handler = signal.getsignal(signal.SIGTERM)
+    assert evaluate.main(["--corpus", str(corpus), "--out", str(out), "--n-jobs", "1"]) == 143
+    assert capsys.readouterr().err.endswith("error: terminated; the report folder is as it was\n")
+    assert signal.getsignal(signal.SIGTERM) is handler and (out / "report.json").read_bytes() == before

@@ -526,3 +526,17 @@ def test_a_story_re_sent_as_an_update_is_shown_in_its_newest_version():
     undated = RelatedArticles(min_df=1).fit(make_articles([(i, t, b, tags, None) for i, t, b, tags, _ in rows]))
     best = max(("v1", "v2"), key=lambda v: undated.score("source", v))
     assert best in ids(undated.related("source"))  # undated: the best-scoring version
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"tag_weight": "0.3"}, "tag_weight must be a number"), ({"tag_weight": None}, "tag_weight must be a number"),
+    ({"title_weight": float("nan")}, "title_weight must be a number"), ({"memory_mb": -5}, "memory_mb must be positive"),
+    ({"sublinear_tf": "no"}, "sublinear_tf must be True or False"), ({"tag_synonyms": ["a"]}, "tag_synonyms must be a mapping"),
+    ({"n_candidates": 2.5}, "n_candidates must be a whole number"), ({"min_df": -1}, "min_df must be a count"),
+    ({"max_df": 1.5}, "max_df must be a count"), ({"max_df": 1}, "max_df 1, a count"),
+])
+def test_settings_of_the_wrong_kind_are_refused_before_any_work(setting, message):
+    with pytest.raises(ValueError, match=message):
+        RelatedArticles(**setting).check_params()
+    with pytest.raises(ValueError, match=message):
+        RelatedArticles(**setting).fit(iter(()))  # before reading a thing

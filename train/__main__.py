@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -15,12 +13,15 @@ from recommender import artifact
 
 from .job import MAX_SHRINK, MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
-from .options import whole
+from .options import sigterm_as_interrupt, whole
 
 
 def _number(text: str) -> float:
     """An int for a count of documents ("2"), a float for a share of them ("0.5")."""
-    return int(text) if text.isdigit() else float(text)
+    try:
+        return int(text) if text.isdigit() else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def _bool(text: str) -> bool:
@@ -33,7 +34,10 @@ def _bool(text: str) -> bool:
 
 def _pair(text: str) -> tuple[int, int]:
     low, _, high = text.partition(",")
-    return int(low), int(high or low)
+    try:
+        return int(low), int(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two whole numbers as 1,2 (or one), got {text!r}") from None
 
 
 def _dims(text: str) -> int | tuple[int, ...]:
@@ -141,37 +145,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not None}
     before = artifact.named_by_pointer(args.out)
-    stopped_by: list[int] = []
-
-    def terminate(signum: int, frame: Any) -> None:  # timeout, systemd, kill: stop as Ctrl-C does, cleaning up
-        stopped_by.append(signum)
-        raise KeyboardInterrupt
-
-    in_main = threading.current_thread() is threading.main_thread()  # only there can a handler be set
-    previous_handler = signal.signal(signal.SIGTERM, terminate) if in_main else None
-    try:
-        manifest = train(
-            args.inputs, args.out, fmt=args.format, strict=args.strict, max_skipped=args.max_skipped,
-            max_shrink=args.max_shrink, keep=args.keep,
-            tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, tune_sample=args.tune_sample, dask=args.dask,
-            quiet=args.quiet,
-        )
-    except InvalidSetting as exc:  # checked before any work: a bad option, like argparse's own
-        parser.error(str(exc))
-    except JobError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        now = artifact.named_by_pointer(args.out)
-        what = "terminated" if stopped_by else "interrupted"
-        if now != before:  # stopped while pruning: the new version was already current
-            print(f"error: {what} after version {now} was made current; old versions may be left to prune", file=sys.stderr)
-        else:
-            print(f"error: {what}; the previous model stays current", file=sys.stderr)
-        return 128 + (stopped_by[0] if stopped_by else signal.SIGINT)
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous_handler)
+    with sigterm_as_interrupt() as stop:  # timeout, systemd, kill: stop as Ctrl-C does, cleaning up
+        try:
+            manifest = train(
+                args.inputs, args.out, fmt=args.format, strict=args.strict, max_skipped=args.max_skipped,
+                max_shrink=args.max_shrink, keep=args.keep,
+                tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, tune_sample=args.tune_sample, dask=args.dask,
+                quiet=args.quiet,
+            )
+        except InvalidSetting as exc:  # checked before any work: a bad option, like argparse's own
+            parser.error(str(exc))
+        except JobError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            now = artifact.named_by_pointer(args.out)
+            if now != before:  # stopped while pruning: the new version was already current
+                print(f"error: {stop.word} after version {now} was made current; old versions may be left to prune", file=sys.stderr)
+            else:
+                print(f"error: {stop.word}; the previous model stays current", file=sys.stderr)
+            return stop.exit_code
     print(manifest["version"])
     return 0
 

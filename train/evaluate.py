@@ -28,7 +28,7 @@ from . import metrics as M
 from . import targets
 from .groundtruth import EvalSet, held_out_half
 from .loaders import FORMATS
-from .options import whole
+from .options import sigterm_as_interrupt, whole
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
 
 LIST_K = 8  # the service's default list length
@@ -640,6 +640,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample", type=whole(0, "a whole number, 0 or more"), default=DEFAULT_SAMPLE, metavar="N",
                         help="articles whose lists are judged per data set (default: %(default)s; 0: all)")
     parser.add_argument("--n-jobs", type=_jobs, default=-1, metavar="N", help="worker processes for fitting (default: all cores, -1)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress on stderr, only notes, warnings and errors (the summary still goes to stdout)")
     return parser
 
 
@@ -655,11 +657,12 @@ def _check_out(parser: argparse.ArgumentParser, out: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        return _run(argv)
-    except KeyboardInterrupt:
-        print("error: interrupted; the report folder is as it was", file=sys.stderr)
-        return 130
+    with sigterm_as_interrupt() as stop:
+        try:
+            return _run(argv)
+        except KeyboardInterrupt:
+            print(f"error: {stop.word}; the report folder is as it was", file=sys.stderr)
+            return stop.exit_code
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -671,6 +674,10 @@ def _run(argv: Sequence[str] | None) -> int:
         parser.error("--model goes with --corpus or --dataset: a model is trained on one corpus")
     if (args.related or args.ratings or args.format) and not args.corpus:
         parser.error("--related, --ratings and --format go with --corpus: the known data sets bring their own files")
+    for option, path in (("--related", args.related), ("--ratings", args.ratings)):
+        if path is not None and not path.is_file():
+            print(f"error: {path}: no such file ({option})", file=sys.stderr)
+            return 1
     _check_out(parser, args.out)
     published = None
     if args.model:
@@ -720,7 +727,7 @@ def _run(argv: Sequence[str] | None) -> int:
     for es in sets:
         systems = standard_systems(weights, n_jobs=args.n_jobs) + ([published] if published else [])
         try:
-            datasets.append(evaluate_set(es, systems, sample=sample))
+            datasets.append(evaluate_set(es, systems, sample=sample, log=(lambda message: None) if args.quiet else _log))
         except ValueError as exc:  # a corpus the models cannot fit, such as one without a usable word
             print(f"error: {es.name}: {exc}", file=sys.stderr)
             failed.append({"dataset": es.name, "reason": str(exc)})

@@ -1,8 +1,11 @@
-"""Argparse types shared by the command lines of ``train`` and ``train.evaluate``."""
+"""What the command lines of ``train`` and ``train.evaluate`` share: argparse types, and SIGTERM."""
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+import contextlib
+import signal
+import threading
+from typing import Any, Callable, Iterator
 
 
 def whole(least: int, expected: str) -> Callable[[str], int]:
@@ -12,3 +15,37 @@ def whole(least: int, expected: str) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
         return int(text)
     return parse
+
+
+class Stop:
+    """How a command was stopped: by Ctrl-C, or by SIGTERM (``timeout``, systemd, ``kill``)."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+
+    @property
+    def word(self) -> str:
+        return "terminated" if self.signal is not None else "interrupted"
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + (self.signal if self.signal is not None else signal.SIGINT)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[Stop]:
+    """Within it SIGTERM raises KeyboardInterrupt, as Ctrl-C does, so that the same cleanup runs;
+    the :class:`Stop` it gives says which it was (a handler can be set in the main thread only)."""
+    stop = Stop()
+
+    def terminate(signum: int, frame: Any) -> None:
+        stop.signal = signum
+        raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminate) if in_main else None
+    try:
+        yield stop
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
