@@ -202,7 +202,7 @@ def publishing(models_dir: Path) -> Iterator[None]:
     thread that holds it already (the job around its publish) takes it again at no cost."""
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
-    key = os.path.realpath(models_dir)
+    key = (os.path.realpath(models_dir), os.getpid())  # a child forked while its parent holds it holds nothing
     held_here = _held.__dict__.setdefault("folders", set())
     if key in held_here:
         yield

@@ -57,6 +57,7 @@ def _begin() -> Response | None:
         # a preflight, or a client asking what a path takes: no body (Flask's own answer is an empty
         # text/html 200), and the methods in one order on every server
         response = current_app.response_class(status=204)
+        del response.headers["Content-Type"]  # no body, so no type
         response.headers["Allow"] = ", ".join(sorted(current_app.url_map.bind_to_environ(request.environ).allowed_methods()))
         return response
     return None

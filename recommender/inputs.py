@@ -18,13 +18,12 @@ from werkzeug.routing import PathConverter
 
 from .errors import ApiError, invalid_parameter
 from .fast_path import DEFAULT_K
-from .model import METADATA_FIELDS
+from .model import METADATA_FIELDS, MIN_HALF_LIFE_DAYS
 from .schema import Article, SchemaError, date_to_days, end_of_days, id_problem, parse_article, parse_date
 
 MAX_K = 100
 MAX_EXCLUDED = 1000
 MAX_TEXT_PARAMETER = 200
-MIN_HALF_LIFE_DAYS = 0.01  # shorter ones overflow the decay arithmetic for old articles
 _WHOLE = re.compile(r"[0-9]{1,12}")
 _DECIMAL = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}

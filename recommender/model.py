@@ -47,7 +47,7 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "n_candidates": (50, "candidates precomputed per article (more than k, so filters have room)"),
     "duplicate_threshold": (0.8, "text cosine at or above which two articles are the same story"),
     "headline_threshold": (0.6, "text cosine at or above which two articles under the same headline (its words, case and punctuation aside) are the same story: a wire story re-sent cut to half its length keeps its headline and about 0.6-0.75 of its cosine"),
-    "brief_threshold": (0.4, "text cosine at or above which a brief and a story published within a day of each other are the same story, when the brief has at most half the story's distinct terms and 80% of its own in it: a wire flash and the story that follows it scored 0.4-0.75"),
+    "brief_threshold": (0.4, "text cosine at or above which a brief and a story published within a day of each other are the same story, when the brief has at most half the story's distinct terms and 80% of its tf-idf weight on terms the story has (each brief joins its best story only): a wire flash and the story that follows it scored 0.4-0.75"),
     "search": ("auto", "candidate search: 'exact' (all pairs), 'approximate' (a pool found with each article's heaviest terms, rescored exactly), or 'auto' (exact up to 50,000 articles)"),
     "search_budget": (30_000, "approximate search: postings walked per article when finding the pool; each article keeps its heaviest terms that fit, the rest count only in the rescoring"),
     "search_pool": (200, "approximate search: candidates per article rescored exactly (at least n_candidates)"),
@@ -56,6 +56,9 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "memory_mb": (256, "memory budget of one worker's dense score block, in MiB"),
     "verbose": (False, "print progress to stderr while fitting"),
 }
+
+#: The shortest half-life a list takes: shorter ones send every older item's score to 0.
+MIN_HALF_LIFE_DAYS = 0.01
 
 #: Values of the ``search`` parameter; "auto" searches exactly up to this many articles.
 SEARCHES = ("auto", "exact", "approximate")
@@ -186,7 +189,7 @@ class RelatedArticles:
                      "brief_threshold", "search_budget", "memory_mb"):
             value = getattr(self, name)
             if not (_real(value) and math.isfinite(value)):
-                raise ValueError(f"{name} must be a number, got {value!r}")
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
         for name in ("n_candidates", "search_pool", "search_rounds", "n_jobs"):
             if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), (int, np.integer)):
                 raise ValueError(f"{name} must be a whole number, got {getattr(self, name)!r}")
@@ -454,7 +457,7 @@ class RelatedArticles:
         ``explain`` fills each item's ``why``. Raises :class:`UnknownArticleError` for an unknown id.
         """
         i = self.index_of(article_id)
-        chosen = self.related_rows(i, _check_k(k), _filters(exclude, section, since, until, min_score, half_life_days))
+        chosen = self.related_rows(i, _check_k(k, explain), _filters(exclude, section, since, until, min_score, half_life_days))
         return self._recommendations(chosen, self._rows(i) if explain else None)
 
     def related_rows(self, i: int, k: int = 8, filters: Filters = Filters()) -> tuple[np.ndarray, np.ndarray]:
@@ -488,7 +491,7 @@ class RelatedArticles:
         :meth:`related` leaves them out.
         """
         self._check_fitted()
-        k, wanted = _check_k(k), _filters(**filters)  # bad input fails before the work
+        k, wanted = _check_k(k, explain), _filters(**filters)  # bad input fails before the work
         doc = article if isinstance(article, Article) else parse_article(article, require_id=False)
         source = self.transform([doc])
         scores, cosines = score_rows(self._corpus(), *source)
@@ -497,14 +500,7 @@ class RelatedArticles:
         same = [j for j in np.flatnonzero(cosines[0] >= self.headline_threshold)
                 if headline and title_key(self.articles_.get(int(j))["title"]) == headline]
         duplicates = np.union1d(duplicates, np.asarray(same, dtype=np.int64))
-        near = np.flatnonzero(cosines[0] >= self.brief_threshold)
-        if len(near):  # a brief of a stored story, or a story a stored brief is of
-            mine = set(source[0].indices.tolist())
-            terms = self.text_matrix_
-            shared = np.array([len(mine.intersection(terms.indices[terms.indptr[j]:terms.indptr[j + 1]].tolist())) for j in near])
-            briefs = brief_of(np.full(len(near), len(mine)), np.diff(terms.indptr)[near], shared,
-                              self.published_days_[near] - date_to_days(doc.published_at))
-            duplicates = np.union1d(duplicates, near[briefs])
+        duplicates = np.union1d(duplicates, self._briefs_of_posted(source[0], cosines[0], date_to_days(doc.published_at)))
         first = top_k(scores, min(len(self), max(int(self.n_candidates), 4 * k)))
         known = self.ids_.get(doc.id) if doc.id else -1
         chosen = self._rank(
@@ -517,6 +513,26 @@ class RelatedArticles:
             date_to_days(doc.published_at),
         )
         return self._recommendations(chosen, source if explain else None)
+
+    def _briefs_of_posted(self, row: sp.csr_matrix, cosines: np.ndarray, days: float) -> np.ndarray:
+        """The stored articles a posted one (its unit text ``row``, its ``cosines`` to the corpus) is
+        a brief of, or that are briefs of it, as :func:`brief_pairs` groups them in :meth:`fit`: a
+        posted brief with its best story only; a posted story with every brief of it."""
+        near = np.flatnonzero(cosines >= self.brief_threshold)
+        if not len(near) or np.isnan(days):
+            return near[:0]
+        terms, mine, weight = self.text_matrix_, row.indices, row.data
+        share_mine, share_theirs = np.zeros(len(near), np.float32), np.zeros(len(near), np.float32)
+        for p, j in enumerate(near):
+            theirs, their_weight = terms.indices[terms.indptr[j]:terms.indptr[j + 1]], terms.data[terms.indptr[j]:terms.indptr[j + 1]]
+            share_mine[p] = np.square(weight[np.isin(mine, theirs)]).sum()
+            share_theirs[p] = np.square(their_weight[np.isin(theirs, mine)]).sum()
+        sizes = np.diff(terms.indptr)[near]
+        kept = brief_of(np.full(len(near), len(mine)), sizes, share_mine, share_theirs, self.published_days_[near] - days)
+        stories = near[kept & (len(mine) <= sizes)]  # the posted one is their brief: its best story only
+        briefs = near[kept & (len(mine) > sizes)]
+        best_story = stories[[int(np.argmax(cosines[stories]))]] if len(stories) else stories
+        return np.union1d(briefs, best_story)
 
     def _rank(self, first, all_scores, source: int, banned: set[int], f: Filters, k: int, source_days: float):
         """Choose from the ``first`` candidates; if filters leave fewer than ``k`` and there may be
@@ -552,22 +568,9 @@ class RelatedArticles:
             log_score = np.log2(val) - older_by / f.half_life_days
             order = np.lexsort((idx, -log_score))
             idx, val = idx[order], np.exp2(log_score[order])
-        groups = self.duplicate_group_[idx]
-        _, first, count = np.unique(groups, return_index=True, return_counts=True)
-        several = set(first[count > 1].tolist())
+        _, first = np.unique(self.duplicate_group_[idx], return_index=True)
         first = np.sort(first)[:k]
-        shown = np.array([self._newest_version(idx, groups, p) if p in several else p for p in first], dtype=np.int64)
-        return idx[shown], val[shown]
-
-    def _newest_version(self, idx: np.ndarray, groups: np.ndarray, p: int) -> int:
-        """Of the chosen story at place ``p`` (its best-scoring version), the place of the version a
-        reader should see: the newest of those with at least half the longest one's distinct terms
-        (an update re-sent, not a flash or a correction notice), the best-scoring among equals."""
-        places = np.flatnonzero(groups == groups[p])
-        sizes = np.diff(self.text_matrix_.indptr)[idx[places]]
-        full = places[sizes >= 0.5 * sizes.max()]
-        days = np.nan_to_num(self.published_days_[idx[full]], nan=-np.inf)
-        return int(full[np.flatnonzero(days == days.max())[0]])  # places run best first
+        return idx[first], val[first]
 
     def _recommendations(self, chosen: tuple[np.ndarray, np.ndarray], source) -> list[Recommendation]:
         ids = self.ids_.keys
@@ -717,11 +720,13 @@ def _filters(
 ) -> Filters:
     if isinstance(exclude, str):
         exclude = [exclude]
-    if half_life_days is not None and not (_real(half_life_days) and 0 < half_life_days < math.inf):
-        raise ValueError(f"half_life_days must be a positive number of days, got {half_life_days!r}")
+    if section is not None and not isinstance(section, str):
+        raise ValueError(f"section must be a section's name, got {section!r}")
+    if half_life_days is not None and not (_real(half_life_days) and MIN_HALF_LIFE_DAYS <= half_life_days < math.inf):
+        raise ValueError(f"half_life_days must be a number of days of at least {MIN_HALF_LIFE_DAYS}, got {half_life_days!r}")
     if min_score is not None and not (_real(min_score) and math.isfinite(min_score)):
         raise ValueError(f"min_score must be a number, got {min_score!r}")
-    return Filters(frozenset(exclude or ()), section or None, parse_date(since, "since"), parse_date(until, "until"),
+    return Filters(frozenset(() if exclude is None else exclude), section or None, parse_date(since, "since"), parse_date(until, "until"),
                    float(min_score or 0.0), None if half_life_days is None else float(half_life_days))
 
 
@@ -730,8 +735,10 @@ def _real(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
-def _check_k(k: Any) -> int:
-    """``k`` as the length of a list: a whole number of 1 or more."""
+def _check_k(k: Any, explain: Any = False) -> int:
+    """``k`` as the length of a list: a whole number of 1 or more (and ``explain`` True or False)."""
+    if not isinstance(explain, (bool, np.bool_)):
+        raise TypeError(f"explain must be True or False, got {explain!r}")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"k must be a whole number, got {k!r}")
     if k < 1:

@@ -502,24 +502,31 @@ def same_title_pairs(keys: np.ndarray, text: sp.csr_matrix, candidates: np.ndarr
 
 #: A brief and the story it is a version of (a wire flash and the story that follows it, a
 #: correction notice and what it corrects): published within BRIEF_DAYS of each other, the brief
-#: with at most BRIEF_SIZE times the story's distinct terms and at least BRIEF_SHARE of its own in it.
+#: with at most BRIEF_SIZE times the story's distinct terms and at least BRIEF_SHARE of its tf-idf
+#: weight on terms the story has. By weight, not by count: a flash that differs from another
+#: company's story only by the company's name has its rarest, heaviest term missing.
 BRIEF_DAYS, BRIEF_SIZE, BRIEF_SHARE = 1.0, 0.5, 0.8
 
 
-def brief_of(sizes_a: np.ndarray, sizes_b: np.ndarray, shared: np.ndarray, gap_days: np.ndarray) -> np.ndarray:
-    """Whether each pair is a brief and its story by :data:`BRIEF_DAYS` and the rest (their text
-    cosine is checked apart); ``sizes``: distinct terms, ``shared``: terms in both, undated: False."""
-    small, big = np.minimum(sizes_a, sizes_b), np.maximum(sizes_a, sizes_b)
+def brief_of(sizes_a: np.ndarray, sizes_b: np.ndarray, share_a: np.ndarray, share_b: np.ndarray,
+             gap_days: np.ndarray) -> np.ndarray:
+    """Whether each pair (a, b) is a brief and its story by :data:`BRIEF_DAYS` and the rest (their
+    text cosine is checked apart). ``sizes``: distinct terms; ``share_a``: the share of a's squared
+    tf-idf weight on terms b has (``share_b`` the other way); undated: False."""
+    a_is_brief = sizes_a <= sizes_b
+    small, big = np.where(a_is_brief, sizes_a, sizes_b), np.where(a_is_brief, sizes_b, sizes_a)
+    share = np.where(a_is_brief, share_a, share_b)
     with np.errstate(invalid="ignore"):
         near = np.abs(gap_days) <= BRIEF_DAYS
-    return near & (small >= 1) & (small <= BRIEF_SIZE * big) & (shared >= BRIEF_SHARE * small)
+    return near & (small >= 1) & (small <= BRIEF_SIZE * big) & (share >= BRIEF_SHARE)
 
 
 def brief_pairs(text: sp.csr_matrix, days: np.ndarray, candidates: np.ndarray, min_cosine: float,
                 block: int = 65536) -> np.ndarray:
-    """(article, candidate) pairs that are a brief and its story (:func:`brief_of`) with a text
-    cosine of at least ``min_cosine``; only each article's ``candidates`` are compared."""
-    from .pairdots import pair_dots, shared_terms
+    """(brief, story) pairs (:func:`brief_of`) with a text cosine of at least ``min_cosine``, among
+    each article's ``candidates``; each brief with its best story only, so that a brief never joins
+    two stories (a flash matching two companies' postings, say) into one."""
+    from .pairdots import pair_dots, shared_weight
 
     sizes = np.diff(text.indptr)
     found = []
@@ -533,12 +540,20 @@ def brief_pairs(text: sp.csr_matrix, days: np.ndarray, candidates: np.ndarray, m
         rows, cols = np.nonzero(maybe)
         found.append(np.column_stack([rows + start, cand[rows, cols]]).astype(np.int64))
     pairs = np.concatenate(found) if found else np.empty((0, 2), np.int64)
-    if len(pairs):
-        pairs = pairs[pair_dots(text, pairs[:, 0], pairs[:, 1]) >= min_cosine]
-    if len(pairs):
-        a, b = pairs[:, 0], pairs[:, 1]
-        pairs = pairs[brief_of(sizes[a], sizes[b], shared_terms(text, a, b), days[a] - days[b])]
-    return pairs
+    if not len(pairs):
+        return pairs
+    cosine = pair_dots(text, pairs[:, 0], pairs[:, 1])
+    pairs, cosine = pairs[cosine >= min_cosine], cosine[cosine >= min_cosine]
+    a, b = pairs[:, 0], pairs[:, 1]
+    share_a, share_b = shared_weight(text, a, b)
+    kept = brief_of(sizes[a], sizes[b], share_a, share_b, days[a] - days[b])
+    pairs, cosine = pairs[kept], cosine[kept]
+    pairs = np.where((sizes[pairs[:, 0]] <= sizes[pairs[:, 1]])[:, None], pairs, pairs[:, ::-1])  # (brief, story)
+    best = np.lexsort((-cosine, pairs[:, 0]))  # by brief, its best story first
+    pairs = pairs[best]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:, 0] != pairs[:-1, 0]
+    return pairs[first]
 
 
 def merge_groups(groups: np.ndarray, pairs: np.ndarray) -> np.ndarray:

@@ -11,7 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from . import __version__
-from .inputs import DEFAULT_K, MAX_EXCLUDED, MAX_K, MIN_HALF_LIFE_DAYS
+from .inputs import DEFAULT_K, MAX_EXCLUDED, MAX_K
+from .model import MIN_HALF_LIFE_DAYS
 from .schema import MAX_ID_LENGTH
 
 bp = Blueprint("openapi", __name__)

@@ -51,37 +51,44 @@ def pair_dots(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.n
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _shared(indptr, indices, queries, starts, candidates, scratch):  # pragma: no cover - compiled
-    out = np.zeros(len(candidates), dtype=np.int32)
+def _shared_weight(indptr, indices, data, queries, starts, candidates, scratch):  # pragma: no cover - compiled
+    mine = np.zeros(len(candidates), dtype=np.float32)
+    theirs = np.zeros(len(candidates), dtype=np.float32)
     n_threads, n_queries = scratch.shape[0], len(queries)
     for t in prange(n_threads):
         row = scratch[t]
         for q in range(t * n_queries // n_threads, (t + 1) * n_queries // n_threads):
             i = queries[q]
             for a in range(indptr[i], indptr[i + 1]):
-                row[indices[a]] = 1
+                row[indices[a]] = data[a]
             for p in range(starts[q], starts[q + 1]):
                 j = candidates[p]
-                total = 0
+                a_part = 0.0
+                b_part = 0.0
                 for b in range(indptr[j], indptr[j + 1]):
-                    total += row[indices[b]]
-                out[p] = total
+                    v = row[indices[b]]
+                    if v != 0.0:
+                        a_part += v * v
+                        b_part += data[b] * data[b]
+                mine[p] = a_part
+                theirs[p] = b_part
             for a in range(indptr[i], indptr[i + 1]):
-                row[indices[a]] = 0
-    return out
+                row[indices[a]] = 0.0
+    return mine, theirs
 
 
-def shared_terms(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """How many columns ``matrix[rows[p]]`` and ``matrix[cols[p]]`` both have an entry in, for every
-    p (the terms two articles share), as int32; ``rows`` grouped as for :func:`pair_dots`."""
+def shared_weight(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every p, the squared weight of ``matrix[rows[p]]`` on the columns ``matrix[cols[p]]`` also
+    has, and the same of ``matrix[cols[p]]``: with unit rows, the share of each article's tf-idf
+    weight on the terms the other has. ``rows`` grouped as for :func:`pair_dots`."""
     if len(rows) == 0:
-        return np.zeros(0, dtype=np.int32)
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
     change = np.flatnonzero(np.diff(rows)) + 1
     starts = np.concatenate([[0], change, [len(rows)]]).astype(np.int64)
     queries = rows[starts[:-1]].astype(np.int64)
     threads = max(1, min(get_num_threads(), len(queries)))
-    scratch = np.zeros((threads, matrix.shape[1]), dtype=np.int8)
-    return _shared(matrix.indptr, matrix.indices, queries, starts, cols.astype(np.int64), scratch)
+    scratch = np.zeros((threads, matrix.shape[1]), dtype=np.float32)
+    return _shared_weight(matrix.indptr, matrix.indices, matrix.data, queries, starts, cols.astype(np.int64), scratch)
 
 
 @njit(parallel=True, cache=True, nogil=True)

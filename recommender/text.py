@@ -41,9 +41,13 @@ def plain_text(text: str) -> str:
 
 def _marks() -> str:
     """The combining marks of the Basic Multilingual Plane (Unicode categories Mn, Mc, Me) as the
-    inside of a regular-expression character class, in ranges."""
+    inside of a regular-expression character class, in ranges; without those that dress symbols
+    (the keycap of 1️⃣, U+20D0-U+20FF) and the variation selectors that make ⚡ an emoji ⚡️
+    (U+FE00-U+FE0F): they are no part of a word."""
     ranges: list[list[int]] = []
     for code in range(0x300, 0x10000):
+        if 0x20D0 <= code <= 0x20FF or 0xFE00 <= code <= 0xFE0F:
+            continue
         if unicodedata.category(chr(code)) in ("Mn", "Mc", "Me"):
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1][1] = code
@@ -57,10 +61,10 @@ _MARK_CLASS = _marks()
 #: (``\b\w\w+\b``) gives the same words for text without marks, but cuts Devanagari, Bengali or
 #: Thai words at every vowel sign, which Python's ``\w`` does not match.
 _WORDS = re.compile(f"[\\w{_MARK_CLASS}]{{2,}}")
-#: Accents are folded on Latin and Greek letters only (café is cafe, as scikit-learn folds them);
-#: elsewhere a mark is part of the letter: Hindi's vowel signs and virama, Japanese voicing marks
-#: (バス bus, パス pass, ハス lotus), Russian й against и.
-_FOLDED = re.compile(f"(?<=[A-Za-z\u00c0-\u024f\u0370-\u03ff\u1e00-\u1fff])[{_MARK_CLASS}]+")
+#: Accents are folded on Latin and Greek letters (café is cafe, as scikit-learn folds them) and on
+#: anything ASCII (a digit struck through, 5̶0̶, is 50); elsewhere a mark is part of the letter:
+#: Hindi's vowel signs and virama, Japanese voicing marks (バス bus, パス pass, ハス lotus), Russian й.
+_FOLDED = re.compile(f"(?<=[\x00-\x7f\u00c0-\u02af\u0370-\u03ff\u1e00-\u1fff])[{_MARK_CLASS}]+")
 
 
 def fold(text: str) -> str:

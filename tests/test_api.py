@@ -142,8 +142,7 @@ def test_post_of_a_stored_story_leaves_out_its_near_duplicates_as_get_does(clien
     assert got and not {"d1", "d2"} & set(got)
     assert "d1" not in related_ids(client.get("/articles/d2/related?k=8"))
     unseen = related_ids(client.post("/related?k=8", json={k: v for k, v in posted.items() if k != "id"}))
-    assert {"d1", "d2"} & set(unseen)  # the same text without the id: the story is a fair answer (in its newest version),
-    # and the rule above is what left it out
+    assert "d1" in unseen  # the same text without the id: d1 is a fair answer, and the rule above is what left it out
 
 
 @pytest.mark.parametrize("given", ["", None, "   "])
@@ -516,7 +515,7 @@ def test_options_is_an_empty_204_with_the_allowed_methods(make_app, cors):
     client = make_app(CORS_ORIGINS=cors).test_client()
     for path, allowed in (("/related", "OPTIONS, POST"), ("/articles/s1/related", "GET, HEAD, OPTIONS")):
         r = client.options(path)
-        assert (r.status_code, r.data, r.headers["Allow"]) == (204, b"", allowed)
+        assert (r.status_code, r.data, r.headers["Allow"]) == (204, b"", allowed) and "Content-Type" not in r.headers
         assert "Access-Control-Allow-Origin" not in r.headers  # no Origin: not a CORS request
     assert client.options("/nowhere").status_code == 404
 

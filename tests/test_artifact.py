@@ -328,3 +328,21 @@ def test_save_takes_a_path_as_text_and_rows_outside_the_model_are_an_index_error
     for bad in (-1, len(model), 10**6, "0"):
         with pytest.raises(IndexError, match="article row"):
             loaded.article_at(bad)
+
+
+def test_a_process_forked_while_its_parent_holds_the_lock_does_not_hold_it(model, tmp_path):
+    import os
+
+    models = tmp_path / "models"
+    with artifact.publishing(models):
+        child = os.fork()
+        if child == 0:  # the child: its publish must wait for the parent's job, i.e. stop at once
+            try:
+                artifact.publish(model, models)
+                os._exit(3)
+            except artifact.ArtifactError:
+                os._exit(0)
+            except BaseException:
+                os._exit(4)
+        _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0 and artifact.versions(models) == []

@@ -118,3 +118,5 @@ def test_words_are_scikit_learns_for_latin_text_and_whole_in_other_scripts():
     assert words("バス パス ハス", stem=False) == ["バス", "パス", "ハス"]  # bus, pass, lotus: not one word
     assert words("мой май", stem=False) == ["мой", "май"]  # й is no и
     assert words("한국어 뉴스", stem=False) == ["한국어", "뉴스"]
+    emoji = "⚡️BREAKING: Fed cuts rates ⚠️Warning #️⃣ 1️⃣ 5̶0̶ dollars"
+    assert words(emoji, stem=False) == sklearn(emoji) == ["breaking", "fed", "cuts", "rates", "warning", "50", "dollars"]

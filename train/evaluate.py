@@ -75,8 +75,9 @@ def reader_metrics(lists: dict[str, list[str]], judge: Blend, days: dict[str, fl
             same_headline = np.array([headlines[shown[i]] != 0 and headlines[shown[i]] == headlines[shown[j]] for i, j in zip(a, b)])
             terms = rows.copy()
             terms.data[:] = 1
+            weight_on = (rows.multiply(rows) @ terms.T).toarray()  # [i, j]: i's squared weight on j's terms
             sizes, when = np.diff(rows.indptr), np.array([days.get(i, np.nan) for i in shown])
-            brief = brief_of(sizes[a], sizes[b], (terms @ terms.T).toarray()[a, b], when[a] - when[b]) & (sims >= model.brief_threshold)
+            brief = brief_of(sizes[a], sizes[b], weight_on[a, b], weight_on[b, a], when[a] - when[b]) & (sims >= model.brief_threshold)
             found = int(((sims >= model.duplicate_threshold) | (same_headline & (sims >= model.headline_threshold)) | brief).sum())
             dup_pairs += found
             dup_lists += found > 0
@@ -641,7 +642,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="articles whose lists are judged per data set (default: %(default)s; 0: all)")
     parser.add_argument("--n-jobs", type=_jobs, default=-1, metavar="N", help="worker processes for fitting (default: all cores, -1)")
     parser.add_argument("--quiet", "-q", action="store_true",
-                        help="no progress on stderr, only notes, warnings and errors (the summary still goes to stdout)")
+                        help="no progress on stderr, only notes and errors (the summary still goes to stdout; what was read "
+                             "and skipped of each data set is in report.md)")
     return parser
 
 
