@@ -42,12 +42,21 @@ def pair_dots(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.n
     """
     if len(rows) == 0:
         return np.zeros(0, dtype=np.float32)
+    queries, starts = _by_query(matrix, rows)
+    return _dots(matrix.indptr, matrix.indices, matrix.data, queries, starts, cols.astype(np.int64), _scratch(matrix, queries))
+
+
+def _by_query(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The kernels' view of grouped ``rows``: each query row once, and where its pairs start."""
     change = np.flatnonzero(np.diff(rows)) + 1
     starts = np.concatenate([[0], change, [len(rows)]]).astype(np.int64)
     queries = rows[starts[:-1]].astype(np.int64)
-    threads = max(1, min(get_num_threads(), len(queries)))
-    scratch = np.zeros((threads, matrix.shape[1]), dtype=np.float32)
-    return _dots(matrix.indptr, matrix.indices, matrix.data, queries, starts, cols.astype(np.int64), scratch)
+    return queries, starts
+
+
+def _scratch(matrix: sp.csr_matrix, queries: np.ndarray) -> np.ndarray:
+    """One dense row per thread for the kernels to spread a query row into."""
+    return np.zeros((max(1, min(get_num_threads(), len(queries))), matrix.shape[1]), dtype=np.float32)
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -83,12 +92,8 @@ def shared_weight(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> 
     weight on the terms the other has. ``rows`` grouped as for :func:`pair_dots`."""
     if len(rows) == 0:
         return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
-    change = np.flatnonzero(np.diff(rows)) + 1
-    starts = np.concatenate([[0], change, [len(rows)]]).astype(np.int64)
-    queries = rows[starts[:-1]].astype(np.int64)
-    threads = max(1, min(get_num_threads(), len(queries)))
-    scratch = np.zeros((threads, matrix.shape[1]), dtype=np.float32)
-    return _shared_weight(matrix.indptr, matrix.indices, matrix.data, queries, starts, cols.astype(np.int64), scratch)
+    queries, starts = _by_query(matrix, rows)
+    return _shared_weight(matrix.indptr, matrix.indices, matrix.data, queries, starts, cols.astype(np.int64), _scratch(matrix, queries))
 
 
 @njit(parallel=True, cache=True, nogil=True)
