@@ -77,7 +77,9 @@ def reader_metrics(lists: dict[str, list[str]], judge: Blend, days: dict[str, fl
             terms.data[:] = 1
             weight_on = (rows.multiply(rows) @ terms.T).toarray()  # [i, j]: i's squared weight on j's terms
             sizes, when = np.diff(rows.indptr), np.array([days.get(i, np.nan) for i in shown])
+            group = model.duplicate_group_[[model.index_of(i) for i in shown]]
             brief = brief_of(sizes[a], sizes[b], weight_on[a, b], weight_on[b, a], when[a] - when[b]) & (sims >= model.brief_threshold)
+            brief &= group[a] == group[b]  # each brief is of its best story only, as the model groups them
             found = int(((sims >= model.duplicate_threshold) | (same_headline & (sims >= model.headline_threshold)) | brief).sum())
             dup_pairs += found
             dup_lists += found > 0
@@ -375,7 +377,7 @@ GLOSSARY = {
     "near_duplicate_pairs": "**dup pairs**: the same story twice: pairs of items of one list, or an item and the "
                             "article the list is for, whose tf-idf cosine reaches the near-duplicate threshold "
                             f"({PARAMETERS['duplicate_threshold'][0]:g}; {PARAMETERS['headline_threshold'][0]:g} under the same headline; "
-                            f"{PARAMETERS['brief_threshold'][0]:g} for a brief and its story of the same day). This "
+                            f"{PARAMETERS['brief_threshold'][0]:g} for a brief and the story of the same day it is most like). This "
                             "is the rule our model collapses near-duplicates by, so its 0 says the collapsing works, not "
                             "that no other judge would find a pair; the other systems' counts are by the same rule.",
     "coverage": "**coverage**: the share of the corpus that appears in at least one of the lists judged (with a sample, "
