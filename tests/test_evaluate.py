@@ -453,6 +453,18 @@ def test_the_same_story_twice_counts_the_article_itself_and_its_headline():
     assert pairs({"cake": ["flash", "long"]}) == 0  # ... but not nine days apart
 
 
+def test_the_report_lists_where_the_default_is_behind_beyond_chance(result, tmp_path):
+    rows = [{"system": "text only", "against": "words only", "metric": "knn_micro_f1", "difference": -0.017, "interval": [-0.025, -0.009]},
+            {"system": "text only", "against": "yarpp", "metric": "knn_micro_f1", "difference": 0.0, "interval": [-0.010, 0.009]},
+            {"system": "blend w=0.3", "against": "text only", "metric": "recall@10", "questions": "held-out half",
+             "difference": 0.031, "interval": [0.012, 0.068]}]
+    write_report([{**result, "differences": rows}], tmp_path, {}, "test")
+    md = (tmp_path / "report.md").read_text()
+    assert "- tiny, knn_micro_f1: words only ahead by 0.017 [0.009, 0.025]" in md
+    assert "- tiny, recall@10 (held-out half): blend w=0.3 ahead by 0.031 [0.012, 0.068]" in md
+    assert "yarpp ahead" not in md  # within chance
+
+
 def test_the_plot_says_when_the_published_model_is_not_a_point_of_the_curve(result, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     from train import evaluate
@@ -501,6 +513,10 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
     assert "held_out_value" not in next(r for r in report["targets"] if r["metric"] == "near_duplicate_pairs")
     md = (tmp_path / "report.md").read_text()
     assert "label_precision@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md
+    assert "## Held-out halves" in md and "half the questions of bbc:" in md
+    assert any(note.startswith("The defaults were tuned on this data set's questions at even positions. On the other half (2 "
+                               "questions), which no choice of the defaults read, recall@10 is: ") and "text only 1.000" in note
+               for note in result["notes"])
 
 
 def test_the_command_is_quiet_on_request_and_stops_on_sigterm_as_on_ctrl_c(tmp_path, capsys, monkeypatch):

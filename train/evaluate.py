@@ -217,7 +217,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     return {
         "dataset": es.name,
         "description": es.description,
-        "notes": _notes(es, days),
+        "notes": _notes(es, days) + ([_held_out_note(results, best)] if tuned_on and best else []),
         "content_digest": digest,
         "tuned_on_half": tuned_on,
         "corpus_size": len(es.articles),
@@ -229,6 +229,19 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "differences": sorted(differences(results, questions_of, best) + differences(results, held_of, best, held_out=True),
                               key=lambda row: row["metric"] != best["metric"] if best else False),  # stable: all, then held out
     }
+
+
+def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any]) -> str:
+    """The primary figure of the main systems on the held-out half, for the data set's section."""
+    key = best["metric"]
+    best_blend = next((r["system"] for r in results if r["kind"] == "model" and r["params"]["tag_weight"] == best["tag_weight"]), None)
+    shown = [r for r in results if r["system"] in (WORDS_ONLY, *(name for name, _, _ in COMPETITORS), "text only", best_blend)
+             and r["figures"].get(f"{key}_held_out") is not None]
+    n = max((r["figures"][f"{key}_held_out_questions"] for r in shown), default=0)
+    return (f"The defaults were tuned on this data set's questions at even positions. On the other half ({n:,} questions), "
+            f"which no choice of the defaults read, {key} is: "
+            + ", ".join(f"{r['system']} {_fmt(r['figures'][f'{key}_held_out'])}{_between(r['figures'].get(f'{key}_held_out_interval'))}"
+                        for r in dict((r["system"], r) for r in shown).values()) + ".")
 
 
 def held_out_questions(system, es: EvalSet, lists: dict[str, list[str]]) -> QuestionsOf:
@@ -258,9 +271,9 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
         notes.append("No article has a date: \"most recent\" lists articles in the corpus's order, and there is no age gap.")
     if not any(a.tags for a in es.articles):
         notes.append("No article has a tag: every blend is text only, whatever its tag weight.")
-    both_ends = sum(1 for q, items in es.related.items() for i in items if q in es.related.get(i, ()))
+    both_ends = sum(1 for q, items in es.related.items() for i in items if q in es.related.get(i, ())) // 2
     if both_ends:
-        notes.append(f"{both_ends:,} related links are asked from both ends (each end is a question), so the questions "
+        notes.append(f"{both_ends:,} linked pairs are asked from both ends (each end is a question of its own), so the questions "
                      "are not independent of each other: the intervals of recall, nDCG and the like are likely too narrow.")
     return notes
 
@@ -293,12 +306,13 @@ def differences(results: list[dict[str, Any]], questions_of: dict[str, Questions
     return rows
 
 
-HELD_OUT_TEXT = ("The training job's defaults were chosen (`python -m train.tuning`) on half the questions of some of these "
-                 "data sets: the articles, rated pairs or linked questions at even positions. Their figures above are of every "
+HELD_OUT_TEXT = ("The training job's defaults were chosen (`python -m train.tuning`) on half the questions of {}: the "
+                 "articles, rated pairs or linked questions at even positions. Their figures in the tables are of every "
                  "question, so half of each is of questions the defaults were chosen on; \"held-out half\" is the figure on "
                  "the other half alone, which no choice of the defaults read, with its own interval (wider: half the "
-                 "questions). Reuters' queries are the ModApte test articles, which tuning never read (it used training "
-                 "articles only), so its figures are held out already.")
+                 "questions, so a held-out figure above the whole set's is noise, not firmer evidence). Each of these data "
+                 "sets' sections gives its held-out figures, and Targets and Differences have them too. (Reuters' queries "
+                 "are the ModApte test articles, which tuning never read: it used training articles only.)")
 
 _SHOWN = {"knn_micro_f1", "label_precision@8", "recall@10", "pearson", "near_duplicate_pairs", "coverage"}
 
@@ -377,7 +391,8 @@ GLOSSARY = {
     "near_duplicate_pairs": "**dup pairs**: the same story twice: pairs of items of one list, or an item and the "
                             "article the list is for, whose tf-idf cosine reaches the near-duplicate threshold "
                             f"({PARAMETERS['duplicate_threshold'][0]:g}; {PARAMETERS['headline_threshold'][0]:g} under the same headline; "
-                            f"{PARAMETERS['brief_threshold'][0]:g} for a brief and the story of the same day it is most like). This "
+                            f"{PARAMETERS['brief_threshold'][0]:g} for a brief and the story within a day that it is most like, the brief "
+                            "with at most half its terms and 80% of its weight on them). This "
                             "is the rule our model collapses near-duplicates by, so its 0 says the collapsing works, not "
                             "that no other judge would find a pair; the other systems' counts are by the same rule.",
     "coverage": "**coverage**: the share of the corpus that appears in at least one of the lists judged (with a sample, "
@@ -469,6 +484,9 @@ def markdown(report: dict[str, Any]) -> str:
                   "only); `python -m train CORPUS --tune GROUND_TRUTH` chooses one on your own ground truth.", ""]
         if report.get("plot"):
             lines += ["![Quality against the tag weight](tag_weight.png)", ""]
+    tuned = [ds["dataset"] for ds in report["datasets"] if ds.get("tuned_on_half")]
+    if tuned:
+        lines += ["## Held-out halves", "", HELD_OUT_TEXT.format(", ".join(tuned)), ""]
     unjudged = _unjudged(report)
     if unjudged:
         lines += [f"No figure to judge {', '.join(unjudged)} by, so no summary row: no ground truth, or none that gives a "
@@ -479,8 +497,6 @@ def markdown(report: dict[str, Any]) -> str:
                   "are held to, judged on the default model (text only: the training job's default tag weight is 0) by the "
                   "figure and its interval.", ""]
         held = any("held_out_value" in row for row in report["targets"])
-        if held:
-            lines += [HELD_OUT_TEXT, ""]
         lines += ["| data set | target | reached | verdict |" + (" held-out half | its verdict |" if held else ""),
                   "|---|---|---|---|" + ("---|---|" if held else "")]
         lines += [f"| {row['dataset']} | {row['target']} | {_fmt(row['value'])}{_between(row['interval'])} | {row['verdict']} |"
@@ -494,12 +510,23 @@ def markdown(report: dict[str, Any]) -> str:
                   "Each data set's figure above, our model against what it is compared with: both answer the same questions, "
                   "so the interval is of the difference itself (a paired bootstrap, as for the intervals); an interval "
                   "that holds 0 is a difference these questions cannot tell from chance. Rows marked \"held-out half\" are "
-                  "on the questions the defaults were not tuned on alone (see Targets).", "",
+                  "on the questions the defaults were not tuned on alone (see \"Held-out halves\").", "",
                   "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
         lines += [f"| {name} | {row['metric']}{', held-out half' if row.get('questions') else ''} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
                   + (f"[{row['interval'][0]:+.3f}, {row['interval'][1]:+.3f}]" if row["interval"] else "–") + " |"
                   for name, row in compared]
         lines.append("")
+        behind = [(name, row) for name, row in compared if row["interval"] and (
+            row["system"] == "text only" and row["interval"][1] < 0 or row["against"] == "text only" and row["interval"][0] > 0)]
+        if behind:
+            lines += ["Where the default (text only) is behind beyond chance, from the table above:", ""]
+            for name, row in behind:
+                ours_first = row["system"] == "text only"  # text only − X < 0: X ahead by the difference's opposite
+                ahead, by = (row["against"], -row["difference"]) if ours_first else (row["system"], row["difference"])
+                low, high = (-row["interval"][1], -row["interval"][0]) if ours_first else row["interval"]
+                lines.append(f"- {name}, {row['metric']}{' (held-out half)' if row.get('questions') else ''}: "
+                             f"{ahead} ahead by {by:.3f} [{low:.3f}, {high:.3f}]")
+            lines.append("")
     if report["settings"].get("model_defaults"):
         lines += ["Our model has the training job's default settings except for the tag weight: "
                   + _settings_text(report["settings"]["model_defaults"]) + ".", ""]
