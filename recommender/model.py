@@ -23,7 +23,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
 from .latent import fit_topics, levels as topic_levels, project
-from .neighbours import (BRIEF_DAYS, Corpus, approximate, blend, brief_of, brief_pairs, candidate_search, merge_groups, same_title_pairs,
+from .neighbours import (Corpus, approximate, blend, brief_of, brief_pairs, candidate_search, merge_groups, same_title_pairs,
                          score_rows, text_score, title_key, top_k, topic_gain, topic_part)
 from .schema import Article, date_to_days, end_of_days, parse_article, parse_date
 from .store import ArticleStoreBuilder, SortedIndex, string_array
@@ -519,16 +519,15 @@ class RelatedArticles:
         a brief of, or that are briefs of it, as :func:`brief_pairs` groups them in :meth:`fit`: a
         posted brief with its best story only; a posted story with every brief of it."""
         terms, mine, weight = self.text_matrix_, row.indices, row.data
-        sizes = np.diff(terms.indptr)
-        with np.errstate(invalid="ignore"):  # the cheap conditions first: a day apart, one half the other's size
-            near = np.flatnonzero((cosines >= self.brief_threshold) & (np.abs(self.published_days_ - days) <= BRIEF_DAYS)
-                                  & (2 * np.minimum(sizes, len(mine)) <= np.maximum(sizes, len(mine))))
+        near = np.flatnonzero(cosines >= self.brief_threshold)
+        sizes = terms.indptr[near + 1] - terms.indptr[near]  # distinct terms of those alone, not of the corpus
+        kept = brief_of(np.full(len(near), len(mine)), sizes, 1.0, 1.0, self.published_days_[near] - days)  # dates and sizes
+        near, sizes = near[kept], sizes[kept]
         share_mine, share_theirs = np.zeros(len(near), np.float32), np.zeros(len(near), np.float32)
         for p, j in enumerate(near):
             theirs, their_weight = terms.indices[terms.indptr[j]:terms.indptr[j + 1]], terms.data[terms.indptr[j]:terms.indptr[j + 1]]
             share_mine[p] = np.square(weight[np.isin(mine, theirs)]).sum()
             share_theirs[p] = np.square(their_weight[np.isin(theirs, mine)]).sum()
-        sizes = sizes[near]
         kept = brief_of(np.full(len(near), len(mine)), sizes, share_mine, share_theirs, self.published_days_[near] - days)
         stories = near[kept & (len(mine) <= sizes)]  # the posted one is their brief: its best story only
         briefs = near[kept & (len(mine) > sizes)]

@@ -508,11 +508,12 @@ def same_title_pairs(keys: np.ndarray, text: sp.csr_matrix, candidates: np.ndarr
 BRIEF_DAYS, BRIEF_SIZE, BRIEF_SHARE = 1.0, 0.5, 0.8
 
 
-def brief_of(sizes_a: np.ndarray, sizes_b: np.ndarray, share_a: np.ndarray, share_b: np.ndarray,
+def brief_of(sizes_a: np.ndarray, sizes_b: np.ndarray, share_a: np.ndarray | float, share_b: np.ndarray | float,
              gap_days: np.ndarray) -> np.ndarray:
     """Whether each pair (a, b) is a brief and its story by :data:`BRIEF_DAYS` and the rest (their
     text cosine is checked apart). ``sizes``: distinct terms; ``share_a``: the share of a's squared
-    tf-idf weight on terms b has (``share_b`` the other way); undated: False."""
+    tf-idf weight on terms b has (``share_b`` the other way; 1 for both checks the dates and sizes
+    alone, the cheap part, before the shares are worked out); undated: False."""
     a_is_brief = sizes_a <= sizes_b
     small, big = np.where(a_is_brief, sizes_a, sizes_b), np.where(a_is_brief, sizes_b, sizes_a)
     share = np.where(a_is_brief, share_a, share_b)
@@ -534,9 +535,7 @@ def brief_pairs(text: sp.csr_matrix, days: np.ndarray, candidates: np.ndarray, m
         cand = candidates[start : start + block]
         mine = np.arange(start, start + len(cand))[:, None]
         other = np.maximum(cand, 0)
-        small, big = np.minimum(sizes[mine], sizes[other]), np.maximum(sizes[mine], sizes[other])
-        with np.errstate(invalid="ignore"):
-            maybe = (cand >= 0) & (np.abs(days[mine] - days[other]) <= BRIEF_DAYS) & (small >= 1) & (small <= BRIEF_SIZE * big)
+        maybe = (cand >= 0) & brief_of(sizes[mine], sizes[other], 1.0, 1.0, days[mine] - days[other])  # all but the shares
         rows, cols = np.nonzero(maybe)
         found.append(np.column_stack([rows + start, cand[rows, cols]]).astype(np.int64))
     pairs = np.concatenate(found) if found else np.empty((0, 2), np.int64)
