@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from recommender.schema import parse_article
-from train.evaluate import evaluate_set, write_report
+from train.evaluate import evaluate_set, summary_text, write_report
 from train.groundtruth import EvalSet
 from train.systems import standard_systems
 
@@ -511,6 +511,11 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
     row = next(r for r in report["targets"] if r["metric"] == "label_precision@8")
     assert row["held_out_value"] == ours["label_precision@8_held_out"] and row["held_out_verdict"].startswith("short by")
     assert "held_out_value" not in next(r for r in report["targets"] if r["metric"] == "near_duplicate_pairs")
+    summary = report["summary"][0]
+    key = summary["metric"]
+    assert summary["text_only_held_out"] == ours[f"{key}_held_out"]
+    assert summary["words_only_held_out"] == figures(result, "words only")[f"{key}_held_out"]
+    assert f"(held-out half: text only {summary['text_only_held_out']:.3f}, words only " in summary_text({**report, "out": tmp_path}, 1.0)
     md = (tmp_path / "report.md").read_text()
     assert "label_precision@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md
     assert "## Held-out halves" in md and "half the questions of bbc:" in md

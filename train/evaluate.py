@@ -348,12 +348,19 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
         return None
     models = [(r["params"]["tag_weight"], r["figures"]) for r in results if r["kind"] == "model"]
     weight, best = max(((w, f) for w, f in models if f[key] is not None), key=lambda wf: (wf[1][key], -wf[0]))
-    text_only = next(f[key] for w, f in models if w == 0.0)
+    text_only_figures = next(f for w, f in models if w == 0.0)
+    text_only = text_only_figures[key]
     words_only = next((r["figures"][key] for r in results if r["system"] == WORDS_ONLY), None)
+    held_out = f"{key}_held_out"
+    if held_out in text_only_figures:  # the defaults were tuned on the other half of these questions
+        words = next((r["figures"].get(held_out) for r in results if r["system"] == WORDS_ONLY), None)
+        held = {"text_only_held_out": text_only_figures[held_out], "words_only_held_out": words}
+    else:
+        held = {}
     others = {field: next((r["figures"][key] for r in results if r["system"] == name), None) for name, field, _ in COMPETITORS}
     published = next((r for r in results if r["kind"] == "published"), None)
     return {"metric": key, "tag_weight": weight, "value": best[key], "interval": best.get(f"{key}_interval"),
-            "text_only": text_only, "words_only": words_only,
+            "text_only": text_only, "words_only": words_only, **held,
             **others,
             **({"published": published["figures"][key], "published_system": published["system"]} if published else {})}
 
@@ -798,7 +805,9 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
         lines.append(f"{row['dataset']:<30} {row['metric']:<18} MLT {_fmt(row.get('more_like_this'))}  YARPP {_fmt(row.get('yarpp'))}  "
                      f"words only {_fmt(row.get('words_only'))}  text only "
                      f"{_fmt(row['text_only'])}  best {_fmt(row['value'])}{_between(row.get('interval'))} at tag weight {row['tag_weight']:g}"
-                     + (f"  published {_fmt(row['published'])}" if "published" in row else ""))
+                     + (f"  published {_fmt(row['published'])}" if "published" in row else "")
+                     + (f"  (held-out half: text only {_fmt(row['text_only_held_out'])}, words only "
+                        f"{_fmt(row.get('words_only_held_out'))})" if "text_only_held_out" in row else ""))
     unjudged = _unjudged(report)
     if unjudged:
         lines.append(f"no ground truth to judge by (reader figures only, in report.md): {', '.join(unjudged)}")
