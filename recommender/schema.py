@@ -61,9 +61,12 @@ _FIELDS = fields(Article)
 
 def parse_date(value: Any, field: str = "published_at") -> str | None:
     """Validate an ISO 8601 date or datetime and return it as given (stripped); ``None`` if empty.
+    A ``datetime.date`` or ``datetime.datetime`` (from Python callers) is returned in ISO form.
     ``field`` names the value in the :class:`SchemaError` (``since`` for a filter, say)."""
     if value is None or value == "":
         return None
+    if isinstance(value, _dt.date):
+        return value.isoformat()
     if not isinstance(value, str):
         raise SchemaError(f"{field} must be an ISO 8601 date string", field)
     text = value.strip()

@@ -166,6 +166,18 @@ def test_filters(model):
     assert all(r.score >= 0.2 for r in model.related("s1", k=10, min_score=0.2))
 
 
+def test_date_filters_take_python_dates_as_their_iso_strings(articles):
+    import datetime as dt
+
+    timed = [a | {"published_at": "2024-02-11T15:20:00Z"} if a["id"] == "s2" else a for a in articles]
+    model = RelatedArticles(min_df=1).fit(timed)
+    as_text = ids(model.related("s1", k=10, since="2024-02-01", until="2024-03-31"))
+    assert ids(model.related("s1", k=10, since=dt.date(2024, 2, 1), until=dt.date(2024, 3, 31))) == as_text
+    assert "s2" in ids(model.related("s1", k=10, until=dt.date(2024, 2, 11)))  # a date covers its whole day
+    moment = dt.datetime(2024, 2, 11, 15, 19, 59, tzinfo=dt.timezone.utc)
+    assert "s2" not in ids(model.related("s1", k=10, until=moment))
+
+
 @pytest.mark.parametrize("until", ["2024-02-11", "20240211", "2024-W06-7", "2024-02-11T15:20:00Z"])
 def test_until_a_date_covers_its_whole_day_in_every_form(articles, until):
     timed = [a | {"published_at": "2024-02-11T15:20:00Z"} if a["id"] == "s2" else a for a in articles]
