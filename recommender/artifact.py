@@ -369,7 +369,9 @@ def load(path: Path, *, verify: bool = True) -> RelatedArticles:
     """Load a model from a version folder or a models folder (its current version).
 
     Arrays are memory-mapped read-only and never unpickled. With ``verify`` (the default) every
-    file's sha256 is checked against the manifest. Raises :class:`ArtifactError`.
+    file's sha256 is checked against the manifest. Without it (the benchmarks' shortcut past hashing
+    gigabytes) only the sizes are checked, so damage that keeps a file's size shows only when the
+    damaged part is read, as whatever error that read raises. Raises :class:`ArtifactError`.
     """
     folder = resolve(path)
     manifest = read_manifest(folder)
