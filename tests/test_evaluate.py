@@ -103,7 +103,8 @@ def test_a_failed_report_leaves_the_last_one_whole_and_no_stale_plot_stays(resul
 def test_the_report_folder(result, tmp_path):
     report = write_report([result], tmp_path, {"weights": [0.0, 0.3], "sample": None}, "python -m train.evaluate --test")
     on_disk = json.loads((tmp_path / "report.json").read_text())
-    assert set(on_disk) == {"created_at", "command", "libraries", "settings", "summary", "targets", "datasets"}
+    assert on_disk["report_version"] == 1
+    assert set(on_disk) == {"report_version", "created_at", "command", "libraries", "settings", "summary", "targets", "datasets"}
     assert on_disk["targets"] == []  # "tiny" is held to no target
     assert "## Targets" not in (tmp_path / "report.md").read_text()
     assert on_disk["datasets"][0]["corpus_size"] == 10 and on_disk["datasets"][0]["queries"] == 2

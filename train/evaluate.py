@@ -367,6 +367,8 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------------------------------- report
 REPORT_FILES = ("report.json", "tag_weight.png", "report.md")
+# report.json's shape: raised when a key is renamed, removed or changes meaning (added keys keep it)
+REPORT_VERSION = 1
 TABLE_COLUMNS = (
     ("knn_micro_f1", "kNN micro-F1"), ("knn_macro_f1", "kNN macro-F1"), ("knn_k", "kNN k"), ("knn_vote_power", "vote power"),
     ("label_precision@8", "label P@8"),
@@ -625,6 +627,7 @@ def _draw(plt: Any, panels: list[dict[str, Any]], goals: list[dict[str, Any]], p
 def write_report(datasets: list[dict[str, Any]], out: Path, settings: dict[str, Any], command: str) -> dict[str, Any]:
     summary = [{"dataset": d["dataset"], **d["best_tag_weight"]} for d in datasets if d["best_tag_weight"]]
     report = {
+        "report_version": REPORT_VERSION,
         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "command": command,
         "libraries": library_versions(),
