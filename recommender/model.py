@@ -37,7 +37,7 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "ngram_range": ((1, 1), "word n-grams used as terms: (1, 2) is words and pairs of words, (1, 1) words only"),
     "min_df": (1, "drop terms in fewer documents (int: count, float: share of the corpus); 1 keeps a word seen once, so a follow-up story posted tomorrow can match the one article that named it"),
     "max_df": (1.0, "drop terms in more documents (int: count, float: share of the corpus)"),
-    "stop_words": ("english", "scikit-learn's English stop-word list, a list of your own (from Python), or None (none on the command line) to keep every word"),
+    "stop_words": ("english", "scikit-learn's English stop-word list, a list of your own (on the command line a file, one word a line), or None (none on the command line) to keep every word; words are compared as the analysis reads them (lower case, Latin accents folded)"),
     "stemmer": ("english", "Snowball stemmer language (PyStemmer's names, e.g. 'english', 'german'), or None (none on the command line) to keep words as written"),
     "sublinear_tf": (True, "use 1 + log(tf) instead of raw term counts"),
     "topic_weight": (0.5, "λ in (1 - λ) * c + λ * t * c ** γ, the text part of the score, c the tf-idf cosine and t the topic cosine (0: words alone)"),
@@ -196,6 +196,10 @@ class RelatedArticles:
         for name in ("sublinear_tf", "verbose"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        words = self.stop_words
+        if not (words is None or words == "english"
+                or not isinstance(words, (str, bytes, Mapping)) and isinstance(words, Iterable) and all(isinstance(w, str) for w in words)):
+            raise ValueError(f"stop_words must be 'english', None or a list of words, got {words!r}")
         if self.tag_synonyms is not None and not isinstance(self.tag_synonyms, Mapping):
             raise ValueError(f"tag_synonyms must be a mapping of alias to tag, got {type(self.tag_synonyms).__name__}")
         if self.memory_mb <= 0:

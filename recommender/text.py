@@ -96,7 +96,8 @@ class Tokenizer:
         if not 1 <= low <= high <= 2:
             raise ValueError(f"ngram_range must be (1, 1), (1, 2) or (2, 2), got {tuple(ngram_range)}")
         self.ngram_range = (low, high)
-        self._stop_words = frozenset(CountVectorizer(stop_words=stop_words).get_stop_words() or ())
+        # a list of one's own is read as the text is: Für and für are the word für folded, fur
+        self._stop_words = frozenset(fold(w) for w in CountVectorizer(stop_words=stop_words).get_stop_words() or ())
         self._stemmer = _stemmer(stemmer)
         self._stems: dict[str, str] = {}
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -327,7 +328,6 @@ def test_tune_fits_on_a_sample_of_a_large_corpus_and_the_model_on_all(tmp_path, 
     ("--tag-weight", "1.5", "tag_weight must be between 0 and 1"),
     ("--ngram-range", "2,1", "ngram_range must be (1, 1), (1, 2) or (2, 2)"),
     ("--stemmer", "klingon", "no stemmer for 'klingon'"),
-    ("--stop-words", "klingon", "not a built-in stop list"),
 ])
 def test_an_invalid_setting_is_a_usage_error_before_any_work(tmp_path, corpus, capsys, fit_inputs, option, value, message):
     with pytest.raises(SystemExit) as info:
@@ -335,6 +335,34 @@ def test_an_invalid_setting_is_a_usage_error_before_any_work(tmp_path, corpus, c
     err = capsys.readouterr().err
     assert info.value.code == 2 and f"error: invalid setting: {message}" in err
     assert "read 12 articles" not in err and not fit_inputs and not (tmp_path / "models").exists()
+
+
+def test_none_on_the_command_line_is_a_setting_not_the_default(tmp_path, corpus, capsys):
+    models = tmp_path / "models"
+    code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--stemmer", "none", "--stop-words", "none")
+    assert code == 0, err
+    model = artifact.load(models)
+    assert model.stemmer is None and model.stop_words is None  # both were dropped as if not given
+    assert {"the", "delayed"} <= set(model.terms_.tolist())
+
+
+def test_stop_words_come_from_a_file_of_ones_own(tmp_path, corpus, capsys):
+    words = tmp_path / "stop.txt"
+    words.write_text("# newsroom words\nLaunch\n\n  storm \nthe\n", encoding="utf-8")
+    models = tmp_path / "models"
+    code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--stop-words", words, "--stemmer", "none")
+    assert code == 0, err
+    model = artifact.load(models)
+    assert model.stop_words == ["Launch", "storm", "the"] and model.manifest_["parameters"]["stop_words"] == model.stop_words
+    terms = set(model.terms_.tolist())
+    assert not {"launch", "storm", "the"} & terms and {"rocket", "delayed", "and"} <= terms  # read as the text is: Launch is launch
+    for bad, message in (("klingon", "expected english, none or a file of stop words, one a line; cannot read klingon"),
+                         (tmp_path / "empty.txt", "empty.txt: no stop words in it")):
+        if isinstance(bad, Path):
+            bad.write_text("# nothing\n")
+        with pytest.raises(SystemExit) as info:
+            main([str(corpus), "--out", str(tmp_path / "other"), "--stop-words", str(bad)])
+        assert info.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_the_job_function_refuses_an_invalid_setting_before_it_reads(tmp_path, corpus, fit_inputs):

@@ -528,12 +528,21 @@ def test_filters_that_mean_nothing_are_taken(model):
     ({"sublinear_tf": "no"}, "sublinear_tf must be True or False"), ({"tag_synonyms": ["a"]}, "tag_synonyms must be a mapping"),
     ({"n_candidates": 2.5}, "n_candidates must be a whole number"), ({"min_df": -1}, "min_df must be a count"),
     ({"max_df": 1.5}, "max_df must be a count"), ({"max_df": 1}, "max_df 1, a count"),
+    ({"stop_words": "french"}, "stop_words must be 'english', None or a list"), ({"stop_words": "the"}, "stop_words must be"),
+    ({"stop_words": ["the", 5]}, "stop_words must be"),
 ])
 def test_settings_of_the_wrong_kind_are_refused_before_any_work(setting, message):
     with pytest.raises(ValueError, match=message):
         RelatedArticles(**setting).check_params()
     with pytest.raises(ValueError, match=message):
         RelatedArticles(**setting).fit(iter(()))  # before reading a thing
+
+
+def test_stop_words_of_ones_own_are_read_as_the_text_is():
+    docs = [{"id": "a", "title": "Für die Umwelt", "body": "Die Umwelt und für das Klima"},
+            {"id": "b", "title": "Für das Klima", "body": "Die Schule und für die Kinder"}]
+    model = RelatedArticles(min_df=1, stemmer=None, topic_weight=0.0, stop_words=("Für", "DIE", "und", "das")).fit(docs)
+    assert set(model.terms_.tolist()) == {"umwelt", "klima", "schule", "kinder"}
 
 
 def test_a_brief_joins_one_story_only_and_never_another_companys():

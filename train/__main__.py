@@ -70,10 +70,28 @@ def _synonyms(path: str) -> dict[str, str]:
     return table
 
 
+def _stop_words(text: str) -> str | list[str] | None:
+    """``english``, ``none``, or a UTF-8 file of stop words: one a line, blank lines and lines
+    starting with ``#`` skipped."""
+    if text.lower() in ("english", "none"):
+        return _optional(text.lower())
+    try:
+        lines = Path(text).read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"expected english, none or a file of stop words, one a line; cannot read {text}: "
+                                         f"{getattr(exc, 'strerror', None) or exc}") from None
+    words = sorted({w for w in (line.strip() for line in lines) if w and not w.startswith("#")})
+    if not words:
+        raise argparse.ArgumentTypeError(f"{text}: no stop words in it (one a line)")
+    return words
+
+
 def _optional(text: str) -> str | None:
     """A language name, or ``none`` for None (stop words, stemmer)."""
     return None if text.lower() == "none" else text
 
+
+_NOT_GIVEN = object()  # a model setting left at the model's default
 
 # how each model parameter is spelled on the command line; the help comes from PARAMETERS
 PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
@@ -82,7 +100,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "ngram_range": (_pair, "MIN,MAX"),
     "min_df": (_number, "N"),
     "max_df": (_number, "N"),
-    "stop_words": (_optional, "english|none"),
+    "stop_words": (_stop_words, "english|none|FILE"),
     "stemmer": (_optional, "LANGUAGE|none"),
     "sublinear_tf": (_bool, "true|false"),
     "topic_weight": (float, "L"),
@@ -133,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         default, text = PARAMETERS[name]
         shown = "all cores" if name == "n_jobs" else default
         model.add_argument(
-            "--" + name.replace("_", "-"), dest=name, type=parse, metavar=metavar,
+            "--" + name.replace("_", "-"), dest=name, type=parse, metavar=metavar, default=_NOT_GIVEN,
             help=f"{text} (default: {shown})",
         )
     parser.set_defaults(n_jobs=-1)
@@ -143,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not None}
+    # not "is not None": --stemmer none and --stop-words none are settings of None
+    params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not _NOT_GIVEN}
     before = artifact.named_by_pointer(args.out)
     with sigterm_as_interrupt() as stop:  # timeout, systemd, kill: stop as Ctrl-C does, cleaning up
         try:
