@@ -84,7 +84,7 @@ class DuplicateIdError(ValueError):
 
     def __init__(self, ids: list[str]):
         shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
-        super().__init__(f"{len(ids):,} duplicate article ids: {shown}")
+        super().__init__(f"{len(ids):,} duplicate article id{'s' if len(ids) > 1 else ''}: {shown}")
         self.ids = ids
 
 

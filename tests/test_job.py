@@ -155,6 +155,15 @@ def test_duplicate_ids_fail_and_are_listed(tmp_path, previous, capsys):
     path = write_jsonl(tmp_path / "dup.jsonl", make_articles() + make_articles()[:2])
     result = run(capsys, path, "--out", previous[0])
     _assert_failed_and_previous_intact(result, previous, "2 duplicate article ids: s1, s2")
+    assert f"s1 is articles 1 and 13 of {path}; s2 is articles 2 and 14 of {path} (an id must be unique" in result[2]
+
+
+def test_a_duplicate_across_two_inputs_names_both(tmp_path, previous, capsys):
+    first = write_jsonl(tmp_path / "monday.jsonl", make_articles())
+    second = write_jsonl(tmp_path / "tuesday.jsonl", [{**make_articles()[4], "title": "updated"}])
+    result = run(capsys, first, second, "--out", previous[0])
+    _assert_failed_and_previous_intact(result, previous, "1 duplicate article id: f1")
+    assert f"f1 is article 5 of {first} and article 1 of {second}" in result[2]
 
 
 def test_an_empty_corpus_fails(tmp_path, previous, capsys):

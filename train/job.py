@@ -210,7 +210,10 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
     except ClusterError as exc:
         raise JobError(str(exc)) from None
     except DuplicateIdError as exc:
-        raise JobError(str(exc)) from None
+        note("finding where the duplicate ids are (reading the inputs again)")
+        where = where_ids(inputs, fmt, exc.ids[:SHOWN_DUPLICATES], tag_delimiter)
+        raise JobError(f"{exc}; where: " + "; ".join(f"{i} is {places}" for i, places in where.items())
+                       + " (an id must be unique across all inputs: write an updated article once, as its latest version)") from None
     except ValueError as exc:
         if read_all and report.read == 0:
             raise empty() from None
@@ -246,6 +249,34 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
         f"(read {seconds['read']:.1f} s, fit {seconds['fit']:.1f} s, write {seconds['write']:.1f} s)"
     )
     return manifest
+
+
+#: how many duplicate ids a failed job says where to find
+SHOWN_DUPLICATES = 5
+
+
+def where_ids(inputs: Sequence[Path | str], fmt: str | None, ids: Sequence[str], tag_delimiter: str = "|") -> dict[str, str]:
+    """Where each of ``ids`` occurs in the inputs, as readable text: ``article 1 of a.jsonl and
+    article 4 of b.jsonl`` (the n-th article read from that input, counting only valid records)."""
+    found: dict[str, list[tuple[str, int]]] = {i: [] for i in ids}
+    for path in inputs:
+        counts: dict[str, list[int]] = {}
+        for n, article in enumerate(load_articles([path], fmt, tag_delimiter=tag_delimiter), start=1):
+            if article.id in found:
+                counts.setdefault(article.id, []).append(n)
+        for i, numbers in counts.items():
+            found[i].append((str(path), numbers))
+
+    def places(at: list) -> str:
+        return " and ".join(f"article{'s' if len(ns) > 1 else ''} {_and(ns)} of {path}" for path, ns in at)
+
+    return {i: places(at) for i, at in found.items()}
+
+
+def _and(numbers: list[int]) -> str:
+    """1, 2 and 3"""
+    text = [f"{n:,}" for n in numbers]
+    return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
 
 
 def tuning_sample(articles: list, named: set[str], size: int) -> list:
