@@ -87,6 +87,8 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
     arrays: dict[str, np.ndarray] = {name.rstrip("_"): getattr(model, name) for name in DENSE + TOPICS}
     arrays["ids"], arrays["id_order"], arrays["ids_sorted"] = model.ids_.keys, model.ids_.order, model.ids_.sorted_keys
     arrays["articles_offsets"] = model.articles_.offsets
+    if model.term_words_ is not model.terms_:  # a stemmed vocabulary: the words explain shows for it
+        arrays["term_words"] = model.term_words_
     for name in SPARSE:
         matrix = getattr(model, name)
         for part in ("data", "indices", "indptr"):
@@ -415,6 +417,8 @@ def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
         stem = name.rstrip("_")
         parts = [array(f"{stem}.{p}") for p in ("data", "indices", "indptr")]
         setattr(model, name, sp.csr_matrix(tuple(parts), shape=tuple(manifest["shapes"][name]), copy=False))
+    # unstemmed vocabularies, and versions from before term_words.npy, show the terms themselves
+    model.term_words_ = array("term_words") if "term_words.npy" in manifest["files"] else model.terms_
     # versions before ids_sorted.npy sort the ids again in every process that loads them
     ids_sorted = array("ids_sorted") if "ids_sorted.npy" in manifest["files"] else None
     model.ids_ = SortedIndex(array("ids"), array("id_order"), ids_sorted)

@@ -116,6 +116,7 @@ class RelatedArticles:
 
     Learned attributes: ``terms_`` (sorted vocabulary), ``idf_``, ``text_matrix_`` (articles × terms,
     l2-normalised), ``text_index_`` (its transpose), ``tag_keys_`` (sorted normalised tags),
+    ``term_words_`` (each term as the word it most often stands for, ``senate`` for ``senat``),
     ``tag_names_`` (their most common spelling), ``tag_idf_``, ``tag_matrix_``, ``tag_index_``,
     ``tagged_``, ``candidates_`` and ``candidate_scores_`` (each article's best ``n_candidates``),
     ``duplicate_group_``, ``published_days_``, ``section_codes_``, ``sections_``, ``ids_`` and
@@ -287,7 +288,7 @@ class RelatedArticles:
         self.check_params()
         began = time.perf_counter()
         kept = _Streamed(normalise_synonyms(self.tag_synonyms))
-        counts, terms, df = count_terms(
+        counts, terms, df, words = count_terms(
             kept.read(articles), self._tokenizer(), self.title_weight, self.min_df, self.max_df
         )
         n = len(kept.ids)
@@ -295,7 +296,9 @@ class RelatedArticles:
             raise ValueError("no terms left after stop words and min_df/max_df: the corpus is too small or too uniform")
         self.corpus_fingerprint_ = kept.fingerprint.hexdigest()
         self.terms_ = string_array(list(terms))
-        del terms
+        # what explain shows: a stem as the word it most often stands for (the terms without a stemmer)
+        self.term_words_ = self.terms_ if words is terms else string_array(list(words))
+        del terms, words
         self.idf_ = idf_weights(df, n, smooth_one=True)
         self.text_matrix_ = weigh(counts, self.idf_, self.sublinear_tf)
         del counts, df
@@ -607,7 +610,8 @@ class RelatedArticles:
             "tag_score": round(tag_score, 6) if both else None,
             "shared_tags": [str(self.tag_names_[c]) for c in sorted(tag_shared.col, key=lambda c: -self.tag_idf_[c])],
             "top_terms": [
-                {"term": str(self.terms_[shared.col[o]]), "share": share((1 - w) * (1 - lam) * float(shared.data[o]))}
+                {"term": str(self.terms_[shared.col[o]]), "word": str(self.term_words_[shared.col[o]]),
+                 "share": share((1 - w) * (1 - lam) * float(shared.data[o]))}
                 for o in order
             ],
             "topic_share": share((1 - w) * lam * gain),

@@ -134,8 +134,12 @@ _SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["term", "share"],
-                    "properties": {"term": {"type": "string"}, "share": {"type": "number", "description": "share of the score"}},
+                    "required": ["term", "word", "share"],
+                    "properties": {
+                        "term": {"type": "string", "description": "the term as the model indexes it (stemmed: senat)"},
+                        "word": {"type": "string", "description": "the word the term most often stands for in the corpus (senate): what to show a person"},
+                        "share": {"type": "number", "description": "share of the score"},
+                    },
                 },
             },
             "topic_share": {"type": "number", "description": "share of the score due to the latent topics"},

@@ -85,7 +85,7 @@ def short_why(why: dict[str, Any] | None) -> str:
     parts = []
     if why.get("shared_tags") and why.get("tag_share"):
         parts.append("tags: " + ", ".join(why["shared_tags"][:3]))
-    terms = [t["term"] for t in why.get("top_terms", [])[:3]]
+    terms = [t.get("word", t["term"]) for t in why.get("top_terms", [])[:3]]
     if terms:
         parts.append("words: " + ", ".join(terms))
     if why.get("topic_share"):

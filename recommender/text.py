@@ -105,6 +105,11 @@ class Tokenizer:
         words = [w for w in _WORDS.findall(fold(plain_text(text))) if w not in self._stop_words and len(w) <= MAX_WORD_LENGTH]
         return self.stem(words) if stem else words
 
+    @property
+    def stems(self) -> bool:
+        """Whether words are stemmed."""
+        return self._stemmer is not None
+
     def stem(self, words: list[str]) -> list[str]:
         """The words stemmed (each distinct word once, then remembered); unchanged without a stemmer."""
         if self._stemmer is None:
@@ -156,18 +161,25 @@ def count_terms(
     integer ``(a + 1) << 32 | b``, so the tens of millions of distinct pairs of a large corpus are
     counted by numpy sorting, never held as strings; only kept terms become strings at the end.
     ``progress(articles_read)`` is called after every batch.
+
+    Also returns, for each kept term, the words a reader knows it by: each stem as the word
+    written most often among those it stems (``senat`` is ``senate``; ties go to the word read
+    first), and the terms themselves without a stemmer.
     """
     words: defaultdict[str, int] = defaultdict()
     words.default_factory = words.__len__
     stems: dict[str, int] = {}
     stem_of = np.zeros(0, dtype=np.int64)
+    used = np.zeros(0, dtype=np.int64)  # how often each word id is written
     batches, stream, bounds = [], array("i"), array("q", [0])
     n = 0
 
     def count_batch() -> None:
-        nonlocal stem_of, stream, bounds
+        nonlocal stem_of, stream, bounds, used
         new = tokenizer.stem(list(itertools.islice(words, len(stem_of), None)))
         stem_of = np.concatenate([stem_of, np.fromiter((stems.setdefault(w, len(stems)) for w in new), np.int64, len(new))])
+        used = np.concatenate([used, np.zeros(len(words) - len(used), np.int64)])
+        used += np.bincount(np.frombuffer(stream, dtype=np.int32), minlength=len(words))
         batches.append(_count_batch(stream, bounds, title_weight, tokenizer.ngram_range, stem_of))
         stream, bounds = array("i"), array("q", [0])
         if progress:
@@ -184,11 +196,25 @@ def count_terms(
     if len(bounds) > 1:
         count_batch()
     if not batches:
-        return sp.csr_matrix((0, 0), dtype=np.float32), np.asarray([], dtype=str), np.zeros(0, np.int64)
+        none = np.asarray([], dtype=str)
+        return sp.csr_matrix((0, 0), dtype=np.float32), none, np.zeros(0, np.int64), none
+    shown = _most_used(list(words), stem_of, used) if tokenizer.stems else None
     del words
     low = min_df if isinstance(min_df, (int, np.integer)) else min_df * n
     high = max_df if isinstance(max_df, (int, np.integer)) else max_df * n
-    return _merge(batches, low, high, list(stems))
+    return _merge(batches, low, high, list(stems), shown)
+
+
+def _most_used(words: list[str], stem_of: np.ndarray, used: np.ndarray) -> list[str]:
+    """For each stem id, the word written most often among the words it stems (ties: the word read first)."""
+    order = np.lexsort((np.arange(len(words)), -used, stem_of))
+    ordered = stem_of[order]
+    first = np.empty(len(order), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    best = np.empty(int(stem_of.max()) + 1 if len(stem_of) else 0, dtype=np.int64)
+    best[ordered[first]] = order[first]
+    return [words[w] for w in best.tolist()]
 
 
 def _count_batch(stream: array, bounds: array, title_weight: float, ngram_range: tuple[int, int], stem_of: np.ndarray):
@@ -207,10 +233,11 @@ def _bucket(keys: np.ndarray) -> np.ndarray:
 
 
 def _merge(
-    batches: list[tuple[sp.csr_matrix, np.ndarray]], low: float, high: float, stems: list[str]
-) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    batches: list[tuple[sp.csr_matrix, np.ndarray]], low: float, high: float, stems: list[str], shown: list[str] | None = None
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
     """All batches as one matrix over the kept terms (document frequency in ``[low, high]``), in
-    the order of their names; returns the counts, the names and the document frequencies.
+    the order of their names; returns the counts, the names, the document frequencies and the
+    terms in ``shown``'s words (a word for each stem id; the names themselves without it).
 
     Rare keys are found with hashed document frequencies first: a bucket's count can only be too
     high, so no key that could pass ``min_df`` is lost, and most pairs of words (in one article
@@ -266,7 +293,8 @@ def _merge(
         del counts, cols, hit, hits_before
     matrix = sp.csr_matrix((data, indices, np.concatenate(indptr)), shape=(rows, len(kept)))
     matrix.sort_indices()
-    return matrix, names[order], df[kept[order]]
+    names, kept = names[order], kept[order]
+    return matrix, names, df[kept], names if shown is None else _names(keys[kept], shown)
 
 
 def _batch_keys(stream: array, bounds: array, title_weight: float, ngram_range: tuple[int, int]):

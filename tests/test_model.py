@@ -222,6 +222,25 @@ def test_explanations_name_shared_tags_and_terms(model):
     assert model.related("s2", k=1)[0].why is None
 
 
+def test_explain_shows_each_stem_as_the_word_it_stands_for(tmp_path):
+    from recommender import artifact
+
+    docs = [{"id": "a", "title": "Senate passes budget", "body": "The senate passed the budget; senators cheered the senate"},
+            {"id": "b", "title": "Senate budget talks", "body": "Budgets and the senate: talks go on"},
+            {"id": "c", "title": "Bakery opens", "body": "Fresh bread"}]
+    model = RelatedArticles(min_df=1, topic_weight=0.0).fit(docs)
+    terms = model.related("a", k=1, explain=True)[0].why["top_terms"]
+    assert {t["term"]: t["word"] for t in terms} == {"senat": "senate", "budget": "budget"}
+    artifact.publish(model, tmp_path / "models")
+    again = artifact.load(tmp_path / "models")
+    assert again.related("a", k=1, explain=True)[0].why["top_terms"] == terms
+    plain = RelatedArticles(min_df=1, topic_weight=0.0, stemmer=None).fit(docs)
+    assert plain.term_words_ is plain.terms_  # no stemmer: the terms are the words, stored once
+    assert all(t["term"] == t["word"] for t in plain.related("a", k=1, explain=True)[0].why["top_terms"])
+    artifact.publish(plain, tmp_path / "plain")
+    assert "term_words.npy" not in artifact.load(tmp_path / "plain").manifest_["files"]
+
+
 def test_score_is_symmetric(model):
     assert model.score("s1", "s2") == pytest.approx(model.score("s2", "s1"))
     assert model.score("s1", "s1") == pytest.approx(1.0)

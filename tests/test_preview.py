@@ -106,3 +106,5 @@ def test_shared_tags_are_a_reason_only_when_they_count():
     why = {"shared_tags": ["usa"], "top_terms": [{"term": "porsch"}], "tag_share": 0.0, "topic_share": 0.4}
     assert short_why(why) == "words: porsch · same subject: 40% of the score"  # tag weight 0: the tags added nothing
     assert short_why({**why, "tag_share": 0.2}).startswith("tags: usa · words: porsch")
+    shown = {**why, "top_terms": [{"term": "senat", "word": "senate"}]}
+    assert short_why(shown).startswith("words: senate ·")  # the word a person reads, not the stem

@@ -40,39 +40,50 @@ def oracle(fields, ngram_range, min_df, max_df, title_weight):
 )
 def test_counts_equal_scikit_learns(ngram_range, min_df, max_df):
     expected, terms, df = oracle(FIELDS, ngram_range, min_df, max_df, 2.0)
-    counts, got_terms, got_df = count_terms(iter(FIELDS), Tokenizer(ngram_range, "english"), 2.0, min_df, max_df)
-    assert list(got_terms) == terms
+    counts, got_terms, got_df, words = count_terms(iter(FIELDS), Tokenizer(ngram_range, "english"), 2.0, min_df, max_df)
+    assert list(got_terms) == terms and words is got_terms  # no stemmer: the terms are the words
     np.testing.assert_array_equal(got_df, df)
     np.testing.assert_array_equal(counts.toarray(), expected.toarray())
     assert counts.toarray()[3].sum() == 0
 
 
 def test_batches_and_the_rare_key_filter_change_nothing(monkeypatch):
-    whole = count_terms(iter(FIELDS * 3), Tokenizer((1, 2), "english"), 3.0, 2, 1.0)
+    whole = count_terms(iter(FIELDS * 3), Tokenizer((1, 2), "english", "english"), 3.0, 2, 1.0)
     monkeypatch.setattr(text, "BATCH", 4)  # several batches, one of them short
     monkeypatch.setattr(text, "HASH_BITS", 3)  # 8 buckets: every key collides with others
-    batched = count_terms(iter(FIELDS * 3), Tokenizer((1, 2), "english"), 3.0, 2, 1.0)
+    batched = count_terms(iter(FIELDS * 3), Tokenizer((1, 2), "english", "english"), 3.0, 2, 1.0)
     assert list(whole[1]) == list(batched[1])
     assert (whole[0] != batched[0]).nnz == 0
     np.testing.assert_array_equal(whole[2], batched[2])
+    assert list(whole[3]) == list(batched[3])
 
 
 def test_an_empty_corpus_counts_nothing():
-    counts, terms, df = count_terms(iter([]), Tokenizer((1, 2), "english"), 2.0, 1, 1.0)
-    assert counts.shape == (0, 0) and len(terms) == 0 and len(df) == 0
+    counts, terms, df, words = count_terms(iter([]), Tokenizer((1, 2), "english"), 2.0, 1, 1.0)
+    assert counts.shape == (0, 0) and len(terms) == 0 and len(df) == 0 and len(words) == 0
 
 
 def test_stemming_joins_word_forms_in_words_and_pairs():
     fields = [("Elections", "the elected councils"), ("Election", "elect council")]
-    counts, terms, df = count_terms(iter(fields), Tokenizer((1, 2), "english", "english"), 1.0, 2, 1.0)
+    counts, terms, df, words = count_terms(iter(fields), Tokenizer((1, 2), "english", "english"), 1.0, 2, 1.0)
     assert list(terms) == ["council", "elect", "elect council"]
     np.testing.assert_array_equal(df, [2, 2, 2])
+    # each stem shown as the word written most often (council 1, councils 1: the first read; elect 1,
+    # elected 1, elections 1, election 1: the first read), in words and pairs alike
+    assert list(words) == ["councils", "elections", "elections councils"]
     assert Tokenizer((1, 2), "english", "english").terms("The elected councils") == ["elect", "council", "elect council"]
+
+
+def test_a_stem_is_shown_as_the_word_written_most_often():
+    fields = [("Senate vote", "The senate voted; senators vote"), ("Senate votes", "senate voting")]
+    _, terms, _, words = count_terms(iter(fields), Tokenizer((1, 1), "english", "english"), 1.0, 1, 1.0)
+    shown = dict(zip(terms.tolist(), words.tolist()))
+    assert shown["senat"] == "senate" and shown["vote"] == "vote"  # senate 4 against senators 1; vote 2 against votes, voted, voting 1
 
 
 def test_known_terms_are_counted_as_in_fitting():
     tokenizer = Tokenizer((1, 2), "english", "english")
-    counts, terms, _ = count_terms(iter(FIELDS), tokenizer, 2.0, 1, 1.0)
+    counts, terms, *_ = count_terms(iter(FIELDS), tokenizer, 2.0, 1, 1.0)
     lookup = {t: i for i, t in enumerate(terms)}
     again = text.count_known(
         iter(FIELDS), tokenizer, 2.0, lambda ts: np.array([lookup.get(t, -1) for t in ts]), len(terms)
@@ -95,7 +106,7 @@ def test_a_word_longer_than_any_word_is_left_out():
     blob = "iVBORw0KGgo" + "A" * 4000  # a pasted base64 image: one token of 4,011 characters
     longest = "x" * text.MAX_WORD_LENGTH
     assert Tokenizer((1, 1), None).words(f"Chart {blob} {longest} shows rain") == ["chart", longest, "shows", "rain"]
-    counts, terms, _ = count_terms(iter([("Chart", blob), ("Rain", blob + " rain")]), Tokenizer((1, 2), None), 1.0, 1, 1.0)
+    counts, terms, *_ = count_terms(iter([("Chart", blob), ("Rain", blob + " rain")]), Tokenizer((1, 2), None), 1.0, 1, 1.0)
     assert list(terms) == ["chart", "rain"]  # not the blob, nor pairs made with it
     assert terms.dtype.itemsize <= 4 * 2 * (text.MAX_WORD_LENGTH + 1)  # the vocabulary stays narrow
 
