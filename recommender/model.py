@@ -554,7 +554,8 @@ class RelatedArticles:
     def _choose(
         self, idx: np.ndarray, val: np.ndarray, source: int, banned: set[int], f: Filters, k: int, source_days: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        keep = (idx >= 0) & (idx != source) & (val > 0) & (val >= f.min_score)
+        # the floor is on the score as answers show it (6 decimals): min_score 0.488192 keeps a 0.488192
+        keep = (idx >= 0) & (idx != source) & (val > 0) & (np.round(val, 6) >= f.min_score)
         idx, val = idx[keep].astype(np.int64), val[keep].astype(np.float64)
         excluded = self.ids_.positions(f.exclude)
         banned = banned | {int(g) for g in self.duplicate_group_[excluded[excluded >= 0]]}
@@ -569,11 +570,18 @@ class RelatedArticles:
             mask &= days < end_of_days(f.until)
         idx, val, days = idx[mask], val[mask], days[mask]
         if f.half_life_days and not np.isnan(source_days):
-            older_by = np.nan_to_num(np.maximum(source_days - days, 0.0), nan=0.0)
+            # the age re-ranks the most similar articles only (as many as the candidates, or k):
+            # it never brings in a less similar one however new, even when the whole corpus was scored
+            groups = self.duplicate_group_[idx]
+            _, at = np.unique(groups, return_index=True)
+            pool = np.isin(groups, groups[np.sort(at)[: max(int(self.n_candidates), k)]])
+            idx, val, days = idx[pool], val[pool], days[pool]
+            # an undated item has no age to weigh: it counts as older than any (score 0, after every dated one)
+            older_by = np.where(np.isnan(days), np.inf, np.maximum(source_days - days, 0.0))
             # ranked by the log of the adjusted score: a tiny half-life may send every old item's score
-            # to 0 in floating point, and their order must still be by score, not by id
+            # to 0 in floating point, and their order must still be by score, then similarity, not by id
             log_score = np.log2(val) - older_by / f.half_life_days
-            order = np.lexsort((idx, -log_score))
+            order = np.lexsort((idx, -val, -log_score))
             idx, val = idx[order], np.exp2(log_score[order])
         _, first = np.unique(self.duplicate_group_[idx], return_index=True)
         first = np.sort(first)[:k]

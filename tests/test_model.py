@@ -213,6 +213,40 @@ def test_half_life_ranks_by_the_adjusted_score_even_when_it_underflows():
     assert [r.id for r in model.related("source", k=3, half_life_days=0.01)] == ["c-old", "b-older", "a-oldest"]
 
 
+def test_half_life_reorders_the_most_similar_and_never_brings_in_a_weak_new_one():
+    # 3 candidates; a k larger than that scores the whole corpus, and the age must still only reorder
+    # the most similar articles, not lift the newest weak one to the top
+    rows = [("source", "2024-06-01", "harbour crane strike vote dockers union pay")]
+    extra = [("talks", "ferry"), ("pickets", "gates"), ("ballot", "wages")]
+    rows += [(f"near{i}", f"2024-0{1 + i}-01", f"harbour crane strike {a} {b} union") for i, (a, b) in enumerate(extra)]
+    rows += [(f"weak{i}", "2024-06-01", f"harbour bakery bread {a} {b} flour") for i, (a, b) in enumerate(extra)]
+    model = RelatedArticles(min_df=1, topic_weight=0.0, n_candidates=3).fit(
+        [parse_article({"id": i, "title": t, "published_at": d}) for i, d, t in rows])
+    assert [r.id for r in model.related("source", k=3, half_life_days=30)] == ["near2", "near1", "near0"]
+    # k=4: the 4 most similar (the three near ones and one weak one) reordered; the new weak ones
+    # would fill the top if the age were weighed over the whole corpus
+    longer = [r.id for r in model.related("source", k=4, half_life_days=30)]
+    assert {"near0", "near1", "near2"} < set(longer) and sum(i.startswith("weak") for i in longer) == 1
+
+
+def test_under_a_half_life_an_undated_item_counts_as_older_than_any():
+    rows = [("source", "2024-06-01", "harbour crane strike vote"), ("undated", None, "harbour crane strike vote dockers"),
+            ("old", "2020-06-01", "harbour crane strike vote talks"), ("other", "2024-06-01", "bakery bread prices")]
+    model = RelatedArticles(min_df=1, topic_weight=0.0).fit(
+        [parse_article({"id": i, "title": t, "published_at": d}) for i, d, t in rows])
+    plain = [r.id for r in model.related("source", k=2)]
+    assert plain == ["undated", "old"]  # without the age, the undated one is the most similar
+    aged = model.related("source", k=2, half_life_days=365)
+    assert [r.id for r in aged] == ["old", "undated"] and aged[1].score == 0.0 < aged[0].score
+    # an undated source has no age to measure from: the half-life changes nothing
+    assert model.related("undated", k=3, half_life_days=1) == model.related("undated", k=3)
+
+
+def test_min_score_at_a_shown_score_keeps_that_item(model):
+    top = model.related("s1", k=1)[0]
+    assert [r.id for r in model.related("s1", k=1, min_score=top.score)] == [top.id]
+
+
 def test_explanations_name_shared_tags_and_terms(model):
     why = model.related("s2", k=1, explain=True)[0].why
     assert why["shared_tags"] and why["top_terms"]
