@@ -17,6 +17,7 @@ import uuid
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.http import parse_etags
 
 from . import __version__, logs
 from .holder import served_model
@@ -92,7 +93,11 @@ def _cache(response: Response, version: str) -> Response:
     else:
         response.cache_control.public = True
     response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
-    response.make_conditional(request)
+    environ = request.environ
+    if parse_etags(environ.get("HTTP_IF_MATCH")).star_tag:
+        # "*" matches any current answer (RFC 9110, 13.1.1); werkzeug's make_conditional answers it 412
+        environ = {key: value for key, value in environ.items() if key != "HTTP_IF_MATCH"}
+    response.make_conditional(environ)
     del response.headers["Date"]  # make_conditional adds one; the server sends its own
     if response.status_code == 412:  # make_conditional keeps the body: answer in the errors' shape instead
         from .errors import error_response  # errors imports this module

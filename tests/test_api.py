@@ -544,6 +544,13 @@ def test_post_with_half_an_emoji_is_answered(client):
     assert r.status_code == 200 and r.json["article"] == {"title": "Bread prices"}
 
 
+def test_if_match_star_matches_any_current_answer(client):
+    for path in ("/articles/s1/related", "/articles/s1", "/model", "/openapi.json"):
+        r = client.get(path, headers={"If-Match": "*"})
+        assert r.status_code == 200 and r.headers["ETag"], path
+    assert client.get("/articles/s1/related", headers={"If-Match": "*", "If-None-Match": "*"}).status_code == 304
+
+
 def test_a_failed_if_match_is_a_json_412_that_is_not_cached(client):
     r = client.get("/articles/s1/related", headers={"If-Match": '"other"'})
     assert r.status_code == 412 and r.json["error"]["code"] == "precondition_failed"
