@@ -59,6 +59,16 @@ class Article:
 _FIELDS = fields(Article)
 
 
+#: The ISO 8601 shapes read as dates (Python's ``fromisoformat`` alone also takes any character
+#: between date and time, a 5,000-digit number as a date and time, and a week without its day).
+_ISO_DATE = re.compile(
+    r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-W\d{2}-\d|\d{4}W\d{3})"  # 2024-05-01, 20240501, 2024-W18-3, 2024W183
+    r"(?:[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?"  # T09, T09:30, T09:30:00.123, T093000
+    r"(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",  # Z, +02, +02:00, -0500
+    re.ASCII,
+)
+
+
 def parse_date(value: Any, field: str = "published_at") -> str | None:
     """Validate an ISO 8601 date or datetime and return it as given (stripped); ``None`` if empty.
     A ``datetime.date`` or ``datetime.datetime`` (from Python callers) is returned in ISO form.
@@ -71,6 +81,8 @@ def parse_date(value: Any, field: str = "published_at") -> str | None:
         raise SchemaError(f"{field} must be an ISO 8601 date string", field)
     text = value.strip()
     try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
         _dt.datetime.fromisoformat(text)
     except ValueError:
         raise SchemaError(f"{field} is not an ISO 8601 date (YYYY-MM-DD) or datetime", field) from None

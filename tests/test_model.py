@@ -178,6 +178,27 @@ def test_date_filters_take_python_dates_as_their_iso_strings(articles):
     assert "s2" not in ids(model.related("s1", k=10, until=moment))
 
 
+@pytest.mark.parametrize("text", ["2024-05-01", "20240501", "2024-W18-3", "2024W183", "2024-05-01T12:00:00Z", "2024-05-01 12:00",
+                                  "2024-05-01T23:30:00-05:00", "2024-05-01T12:00:00.123456789+0200", "20240501T093000Z",
+                                  "2024-05-01T12:00:00,5Z", " 2024-05-01T09 "])
+def test_iso_dates_in_their_usual_shapes_are_read(text):
+    from recommender.schema import parse_date
+
+    assert parse_date(text, "since") == text.strip()
+
+
+@pytest.mark.parametrize("text", ["1111111111111111111", "2024-05-01X12:00", "2024-05-01T12:00:00Z" + "0" * 50, "2024-W26",
+                                  "2024", "2024-05", "yesterday", "2024-05-01T24:00", "2024-05-01T12:00+25:00",
+                                  "\uff12\uff10\uff12\uff14-05-01", "2024-05-01T12:00:00Zjunk"])
+def test_strings_python_would_stretch_into_a_date_are_refused(text):
+    # fromisoformat alone reads the first as 1111-11-11T11:11:11.111111, any character as the separator,
+    # a week without its day as its Monday, and full-width digits as digits
+    from recommender.schema import SchemaError, parse_date
+
+    with pytest.raises(SchemaError, match="since is not an ISO 8601 date"):
+        parse_date(text, "since")
+
+
 @pytest.mark.parametrize("until", ["2024-02-11", "20240211", "2024-W06-7", "2024-02-11T15:20:00Z"])
 def test_until_a_date_covers_its_whole_day_in_every_form(articles, until):
     timed = [a | {"published_at": "2024-02-11T15:20:00Z"} if a["id"] == "s2" else a for a in articles]
