@@ -41,7 +41,7 @@ def article_id(value: str) -> str:
     """An article id from a URL path, or a 400 when no article can have it (:func:`schema.id_problem`)."""
     problem = id_problem(value)
     if problem:
-        raise invalid_parameter("id", problem)
+        raise invalid_parameter("article_id", problem)  # the path parameter's name in /openapi.json
     return value
 
 
@@ -68,7 +68,7 @@ def _number(args: MultiDict, name: str, *, least: float) -> float | None:
         return None
     number = float(value) if _DECIMAL.fullmatch(value) else math.nan
     if not math.isfinite(number) or number < least:
-        raise invalid_parameter(name, f"{name} must be a number, {least:g} or more, got {value[:40]!r}")
+        raise invalid_parameter(name, f"{name} must be a finite number, {least:g} or more, got {value[:40]!r}")
     return number
 
 

@@ -12,6 +12,7 @@ import json
 import math
 import sys
 import time
+import unicodedata
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -561,7 +562,7 @@ class RelatedArticles:
         banned = banned | {int(g) for g in self.duplicate_group_[excluded[excluded >= 0]]}
         mask = ~np.isin(self.duplicate_group_[idx], list(banned))
         if f.section is not None:
-            code = SortedIndex(self.sections_).get(f.section.casefold())
+            code = SortedIndex(self.sections_).get(section_key(f.section))
             mask &= self.section_codes_[idx] == code
         days = self.published_days_[idx]
         if f.since is not None:
@@ -716,7 +717,7 @@ class _Streamed:
             self.ids.append(doc.id)
             self.tags.add(doc.tags)
             self.days.append(date_to_days(doc.published_at))
-            self.section_codes.append(self.sections.setdefault(doc.section.casefold(), len(self.sections)))
+            self.section_codes.append(self.sections.setdefault(section_key(doc.section), len(self.sections)))
             self.title_keys.append(title_key(doc.title))
             yield doc.title, f"{doc.subtitle}\n{doc.body}"
         del seen
@@ -744,6 +745,11 @@ def _filters(
         raise ValueError(f"min_score must be a number, got {min_score!r}")
     return Filters(frozenset(() if exclude is None else exclude), section or None, parse_date(since, "since"), parse_date(until, "until"),
                    float(min_score or 0.0), None if half_life_days is None else float(half_life_days))
+
+
+def section_key(section: str) -> str:
+    """A section as compared: case folded, in one Unicode form (É typed as E and a combining accent is É)."""
+    return unicodedata.normalize("NFC", section.casefold())
 
 
 def _real(value: Any) -> bool:

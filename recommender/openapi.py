@@ -235,7 +235,8 @@ _PARAMETERS: dict[str, Any] = {
     "Until": _query("until", "keep articles published on or before this ISO 8601 date or datetime (a date without a time covers its whole day)", {"type": "string"}, "2024-12-31"),
     "MinScore": _query("min_score", "drop items scoring below this", {"type": "number", "minimum": 0, "default": 0}),
     "HalfLifeDays": _query("half_life_days", "prefer recent articles: halve a score for every this many days an item is older than the source", {"type": "number", "minimum": MIN_HALF_LIFE_DAYS}),
-    "Explain": _query("explain", "add why each item was chosen", {"type": "string", "enum": ["true", "false", "1", "0"], "default": "false"}),
+    "Explain": _query("explain", "add why each item was chosen (true, false, 1 or 0, in any case: TRUE is true)",
+                      {"type": "string", "enum": ["true", "false", "1", "0"], "default": "false"}),
     "Query": _query("q", "part of a title (ignoring case)", {"type": "string", "maxLength": 200}),
 }
 

@@ -267,7 +267,7 @@ def test_unknown_ids_and_path_tricks_get_a_clean_404(client, path):
 def test_ids_that_cannot_exist_get_a_400(client, path):
     r = client.get(path)
     assert r.status_code == 400
-    assert r.json["error"]["parameter"] == "id"
+    assert r.json["error"]["parameter"] == "article_id"  # as /openapi.json names the path parameter
 
 
 def test_unknown_article_404_names_it(client):

@@ -166,6 +166,14 @@ def test_filters(model):
     assert all(r.score >= 0.2 for r in model.related("s1", k=10, min_score=0.2))
 
 
+def test_a_section_matches_in_either_unicode_form():
+    docs = [{"id": "a", "title": "Bourse en hausse", "section": "\u00c9conomie"}, {"id": "b", "title": "Bourse en baisse", "section": "\u00e9conomie"},
+            {"id": "c", "title": "Bourse fermée", "section": "E\u0301conomie"}, {"id": "d", "title": "Bourse et sport", "section": "Sport"}]
+    model = RelatedArticles(min_df=1, topic_weight=0.0).fit(docs)
+    for typed in ("\u00c9CONOMIE", "E\u0301conomie", "e\u0301conomie"):
+        assert sorted(ids(model.related("a", k=5, section=typed))) == ["b", "c"], typed
+
+
 def test_date_filters_take_python_dates_as_their_iso_strings(articles):
     import datetime as dt
 
