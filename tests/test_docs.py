@@ -32,3 +32,12 @@ def test_every_model_setting_has_a_job_option():
     from train.__main__ import PARSERS
 
     assert set(PARSERS) == set(PARAMETERS) - {"verbose"}
+
+
+@pytest.mark.parametrize("module", ["train", "train.evaluate", "train.tuning", "recommender"])
+def test_every_command_prints_its_help(module):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "usage:" in done.stdout and "Traceback" not in done.stderr, done.stderr[-500:]

@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         shown = "all cores" if name == "n_jobs" else default
         model.add_argument(
             "--" + name.replace("_", "-"), dest=name, type=parse, metavar=metavar, default=_NOT_GIVEN,
-            help=f"{text} (default: {shown})",
+            help=f"{text} (default: {shown})".replace("%", "%%"),  # argparse formats help with %
         )
     parser.set_defaults(n_jobs=-1)
     return parser
