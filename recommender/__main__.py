@@ -31,17 +31,23 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _folder(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a models folder, got an empty value")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m recommender",
         description="Serve related-article lists with Flask's development server (for trying out; use gunicorn in production).",
     )
-    parser.add_argument("--models", metavar="DIR", help="the models folder (default: $RECOMMENDER_MODELS)")
+    parser.add_argument("--models", metavar="DIR", type=_folder, help="the models folder (default: $RECOMMENDER_MODELS)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
-        app = create_app({"MODELS_DIR": args.models} if args.models else None)
+        app = create_app({"MODELS_DIR": args.models} if args.models is not None else None)
         server = _listen(args.host, args.port, app)
     except (ModelUnavailable, SettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)

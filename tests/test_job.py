@@ -107,7 +107,7 @@ def test_too_many_bad_records_publish_nothing(tmp_path, capsys):
     path = write_jsonl(tmp_path / "c.jsonl", make_articles(), ["{not json", json.dumps({"id": "x1", "title": " "})])
     code, out, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")  # 2 of 14: over 5%
     assert code == 1 and out == "" and not (tmp_path / "models" / "CURRENT").exists()
-    assert err.strip().splitlines()[-1] == ("error: skipped 2 of 14 records (14.3%), more than --max-skipped 5% allows: nothing "
+    assert err.strip().splitlines()[-1] == ("error: skipped 2 of 14 records (14.3%), more than --max-skipped 0.05 allows: nothing "
                                             "published; fix the records (reasons above), or pass --max-skipped 1 to publish what was read")
     assert "candidate search" not in err  # stopped once read, before the search
     code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1", "--max-skipped", "0.15")
@@ -202,7 +202,7 @@ def test_a_corpus_much_smaller_than_the_current_version_is_not_published(tmp_pat
     path = write_jsonl(tmp_path / "cut.jsonl", make_articles()[:4])  # 4 of the 12 articles the current version has
     result = run(capsys, path, "--out", previous[0], "--min-df", "1")
     _assert_failed_and_previous_intact(result, previous, f"read 4 articles, 67% fewer than the 12 of the current version {previous[1]}")
-    assert "--max-shrink 50% allows: nothing published" in result[2]
+    assert "--max-shrink 0.5 allows: nothing published" in result[2]
     assert run(capsys, path, "--out", previous[0], "--min-df", "1", "--max-shrink", "1")[0] == 0
 
 
@@ -372,6 +372,12 @@ def test_stop_words_come_from_a_file_of_ones_own(tmp_path, corpus, capsys):
         with pytest.raises(SystemExit) as info:
             main([str(corpus), "--out", str(tmp_path / "other"), "--stop-words", str(bad)])
         assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_empty_dask_address_is_a_usage_error(tmp_path, corpus, capsys, fit_inputs):
+    with pytest.raises(SystemExit) as info:  # it skipped the scheduler check and hung in a client for "" before
+        main([str(corpus), "--out", str(tmp_path / "models"), "--dask", ""])
+    assert info.value.code == 2 and "expected a Dask scheduler's address" in capsys.readouterr().err and not fit_inputs
 
 
 def test_the_job_function_refuses_an_invalid_setting_before_it_reads(tmp_path, corpus, fit_inputs):

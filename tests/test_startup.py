@@ -116,3 +116,12 @@ def test_the_service_runs_blas_on_one_thread(app):
 
     blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
     assert blas and all(lib["num_threads"] == 1 for lib in blas)
+
+
+def test_an_empty_models_option_is_a_usage_error_not_the_environments_folder(models_dir, monkeypatch, capsys):
+    from recommender.__main__ import main
+
+    monkeypatch.setenv("RECOMMENDER_MODELS", str(models_dir))  # an empty --models served this one
+    with pytest.raises(SystemExit) as info:
+        main(["--models", "", "--port", "0"])
+    assert info.value.code == 2 and "expected a models folder, got an empty value" in capsys.readouterr().err

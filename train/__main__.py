@@ -86,6 +86,12 @@ def _stop_words(text: str) -> str | list[str] | None:
     return words
 
 
+def _scheduler(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a Dask scheduler's address (tcp://HOST:PORT), got an empty value")
+    return text.strip()
+
+
 def _optional(text: str) -> str | None:
     """A language name, or ``none`` for None (stop words, stemmer)."""
     return None if text.lower() == "none" else text
@@ -144,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"spaced others (default: {TUNE_SAMPLE:,}; 0: the whole corpus)")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="print only warnings and errors on stderr, no progress (the new version still goes to stdout)")
-    parser.add_argument("--dask", metavar="tcp://HOST:PORT",
+    parser.add_argument("--dask", metavar="tcp://HOST:PORT", type=_scheduler,
                         help="run the candidate search on the Dask cluster of this scheduler (needs the dask extra)")
     model = parser.add_argument_group("model settings")
     for name, (parse, metavar) in PARSERS.items():

@@ -177,11 +177,11 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
         records = report.read + len(report.skipped)
         if report.read and len(report.skipped) > max_skipped * records:  # none read: the empty corpus's error
             raise JobError(f"skipped {len(report.skipped):,} of {records:,} records ({len(report.skipped) / records:.1%}), more "
-                           f"than --max-skipped {max_skipped:.0%} allows: nothing published; fix the records (reasons above), "
+                           f"than --max-skipped {max_skipped:g} allows: nothing published; fix the records (reasons above), "
                            "or pass --max-skipped 1 to publish what was read")
         if previous and report.read and report.read < (1 - max_shrink) * previous[1]:
             raise JobError(f"read {report.read:,} articles, {1 - report.read / previous[1]:.0%} fewer than the {previous[1]:,} of the "
-                           f"current version {previous[0]}, more than --max-shrink {max_shrink:.0%} allows: nothing published; "
+                           f"current version {previous[0]}, more than --max-shrink {max_shrink:g} allows: nothing published; "
                            "check the export, or pass --max-shrink 1 to publish a smaller catalogue")
 
     def empty() -> JobError:
