@@ -287,7 +287,7 @@ def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, caps
     assert info.value.code == 2 and "--model goes with --corpus or --dataset" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
         main(["--dataset", str(tmp_path), "--related", str(tmp_path / "r.csv")])
-    assert info.value.code == 2 and "--related, --ratings and --format go with --corpus" in capsys.readouterr().err
+    assert info.value.code == 2 and "--related, --ratings, --format and --tag-delimiter go with --corpus" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
     with pytest.raises(SystemExit) as info:
         main(["--corpus", str(tmp_path / "c.jsonl"), "--out", str(tmp_path / "file")])
@@ -551,3 +551,29 @@ def test_the_command_is_quiet_on_request_and_stops_on_sigterm_as_on_ctrl_c(tmp_p
     assert evaluate.main(["--corpus", str(corpus), "--out", str(out), "--n-jobs", "1"]) == 143
     assert capsys.readouterr().err.endswith("error: terminated; the report folder is as it was\n")
     assert signal.getsignal(signal.SIGTERM) is handler and (out / "report.json").read_bytes() == before
+
+
+def test_a_csv_with_its_own_tag_delimiter_is_read_as_the_job_read_it(tmp_path, capsys):
+    import csv
+
+    from train.__main__ import main as train_main
+    from train.evaluate import main
+
+    corpus = tmp_path / "c.csv"
+    with corpus.open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["id", "title", "body", "tags"])
+        for a in make_articles():
+            out.writerow([a["id"], a["title"], a["body"], ";".join(a.get("tags", []))])
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\ns1,d1\nf1,f2\n")
+    models = tmp_path / "models"
+    assert train_main([str(corpus), "--out", str(models), "--min-df", "1", "--tag-delimiter", ";"]) == 0
+    capsys.readouterr()
+    args = ["--corpus", str(corpus), "--related", str(related), "--model", str(models), "--weights", "0", "--n-jobs", "1",
+            "--out", str(tmp_path / "r")]
+    assert main(args) == 1 and "was trained on other versions of these" in capsys.readouterr().err  # tags split at |
+    assert main(args + ["--tag-delimiter", ";"]) == 0
+    with pytest.raises(SystemExit) as info:
+        main(["--all", str(tmp_path), "--tag-delimiter", ";"])
+    assert info.value.code == 2 and "--tag-delimiter go with --corpus" in capsys.readouterr().err

@@ -38,12 +38,12 @@ _BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _load(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[Article], str]:
+def _load(paths: Iterable[Path], fmt: str | None = None, tag_delimiter: str = "|") -> tuple[list[Article], str]:
     """The articles of ``paths``, the first of each id, and a note for the description of what was
     left out (``""`` when nothing was); a :class:`LoadError` becomes a ValueError."""
     report = LoadReport()
     try:
-        loaded = list(load_articles(paths, fmt, report=report))
+        loaded = list(load_articles(paths, fmt, report=report, tag_delimiter=tag_delimiter))
     except LoadError as exc:
         raise ValueError(str(exc)) from exc
     articles = _first_of_each_id(loaded)
@@ -544,7 +544,7 @@ def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, 
 
 
 def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | None = None,
-                fmt: str | None = None) -> EvalSet:
+                fmt: str | None = None, tag_delimiter: str = "|") -> EvalSet:
     """Your own corpus with your own ground truth.
 
     Parameters
@@ -569,7 +569,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         many. Articles repeating an id are dropped (the first one is kept) and counted.
     """
     corpus_path = Path(corpus_path)
-    articles, left_out = _load([corpus_path], fmt)
+    articles, left_out = _load([corpus_path], fmt, tag_delimiter)  # the delimiter: of CSV tag cells, as the job's
     ids = {a.id for a in articles}
     unknown: set[str] = set()
     links: dict[str, set[str]] = {}

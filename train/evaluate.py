@@ -674,6 +674,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--related", type=Path, metavar="FILE", help="with --corpus: related ids (JSONL or CSV)")
     parser.add_argument("--ratings", type=Path, metavar="FILE", help="with --corpus: rated pairs (CSV id_a,id_b,similarity)")
     parser.add_argument("--format", choices=FORMATS, help="with --corpus: its input format (default: guessed from the name)")
+    parser.add_argument("--tag-delimiter", metavar="C",
+                        help="with --corpus: separator of tags in a CSV cell, as given to python -m train (default: |)")
     parser.add_argument("--out", type=Path, default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
                         help="tag weights to sweep (default: %(default)s)")
@@ -713,8 +715,8 @@ def _run(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     if args.model and args.all:
         parser.error("--model goes with --corpus or --dataset: a model is trained on one corpus")
-    if (args.related or args.ratings or args.format) and not args.corpus:
-        parser.error("--related, --ratings and --format go with --corpus: the known data sets bring their own files")
+    if (args.related or args.ratings or args.format or args.tag_delimiter is not None) and not args.corpus:
+        parser.error("--related, --ratings, --format and --tag-delimiter go with --corpus: the known data sets bring their own files")
     for option, path in (("--related", args.related), ("--ratings", args.ratings)):
         if path is not None and not path.is_file():
             print(f"error: {path}: no such file ({option})", file=sys.stderr)
@@ -753,7 +755,8 @@ def _run(argv: Sequence[str] | None) -> int:
     elif args.dataset:
         loaders = [lambda: load_dataset(args.dataset)]
     else:
-        loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings, fmt=args.format)]
+        loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings, fmt=args.format,
+                                         tag_delimiter="|" if args.tag_delimiter is None else args.tag_delimiter)]
     began = time.perf_counter()
     sets = []
     for load in loaders:  # every data set is read before any is evaluated: a bad one costs seconds, not a run
