@@ -207,14 +207,9 @@ def count_terms(
 
 def _most_used(words: list[str], stem_of: np.ndarray, used: np.ndarray) -> list[str]:
     """For each stem id, the word written most often among the words it stems (ties: the word read first)."""
-    order = np.lexsort((np.arange(len(words)), -used, stem_of))
-    ordered = stem_of[order]
-    first = np.empty(len(order), dtype=bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    best = np.empty(int(stem_of.max()) + 1 if len(stem_of) else 0, dtype=np.int64)
-    best[ordered[first]] = order[first]
-    return [words[w] for w in best.tolist()]
+    order = np.lexsort((np.arange(len(words)), -used, stem_of))  # by stem, each stem's most used word first
+    _, first = np.unique(stem_of[order], return_index=True)  # every stem id has a word, so one per id, in order
+    return [words[w] for w in order[first].tolist()]
 
 
 def _count_batch(stream: array, bounds: array, title_weight: float, ngram_range: tuple[int, int], stem_of: np.ndarray):
