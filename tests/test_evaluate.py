@@ -279,6 +279,17 @@ def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_p
     published.check([replace(a, labels=()) for a in evalset.articles])
 
 
+@pytest.mark.parametrize("option, what", [("--all", "a folder of data sets"), ("--dataset", "a data set folder"),
+                                           ("--corpus", "a corpus file"), ("--out", "a report folder"), ("--model", "a models folder")])
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(tmp_path, capsys, option, what):
+    from train.evaluate import main
+
+    argv = {"--out": ["--corpus", str(tmp_path / "c.jsonl")], "--model": ["--corpus", str(tmp_path / "c.jsonl")]}.get(option, [])
+    with pytest.raises(SystemExit) as info:  # Path("") is the current folder: --out "" wrote the report there
+        main([*argv, option, ""])
+    assert info.value.code == 2 and f"argument {option}: expected {what}, got an empty value" in capsys.readouterr().err
+
+
 def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, capsys):
     from train.evaluate import main
 

@@ -380,6 +380,37 @@ def test_an_empty_dask_address_is_a_usage_error(tmp_path, corpus, capsys, fit_in
     assert info.value.code == 2 and "expected a Dask scheduler's address" in capsys.readouterr().err and not fit_inputs
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["", "--out", "models"], "argument INPUT: expected a file or folder of articles, got an empty value"),
+    (["CORPUS", "--out", ""], "argument --out: expected a models folder, got an empty value"),  # it published into the current folder
+    (["CORPUS", "--out", "models", "--tune", ""], "argument --tune: expected a ground-truth file, got an empty value"),
+    (["CORPUS", "--out", "models", "--tune-sample", "5"], "--tune-sample goes with --tune"),  # it was ignored
+])
+def test_empty_paths_and_options_without_their_partner_are_usage_errors(tmp_path, corpus, capsys, fit_inputs, argv, message):
+    with pytest.raises(SystemExit) as info:
+        main([str(corpus) if a == "CORPUS" else str(tmp_path / a) if a == "models" else a for a in argv])
+    assert info.value.code == 2 and message in capsys.readouterr().err and not fit_inputs
+
+
+def test_a_missing_tune_file_is_said_before_the_corpus_is_read(tmp_path, corpus, capsys, fit_inputs):
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", tmp_path / "typo.csv")
+    assert code == 1 and err == f"error: {tmp_path / 'typo.csv'}: no such file (--tune)\n"  # it came after reading and fitting
+    assert not fit_inputs and not (tmp_path / "models").exists()
+
+
+def test_a_stemmer_is_named_in_any_case(tmp_path, corpus, capsys):
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--stemmer", "German")
+    assert code == 0, err  # "no stemmer for 'German'" before: PyStemmer's names are lower case
+    assert artifact.load(tmp_path / "models").stemmer == "german"
+
+
+def test_a_search_budget_too_small_is_named_when_every_list_would_be_empty(tmp_path, corpus, capsys):
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--search", "approximate", "--search-budget", "1")
+    assert code == 1 and "every list would be empty" in err and "--search-budget 1 lets the approximate search walk too few" in err
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--search", "approximate")
+    assert code == 0, err  # the default budget finds the lists
+
+
 def test_the_job_function_refuses_an_invalid_setting_before_it_reads(tmp_path, corpus, fit_inputs):
     from train.job import JobError, train
 

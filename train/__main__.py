@@ -13,7 +13,7 @@ from recommender import artifact
 
 from .job import MAX_SHRINK, MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
-from .options import sigterm_as_interrupt, whole
+from .options import nonempty_path, sigterm_as_interrupt, whole
 
 
 def _number(text: str) -> float:
@@ -93,8 +93,8 @@ def _scheduler(text: str) -> str:
 
 
 def _optional(text: str) -> str | None:
-    """A language name, or ``none`` for None (stop words, stemmer)."""
-    return None if text.lower() == "none" else text
+    """A language name in any case (the stemmers' names are lower case), or ``none`` for None."""
+    return None if text.lower() == "none" else text.lower()
 
 
 _NOT_GIVEN = object()  # a model setting left at the model's default
@@ -131,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m train",
         description="Train the related-article model on a corpus and publish a new model version.",
     )
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders of articles")
-    parser.add_argument("--out", required=True, type=Path, metavar="MODELS_DIR", help="models folder to publish into")
+    parser.add_argument("inputs", nargs="+", type=nonempty_path("a file or folder of articles"), metavar="INPUT", help="files or folders of articles")
+    parser.add_argument("--out", required=True, type=nonempty_path("a models folder"), metavar="MODELS_DIR", help="models folder to publish into")
     parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed from each input)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
     parser.add_argument("--max-skipped", type=_share, default=MAX_SKIPPED, metavar="SHARE",
@@ -141,11 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"publish nothing when the corpus has more than this share fewer articles than the current version "
                              f"(default: {MAX_SHRINK}; 1: publish whatever was read)")
     parser.add_argument("--keep", type=whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
-    parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |)")
-    parser.add_argument("--tune", type=Path, metavar="GROUND_TRUTH",
+    parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |; '': each cell is one tag)")
+    parser.add_argument("--tune", type=nonempty_path("a ground-truth file"), metavar="GROUND_TRUTH",
                         help="choose the topic weight (unless --topic-weight is given) and the tag weight (unless --tag-weight is given) on this ground truth (related ids as JSONL or CSV id_a,id_b; "
                              "or rated pairs as CSV id_a,id_b,similarity)")
-    parser.add_argument("--tune-sample", type=whole(0, "a whole number of articles (0 or more)"), default=TUNE_SAMPLE, metavar="N",
+    parser.add_argument("--tune-sample", type=whole(0, "a whole number of articles (0 or more)"), metavar="N",
                         help=f"with --tune, fit the tuning runs on at most N articles: all the ground truth names and evenly "
                              f"spaced others (default: {TUNE_SAMPLE:,}; 0: the whole corpus)")
     parser.add_argument("--quiet", "-q", action="store_true",
@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.tune_sample is not None and args.tune is None:
+        parser.error("--tune-sample goes with --tune: it sizes the tuning runs")
     # not "is not None": --stemmer none and --stop-words none are settings of None
     params = {name: getattr(args, name) for name in PARSERS if getattr(args, name) is not _NOT_GIVEN}
     before = artifact.named_by_pointer(args.out)
@@ -175,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             manifest = train(
                 args.inputs, args.out, fmt=args.format, strict=args.strict, max_skipped=args.max_skipped,
                 max_shrink=args.max_shrink, keep=args.keep,
-                tag_delimiter=args.tag_delimiter, params=params, tune=args.tune, tune_sample=args.tune_sample, dask=args.dask,
+                tag_delimiter=args.tag_delimiter, params=params, tune=args.tune,
+                tune_sample=TUNE_SAMPLE if args.tune_sample is None else args.tune_sample, dask=args.dask,
                 quiet=args.quiet,
             )
         except InvalidSetting as exc:  # checked before any work: a bad option, like argparse's own

@@ -114,6 +114,8 @@ def train(
         raise InvalidSetting(f"invalid setting: {exc}") from None
     if tune is not None and {"topic_weight", "tag_weight"} <= set(params):
         raise InvalidSetting("--tune chooses the topic weight and the tag weight, and both are given: leave one out, or --tune")
+    if tune is not None and not Path(tune).is_file():  # said before the corpus is read, which can take hours
+        raise JobError(f"{tune}: no such file (--tune)" if not Path(tune).exists() else f"{tune}: not a file (--tune)")
     check_writable(out)
     try:
         with artifact.publishing(out):
@@ -220,8 +222,10 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
         raise JobError(f"cannot fit: {exc}") from None
     seconds["fit"] = time.perf_counter() - mark - (seconds["read"] - read_before)
     if len(model) > 1 and not (model.candidates_ >= 0).any():
+        search = (f"; or --search-budget {model.search_budget:g} lets the approximate search walk too few postings "
+                  f"(default: {PARAMETERS['search_budget'][0]:,})" if model.search_ == "approximate" else "")
         raise JobError(f"every list would be empty: no two of the {len(model):,} articles share an indexed word or a tag that "
-                       "counts (see --min-df, --max-df, --stop-words); nothing published")
+                       f"counts (see --min-df, --max-df, --stop-words){search}; nothing published")
     if quiet and model.wordless():  # a warning: said when the fit's own progress is not
         log(model.wordless_warning())
     mark = time.perf_counter()

@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import signal
 import threading
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 
@@ -14,6 +15,15 @@ def whole(least: int, expected: str) -> Callable[[str], int]:
         if not (text.strip().isdigit() and int(text) >= least):
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
         return int(text)
+    return parse
+
+
+def nonempty_path(what: str) -> Callable[[str], Path]:
+    """An argparse type: a path, not empty (``Path("")`` would be the current folder); ``what`` says what, in the error."""
+    def parse(text: str) -> Path:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"expected {what}, got an empty value")
+        return Path(text)
     return parse
 
 
