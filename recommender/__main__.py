@@ -25,6 +25,11 @@ def _listen(host: str, port: int, app) -> BaseWSGIServer:
         sock.close()  # the server holds its own duplicate
 
 
+def url(host: str, port: int) -> str:
+    """The address a browser is given: an IPv6 host in brackets (RFC 3986), as ``http://[::1]:8000/``."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def _port(text: str) -> int:
     if not (text.strip().isdigit() and int(text) <= 65535):
         raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535 (0: any free port), got {text!r}")
@@ -58,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the app writes its own access log
     model = app.extensions[EXTENSION].model
     print(
-        f"serving model {model.version_} ({len(model):,} articles) on http://{args.host}:{server.port}/ "
+        f"serving model {model.version_} ({len(model):,} articles) on {url(args.host, server.port)} "
         "with the development server; Ctrl-C stops it",
         file=sys.stderr,
         flush=True,

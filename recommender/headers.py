@@ -131,4 +131,7 @@ def _allowed_headers() -> str:
     """The headers a page may send: ours, and whatever well-formed headers the preflight asks for (a
     tracing tool's ``traceparent``, say); the API is read-only and takes no credentials."""
     asked = [h.strip() for h in request.headers.get("Access-Control-Request-Headers", "").split(",")]
-    return ", ".join([ALLOWED_HEADERS] + [h for h in asked[:32] if _TOKEN.fullmatch(h)])
+    names: dict[str, str] = {}  # each name once (names are case-insensitive), ours first
+    for h in [*ALLOWED_HEADERS.split(", "), *(h for h in asked[:32] if _TOKEN.fullmatch(h))]:
+        names.setdefault(h.lower(), h)
+    return ", ".join(names.values())

@@ -25,7 +25,7 @@ MAX_K = 100
 MAX_EXCLUDED = 1000
 MAX_TEXT_PARAMETER = 200
 _WHOLE = re.compile(r"[0-9]{1,12}")
-_DECIMAL = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -106,7 +106,15 @@ def _exclude(args: MultiDict) -> list[str]:
     return ids + [value.strip() for value in values if "," in value]
 
 
+#: The query parameters of a "like this" list; a name starting with ``_`` is let through unread (a
+#: page's cache buster, such as jQuery's ``_=1718000000``).
+RELATED_PARAMETERS = ("k", "exclude", "section", "since", "until", "min_score", "half_life_days", "explain")
+
+
 def _parse_options(args: MultiDict) -> dict[str, Any]:
+    unknown = [name for name in args if name not in RELATED_PARAMETERS and not name.startswith("_")]
+    if unknown:  # a typo (K=3, limit=3) answered as if not given looks like a bug of ours
+        raise invalid_parameter(unknown[0][:40], f"unknown parameter {unknown[0][:40]!r}; the parameters are {', '.join(RELATED_PARAMETERS)}")
     options = {
         "k": _k(args),
         "exclude": _exclude(args),

@@ -241,7 +241,7 @@ _PARAMETERS: dict[str, Any] = {
 }
 
 _ERROR_RESPONSES: dict[str, Any] = {
-    "BadRequest": {"description": "a parameter is invalid (named in error.parameter), or the body is not valid JSON", "content": {"application/json": {"schema": _ref("schemas", "Error")}}},
+    "BadRequest": {"description": "a parameter is invalid or unknown (named in error.parameter; names starting with _ are let through unread), or the body is not valid JSON", "content": {"application/json": {"schema": _ref("schemas", "Error")}}},
     "NotFound": {"description": "no article with this id in the model", "content": {"application/json": {"schema": _ref("schemas", "Error")}}},
     "Error": {
         "description": "any other error, in the same shape: 404 unknown route, 405 wrong method, 412 If-Match failed, 413 body too large, 415 not JSON or compressed, 422 invalid article, 500",

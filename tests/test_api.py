@@ -98,6 +98,21 @@ def test_min_score_drops_weak_items(client):
     assert got and all(item["score"] >= floor for item in got) and len(got) < len(everything)
 
 
+def test_minus_zero_is_zero_and_a_cache_buster_is_let_through(client):
+    plain = client.get("/articles/s1/related?k=5").json["related"]
+    for query in ("min_score=-0", "half_life_days=", "_=1718000000", "_=1&__x=2"):
+        r = client.get(f"/articles/s1/related?k=5&{query}")
+        assert r.status_code == 200 and r.json["related"] == plain, (query, r.json)
+
+
+def test_a_preflight_names_each_allowed_header_once(make_app):
+    client = make_app(CORS_ORIGINS="*").test_client()
+    asked = {"Origin": "https://a.example", "Access-Control-Request-Method": "POST",
+             "Access-Control-Request-Headers": "content-type, Traceparent, traceparent, x-request-id"}
+    allowed = [h.strip() for h in client.options("/related", headers=asked).headers["Access-Control-Allow-Headers"].split(",")]
+    assert allowed == ["Content-Type", "If-None-Match", "X-Request-ID", "Traceparent"]  # content-type came twice before
+
+
 def test_half_life_days_prefers_recent_articles(client, app):
     model = app.extensions["recommender.holder"].model
     got = client.get("/articles/u1/related?k=5&half_life_days=30").json["related"]
@@ -227,6 +242,8 @@ BAD_QUERIES = [
     ("explain=yes", "explain"),
     ("section=" + "x" * 300, "section"),
     ("exclude=" + ",".join(f"a{i}" for i in range(1001)), "exclude"),
+    ("K=3", "K"),  # a typo was answered as if not given
+    ("k=3&limit=3", "limit"),
 ]
 
 

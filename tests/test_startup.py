@@ -125,3 +125,10 @@ def test_an_empty_models_option_is_a_usage_error_not_the_environments_folder(mod
     with pytest.raises(SystemExit) as info:
         main(["--models", "", "--port", "0"])
     assert info.value.code == 2 and "expected a models folder, got an empty value" in capsys.readouterr().err
+
+
+def test_the_start_line_gives_an_address_a_browser_takes():
+    from recommender.__main__ import url
+
+    assert url("127.0.0.1", 8000) == "http://127.0.0.1:8000/" and url("news.example", 80) == "http://news.example:80/"
+    assert url("::1", 8000) == "http://[::1]:8000/" and url("::", 0) == "http://[::]:0/"  # http://::1:8000/ before
