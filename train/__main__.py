@@ -13,7 +13,7 @@ from recommender import artifact
 
 from .job import MAX_SHRINK, MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
-from .options import nonempty_path, sigterm_as_interrupt, whole
+from .options import nonempty, sigterm_as_interrupt, whole
 
 
 def _number(text: str) -> float:
@@ -86,12 +86,6 @@ def _stop_words(text: str) -> str | list[str] | None:
     return words
 
 
-def _scheduler(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a Dask scheduler's address (tcp://HOST:PORT), got an empty value")
-    return text.strip()
-
-
 def _optional(text: str) -> str | None:
     """A language name in any case (the stemmers' names are lower case), or ``none`` for None."""
     return None if text.lower() == "none" else text.lower()
@@ -131,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m train",
         description="Train the related-article model on a corpus and publish a new model version.",
     )
-    parser.add_argument("inputs", nargs="+", type=nonempty_path("a file or folder of articles"), metavar="INPUT", help="files or folders of articles")
-    parser.add_argument("--out", required=True, type=nonempty_path("a models folder"), metavar="MODELS_DIR", help="models folder to publish into")
+    parser.add_argument("inputs", nargs="+", type=nonempty("a file or folder of articles"), metavar="INPUT", help="files or folders of articles")
+    parser.add_argument("--out", required=True, type=nonempty("a models folder"), metavar="MODELS_DIR", help="models folder to publish into")
     parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed from each input)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
     parser.add_argument("--max-skipped", type=_share, default=MAX_SKIPPED, metavar="SHARE",
@@ -142,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"(default: {MAX_SHRINK}; 1: publish whatever was read)")
     parser.add_argument("--keep", type=whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")
     parser.add_argument("--tag-delimiter", default="|", metavar="C", help="separator of tags in a CSV cell (default: |; '': each cell is one tag)")
-    parser.add_argument("--tune", type=nonempty_path("a ground-truth file"), metavar="GROUND_TRUTH",
+    parser.add_argument("--tune", type=nonempty("a ground-truth file"), metavar="GROUND_TRUTH",
                         help="choose the topic weight (unless --topic-weight is given) and the tag weight (unless --tag-weight is given) on this ground truth (related ids as JSONL or CSV id_a,id_b; "
                              "or rated pairs as CSV id_a,id_b,similarity)")
     parser.add_argument("--tune-sample", type=whole(0, "a whole number of articles (0 or more)"), metavar="N",
@@ -150,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"spaced others (default: {TUNE_SAMPLE:,}; 0: the whole corpus)")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="print only warnings and errors on stderr, no progress (the new version still goes to stdout)")
-    parser.add_argument("--dask", metavar="tcp://HOST:PORT", type=_scheduler,
+    parser.add_argument("--dask", metavar="tcp://HOST:PORT", type=nonempty("a Dask scheduler's address (tcp://HOST:PORT)", str.strip),
                         help="run the candidate search on the Dask cluster of this scheduler (needs the dask extra)")
     model = parser.add_argument_group("model settings")
     for name, (parse, metavar) in PARSERS.items():

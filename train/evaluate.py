@@ -28,7 +28,7 @@ from . import metrics as M
 from . import targets
 from .groundtruth import EvalSet, held_out_half
 from .loaders import FORMATS
-from .options import nonempty_path, sigterm_as_interrupt, whole
+from .options import nonempty, sigterm_as_interrupt, whole
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
 
 LIST_K = 8  # the service's default list length
@@ -665,18 +665,18 @@ def _jobs(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.splitlines()[0])
     what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--all", type=nonempty_path("a folder of data sets"), metavar="DATASETS_DIR", help="run the standard suite on every known data set in the folder (by name or by layout)")
-    what.add_argument("--dataset", type=nonempty_path("a data set folder"), metavar="FOLDER", help="one known data set folder (reuters21578, bbc, ..., or one laid out like them)")
-    what.add_argument("--corpus", type=nonempty_path("a corpus file"), metavar="FILE", help="your own corpus (any input format of python -m train)")
-    parser.add_argument("--model", type=nonempty_path("a models folder"), metavar="MODELS_DIR",
+    what.add_argument("--all", type=nonempty("a folder of data sets"), metavar="DATASETS_DIR", help="run the standard suite on every known data set in the folder (by name or by layout)")
+    what.add_argument("--dataset", type=nonempty("a data set folder"), metavar="FOLDER", help="one known data set folder (reuters21578, bbc, ..., or one laid out like them)")
+    what.add_argument("--corpus", type=nonempty("a corpus file"), metavar="FILE", help="your own corpus (any input format of python -m train)")
+    parser.add_argument("--model", type=nonempty("a models folder"), metavar="MODELS_DIR",
                         help="with --corpus or --dataset: also evaluate this published model (a models folder's current "
                              "version, or a version folder) as it is; it must have been trained on that corpus")
-    parser.add_argument("--related", type=nonempty_path("a file of related ids"), metavar="FILE", help="with --corpus: related ids (JSONL or CSV)")
-    parser.add_argument("--ratings", type=nonempty_path("a file of rated pairs"), metavar="FILE", help="with --corpus: rated pairs (CSV id_a,id_b,similarity)")
+    parser.add_argument("--related", type=nonempty("a file of related ids"), metavar="FILE", help="with --corpus: related ids (JSONL or CSV)")
+    parser.add_argument("--ratings", type=nonempty("a file of rated pairs"), metavar="FILE", help="with --corpus: rated pairs (CSV id_a,id_b,similarity)")
     parser.add_argument("--format", choices=FORMATS, help="with --corpus: its input format (default: guessed from the name)")
     parser.add_argument("--tag-delimiter", metavar="C",
                         help="with --corpus: separator of tags in a CSV cell, as given to python -m train (default: |)")
-    parser.add_argument("--out", type=nonempty_path("a report folder"), default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
+    parser.add_argument("--out", type=nonempty("a report folder"), default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
                         help="tag weights to sweep (default: %(default)s)")
     parser.add_argument("--sample", type=whole(0, "a whole number, 0 or more"), default=DEFAULT_SAMPLE, metavar="N",

@@ -18,12 +18,13 @@ def whole(least: int, expected: str) -> Callable[[str], int]:
     return parse
 
 
-def nonempty_path(what: str) -> Callable[[str], Path]:
-    """An argparse type: a path, not empty (``Path("")`` would be the current folder); ``what`` says what, in the error."""
-    def parse(text: str) -> Path:
+def nonempty(what: str, convert: Callable[[str], Any] = Path) -> Callable[[str], Any]:
+    """An argparse type: a value that is not blank, as ``convert`` makes it (a path by default:
+    ``Path("")`` would be the current folder); ``what`` says what, in the error."""
+    def parse(text: str) -> Any:
         if not text.strip():
             raise argparse.ArgumentTypeError(f"expected {what}, got an empty value")
-        return Path(text)
+        return convert(text)
     return parse
 
 
