@@ -61,6 +61,15 @@ _MARK_CLASS = _marks()
 #: (``\b\w\w+\b``) gives the same words for text without marks, but cuts Devanagari, Bengali or
 #: Thai words at every vowel sign, which Python's ``\w`` does not match.
 _WORDS = re.compile(f"[\\w{_MARK_CLASS}]{{2,}}")
+#: Han ideographs, kana and their iteration marks (々, ゝ, ヽ): scripts written without spaces
+#: between words. Not Hangul (Korean puts spaces between words) nor Thai (no character rule splits it).
+_UNSPACED = re.compile("[\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u3040-\u30ff\u31f0-\u31ff"
+                       "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+#: A character from the first of :data:`_UNSPACED` on: one range, so a text is checked faster
+#: for whether it may have such a script (curly quotes, ’, are far below).
+_MAY_BE_UNSPACED = re.compile("[\u3005-\U0010ffff]")
+#: The words of a text that has such a script, single characters too (see :func:`_unspaced_words`).
+_RUNS = re.compile(f"[\\w{_MARK_CLASS}]+")
 #: Accents are folded on Latin and Greek letters (café is cafe, as scikit-learn folds them) and on
 #: anything ASCII (a digit struck through, 5̶0̶, is 50); elsewhere a mark is part of the letter:
 #: Hindi's vowel signs and virama, Japanese voicing marks (バス bus, パス pass, ハス lotus), Russian й.
@@ -76,15 +85,15 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _FOLDED.sub("", unicodedata.normalize("NFKD", text)))
 
 
-#: Longer "words" are left out: a pasted base64 image or a run of unspaced script, not a word a
+#: Longer "words" are left out: a pasted base64 image or a run of Thai, not a word a
 #: reader searches by (the longest word of the bundled data sets has 38 characters).
 MAX_WORD_LENGTH = 50
 
 
 class Tokenizer:
     """scikit-learn's word analysis in two steps: the words of a text (lower case, accents
-    folded on Latin and Greek letters (:func:`fold`), HTML markup and entities read as text (:func:`plain_text`), runs of two or more word characters or marks (:data:`_WORDS`),
-    stop words and words over :data:`MAX_WORD_LENGTH` characters
+    folded on Latin and Greek letters (:func:`fold`), HTML markup and entities read as text (:func:`plain_text`), runs of two or more word characters or marks (:data:`_WORDS`;
+    Chinese and Japanese as pairs of characters, :func:`_unspaced_words`), stop words and words over :data:`MAX_WORD_LENGTH` characters
     out, optionally stemmed) and the terms made
     of them (words and/or pairs of neighbouring words, joined by a space, as scikit-learn's n-grams).
 
@@ -102,7 +111,9 @@ class Tokenizer:
         self._stems: dict[str, str] = {}
 
     def words(self, text: str, stem: bool = True) -> list[str]:
-        words = [w for w in _WORDS.findall(fold(plain_text(text))) if w not in self._stop_words and len(w) <= MAX_WORD_LENGTH]
+        text = fold(plain_text(text))
+        found = _unspaced_words(text) if not text.isascii() and _MAY_BE_UNSPACED.search(text) else _WORDS.findall(text)
+        words = [w for w in found if w not in self._stop_words and len(w) <= MAX_WORD_LENGTH]
         return self.stem(words) if stem else words
 
     @property
@@ -127,6 +138,26 @@ class Tokenizer:
         if high == 2:
             terms += [f"{a} {b}" for a, b in zip(words, words[1:])]
         return terms
+
+
+def _unspaced_words(text: str) -> list[str]:
+    """The words of a text with Chinese or Japanese in it: each run of :data:`_UNSPACED` characters
+    as its overlapping pairs of characters (中国政府 is 中国, 国政, 政府; a character alone is
+    itself), as Elasticsearch's ``cjk`` analyser reads them, since no rule of characters finds
+    where such words end; the rest as :data:`_WORDS` (``iphone手机`` is ``iphone`` and ``手机``), so
+    a text without such a script has the words :data:`_WORDS` finds."""
+    words = []
+    for run in _RUNS.findall(text):
+        at = 0
+        for found in _UNSPACED.finditer(run):
+            if found.start() - at >= 2:
+                words.append(run[at:found.start()])
+            chars = found.group()
+            words.extend([chars[i:i + 2] for i in range(len(chars) - 1)] or [chars])
+            at = found.end()
+        if len(run) - at >= 2:
+            words.append(run[at:])
+    return words
 
 
 def _stemmer(language: str | None):

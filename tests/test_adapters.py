@@ -162,6 +162,20 @@ def test_semeval_language_codes_in_capitals_are_english_too_and_self_pairs_are_l
     assert "1 pairs of an article with itself left out" in es.description
 
 
+def test_semeval_reads_the_pairs_of_another_language_with_its_own_suffix(tmp_path):
+    folder = tmp_path / "semeval"
+    _write_semeval(folder, [("1zh_2zh", "zh", "zh", "英国街头  垃圾堆积", "伯明翰  垃圾收集", 1.5),
+                            ("3_4", "ZH", "zh", "股市  上涨", "银行  领涨", 2.0),
+                            ("5it_6it", "zh", "zh", "翻译  文本", "翻译  文本二", 1.0),  # translated from Italian
+                            ("1_2", "en", "en", "A  b", "C  d", 1.0)])
+    es = load_semeval(folder, "zh")
+    assert es.rated_pairs == [("1", "2", 3.5), ("3", "4", 3.0)]
+    assert {a.language for a in es.articles} == {"zh"} and es.articles[0].title == "英国街头"
+    assert es.description.startswith("2 zh-zh article pairs")
+    assert "1 zh rows with a suffixed pair_id (translations) left out" in es.description
+    assert load_semeval(folder).rated_pairs == [("1", "2", 4.0)]  # English by default, as before
+
+
 def test_a_data_set_of_no_usable_article_is_refused_when_read(tmp_path):
     folder = tmp_path / "semeval"
     _write_semeval(folder, [("3_4", "de", "de", "E  f", "G  h", 2.0)])

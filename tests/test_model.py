@@ -627,6 +627,15 @@ def test_stop_words_of_ones_own_are_read_as_the_text_is():
     assert set(model.terms_.tolist()) == {"umwelt", "klima", "schule", "kinder"}
 
 
+def test_chinese_articles_of_one_story_match_on_their_words():
+    rows = [("rubbish", "英国街头垃圾堆积如山", "圣诞节后，伯明翰的家庭还在等待垃圾收集。"),
+            ("bins", "伯明翰垃圾收集延误", "街头垃圾堆积，家庭等待四个星期。"),
+            ("shares", "股市今天大幅上涨", "投资者信心增强，银行股领涨。")]
+    model = RelatedArticles(min_df=1, topic_weight=0.0).fit([{"id": i, "title": t, "body": b} for i, t, b in rows])
+    assert model.score("rubbish", "bins") > 0.2 and model.score("rubbish", "shares") == 0  # read whole, a run matches no other
+    assert ids(model.related("rubbish", k=1)) == ["bins"]
+
+
 def test_a_brief_joins_one_story_only_and_never_another_companys():
     story = "{} raised its posted prices for crude oil by 50 cts a barrel today, bringing west texas intermediate to 18 dlrs"
     rows = [

@@ -111,6 +111,16 @@ def test_a_word_longer_than_any_word_is_left_out():
     assert terms.dtype.itemsize <= 4 * 2 * (text.MAX_WORD_LENGTH + 1)  # the vocabulary stays narrow
 
 
+def test_chinese_and_japanese_are_read_as_pairs_of_characters():
+    words = Tokenizer((1, 1), None).words
+    assert words("中国政府宣布，美。", stem=False) == ["中国", "国政", "政府", "府宣", "宣布", "美"]  # a character alone is itself
+    assert words("新款iPhone手机 東京タワー 日々", stem=False) == ["新款", "iphone", "手机", "東京", "京タ", "タワ", "ワー", "日々"]
+    assert words("ﾊﾞｽ x中y", stem=False) == ["バス", "中"]  # half-width kana read as full-width; x and y alone are no words
+    sentence = "英国街头的垃圾在圣诞节后堆积如山" * 4  # 64 characters without a space: one run, no longer left out
+    assert len(words(sentence, stem=False)) == len(sentence) - 1
+    assert Tokenizer((1, 1), None, "english").words("伦敦 housing", stem=True) == ["伦敦", "hous"]
+
+
 def test_html_left_in_a_body_is_read_as_its_text():
     tokenizer = Tokenizer((1, 1), "english")
     body = ('<div class="article"><p>Council approves &quot;green belt&quot;&nbsp;plan</p>'

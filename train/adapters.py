@@ -30,7 +30,6 @@ from .loaders.text_encoding import decode
 SEMEVAL_FILE = "training_set.csv"
 SEMEVAL_COLUMNS = ("pair_id", "lang1", "lang2", "text1", "text2", "overall")
 LEE_FILE = "lee_background.cor"
-_PAIR_ID = re.compile(r"(\d+)_(\d+)")  # en-en pair ids; translated rows carry a language suffix
 _HEADLINE_BREAK = re.compile(r"[ \t]*\n\s*| {2,}")
 _SE_TAG = re.compile(r"[^<>|]+")  # "<a><b>" (older dumps) or "|a|b|" (newer ones)
 _SE_LINK_TYPES = {"1": "linked", "3": "duplicate"}
@@ -224,7 +223,7 @@ def load_bbc(folder: Path) -> EvalSet:
                    description=description)
 
 
-def _semeval_article(article_id: str, text: str) -> Article:
+def _semeval_article(article_id: str, text: str, language: str) -> Article:
     """The headline is the text before the first line break or run of two or more spaces, else
     its first sentence (at most 15 words); the body is the rest."""
     text = text.strip()
@@ -234,24 +233,28 @@ def _semeval_article(article_id: str, text: str) -> Article:
     else:
         title = first_sentence(text)
         body = " ".join(text.split()[len(title.split()):])
-    return parse_article({"id": article_id, "title": title, "body": body, "language": "en"})
+    return parse_article({"id": article_id, "title": title, "body": body, "language": language})
 
 
-def load_semeval(folder: Path) -> EvalSet:
-    """The English–English pairs of the SemEval-2022 Task 8 sample training file.
+def load_semeval(folder: Path, language: str = "en") -> EvalSet:
+    """The English–English pairs of the SemEval-2022 Task 8 sample training file (or those of
+    another language, both articles in it).
 
     Parameters
     ----------
     folder : Path
         The folder holding ``training_set.csv`` (columns ``pair_id, lang1, lang2, text1, text2,
         Overall``, among others), or, without it, another ``*.csv`` with those columns.
+    language : str
+        The ``lang1`` and ``lang2`` of the pairs read (``"zh"``: the Chinese–Chinese pairs).
 
     Returns
     -------
     EvalSet
-        ``articles``: each distinct article of the rows with ``lang1 == lang2 == "en"`` and a
-        ``pair_id`` of two plain numbers (``"1484084337_1484110209"``; suffixed ids are HFL's
-        translated rows), the first text seen for an id; headline = the text before the first line
+        ``articles``: each distinct article of the rows with ``lang1 == lang2 == language`` and a
+        ``pair_id`` of two plain numbers (``"1484084337_1484110209"``) or of two numbers with
+        ``language`` as their suffix (``"1484037032zh_1483931345zh"``; other suffixes are HFL's
+        translations from other languages), the first text seen for an id; headline = the text before the first line
         break or run of two or more spaces, else the first sentence. ``rated_pairs``:
         ``(id1, id2, 5 - Overall)``, so 1 = very dissimilar to 4 = very similar, averaged over rows
         repeating a ``pair_id``.
@@ -262,7 +265,8 @@ def load_semeval(folder: Path) -> EvalSet:
         When the file lacks a needed column (rows whose ``Overall`` is empty or not a number are left
         out and counted in the description).
     """
-    folder = Path(folder)
+    folder, language = Path(folder), language.lower()
+    pair_id = re.compile(rf"(\d+)(?:{re.escape(language)})?_(\d+)(?:{re.escape(language)})?", re.I)
     path = _semeval_file(folder) or folder / SEMEVAL_FILE
     required = SEMEVAL_COLUMNS
     texts: dict[str, str] = {}
@@ -272,8 +276,8 @@ def load_semeval(folder: Path) -> EvalSet:
     unrated: list[int] = []  # lines whose Overall is empty or not a number
     unreadable: set[str] = set()
     for line, row in _csv_rows(path, required):
-        pair = _PAIR_ID.fullmatch(row["pair_id"])
-        if not row["lang1"].lower() == row["lang2"].lower() == "en":
+        pair = pair_id.fullmatch(row["pair_id"])
+        if not row["lang1"].lower() == row["lang2"].lower() == language:
             other_rows += 1
             continue
         if not pair:
@@ -295,18 +299,20 @@ def load_semeval(folder: Path) -> EvalSet:
                     conflicts += 1
                 continue
             try:
-                articles.append(_semeval_article(article_id, text))
+                articles.append(_semeval_article(article_id, text, language))
                 texts[article_id] = text
             except SchemaError:
                 unreadable.add(article_id)
         ratings.setdefault(pair.groups(), []).append(5.0 - overall)
     pairs = [(a, b, sum(r) / len(r)) for (a, b), r in ratings.items() if a in texts and b in texts]
     averaged = sum(1 for (a, b), r in ratings.items() if len(r) > 1 and a in texts and b in texts)
+    name = "English" if language == "en" else language
+    both = f"{name}-{name}"
     description = (
-        f"{len(pairs)} English-English article pair{'s' if len(pairs) != 1 else ''} with human similarity ratings "
+        f"{len(pairs)} {both} article pair{'s' if len(pairs) != 1 else ''} with human similarity ratings "
         f"(5 - Overall: 1 = very dissimilar, 4 = very similar) over {len(articles)} articles; "
         f"{other_rows} other-language rows left out"
-        + (f", {translated} English rows with a suffixed pair_id (translations) left out" if translated else "")
+        + (f", {translated} {name} rows with a suffixed pair_id (translations) left out" if translated else "")
         + (f", {len(unrated)} rows without a number in Overall left out (the first at line {unrated[0]})" if unrated else "")
         + (f", {averaged} pairs rated in several rows: their ratings averaged" if averaged else "")
         + (f", {conflicts} repeated ids with a different text kept their first text" if conflicts else "")
