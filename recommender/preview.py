@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-import unicodedata
 import weakref
 from itertools import islice
 from typing import Any
@@ -16,6 +15,7 @@ from . import inputs
 from .api import related_items
 from .holder import served_model
 from .model import RelatedArticles
+from .text import fold
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")
 
@@ -26,9 +26,10 @@ _titles_lock = threading.Lock()
 
 
 def _folded(text: str) -> str:
-    """``text`` as a search compares it: case folded, accents dropped (``Grève`` → ``greve``), composed
-    and decomposed forms alike."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    """``text`` as a search compares it: case folded, then folded as the words are (:func:`fold`):
+    accents dropped on Latin and Greek letters (``Grève`` → ``greve``), composed and decomposed forms
+    alike, marks kept where they are part of the letter (ゾニー is not ソニー), soft hyphens left out."""
+    return fold(text.casefold())
 
 
 def _titles_of(model: RelatedArticles) -> list[tuple[str, int]]:

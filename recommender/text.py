@@ -76,12 +76,22 @@ _RUNS = re.compile(f"[\\w{_MARK_CLASS}]+")
 _FOLDED = re.compile(f"(?<=[\x00-\x7f\u00c0-\u02af\u0370-\u03ff\u1e00-\u1fff])[{_MARK_CLASS}]+")
 
 
+#: Characters a CMS hides inside words: the soft hyphen (``Bundes&shy;tags&shy;wahl``), the
+#: zero-width space, the word joiner and the zero-width no-break space. Not the zero-width
+#: (non-)joiners, which belong to the spelling of Persian and Indic scripts (they are read as before).
+_HIDDEN = ("\u00ad", "\u200b", "\u2060", "\ufeff")
+
+
 def fold(text: str) -> str:
     """Lower case, compatibility forms decomposed (ﬁ is fi, ² is 2, as scikit-learn's ``unicode``
-    accent stripping does), and accents folded on Latin and Greek letters only (see :data:`_FOLDED`)."""
+    accent stripping does), accents folded on Latin and Greek letters only (see :data:`_FOLDED`),
+    and :data:`_HIDDEN` characters left out, so they join the word they sit in."""
     text = text.lower()
     if text.isascii():
         return text
+    for hidden in _HIDDEN:
+        if hidden in text:
+            text = text.replace(hidden, "")
     return unicodedata.normalize("NFC", _FOLDED.sub("", unicodedata.normalize("NFKD", text)))
 
 

@@ -89,7 +89,8 @@ def test_the_title_search_ignores_accents_and_their_forms(make_app, tmp_path):
     from recommender.model import RelatedArticles
 
     rows = [{"id": "g1", "title": "Grève à la SNCF", "body": "trains arrêtés"}, {"id": "w1", "title": "Neue Wärmepumpen", "body": "heizung"},
-            {"id": "x1", "title": "Other news", "body": "trains heizung"}]
+            {"id": "x1", "title": "Other news", "body": "trains heizung"}, {"id": "j1", "title": "ソニーの新製品", "body": "新製品"},
+            {"id": "d1", "title": "Bundes\u00adtags\u00adwahl", "body": "heizung"}]
     artifact.publish(RelatedArticles(min_df=1).fit(rows), tmp_path / "m")
     client = make_app(MODELS_DIR=tmp_path / "m").test_client()
 
@@ -98,6 +99,8 @@ def test_the_title_search_ignores_accents_and_their_forms(make_app, tmp_path):
 
     assert found("greve") == found("GRÈVE") == ["g1"]
     assert found("wa\u0308rmepumpen") == found("Wärmepumpen") == ["w1"]  # decomposed and composed
+    assert found("ソニー") == ["j1"] and found("ゾニー") == []  # a voicing mark is part of the letter
+    assert found("bundestagswahl") == ["d1"]  # the soft hyphens a CMS hides in the title do not cut the word
 
 
 def test_shared_tags_are_a_reason_only_when_they_count():

@@ -121,6 +121,12 @@ def test_chinese_and_japanese_are_read_as_pairs_of_characters():
     assert Tokenizer((1, 1), None, "english").words("伦敦 housing", stem=True) == ["伦敦", "hous"]
 
 
+def test_characters_hidden_inside_a_word_do_not_cut_it():
+    words = Tokenizer((1, 1), None).words
+    assert words("Bundes\u00adtags\u00adwahl Bundes&shy;tags&shy;wahl", stem=False) == ["bundestagswahl"] * 2
+    assert words("政\u200b府 word\u2060joiner \ufeffbom", stem=False) == ["政府", "wordjoiner", "bom"]
+
+
 def test_html_left_in_a_body_is_read_as_its_text():
     tokenizer = Tokenizer((1, 1), "english")
     body = ('<div class="article"><p>Council approves &quot;green belt&quot;&nbsp;plan</p>'
