@@ -57,10 +57,12 @@ def _marks() -> str:
 
 
 _MARK_CLASS = _marks()
+#: A letter, digit or combining mark.
+_WORD_CHARACTER = f"[\\w{_MARK_CLASS}]"
 #: A word: two or more letters, digits or combining marks in a row. scikit-learn's pattern
 #: (``\b\w\w+\b``) gives the same words for text without marks, but cuts Devanagari, Bengali or
 #: Thai words at every vowel sign, which Python's ``\w`` does not match.
-_WORDS = re.compile(f"[\\w{_MARK_CLASS}]{{2,}}")
+_WORDS = re.compile(_WORD_CHARACTER + "{2,}")
 #: Han ideographs, kana and their iteration marks (々, ゝ, ヽ): scripts written without spaces
 #: between words. Not Hangul (Korean puts spaces between words) nor Thai (no character rule splits it).
 _UNSPACED = re.compile("[\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u3040-\u30ff\u31f0-\u31ff"
@@ -69,7 +71,7 @@ _UNSPACED = re.compile("[\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u3040-\u3
 #: for whether it may have such a script (curly quotes, ’, are far below).
 _MAY_BE_UNSPACED = re.compile("[\u3005-\U0010ffff]")
 #: The words of a text that has such a script, single characters too (see :func:`_unspaced_words`).
-_RUNS = re.compile(f"[\\w{_MARK_CLASS}]+")
+_RUNS = re.compile(_WORD_CHARACTER + "+")
 #: Accents are folded on Latin and Greek letters (café is cafe, as scikit-learn folds them) and on
 #: anything ASCII (a digit struck through, 5̶0̶, is 50); elsewhere a mark is part of the letter:
 #: Hindi's vowel signs and virama, Japanese voicing marks (バス bus, パス pass, ハス lotus), Russian й.
