@@ -477,6 +477,24 @@ def test_the_report_lists_where_the_default_is_behind_beyond_chance(result, tmp_
     assert "yarpp ahead" not in md  # within chance
 
 
+def test_the_report_says_where_a_published_model_is_behind_as_well_as_ahead(result, tmp_path):
+    from train.evaluate import summary_text
+
+    published = {"system": "published v1", "kind": "published", "params": {"tag_weight": 0.0}, "figures": {}}
+    rows = [{"system": "published v1", "against": "text only", "metric": "recall@10", "difference": 0.031, "interval": [0.012, 0.068]},
+            {"system": "published v1", "against": "text only", "metric": "label_precision@8", "difference": -0.104, "interval": [-0.130, -0.080]},
+            {"system": "published v1", "against": "text only", "metric": "pearson", "difference": 0.004, "interval": [-0.020, 0.030]}]
+    report = write_report([{**result, "systems": [*result["systems"], published], "differences": rows}], tmp_path, {}, "test")
+    md = (tmp_path / "report.md").read_text()
+    assert "- tiny, label_precision@8: published v1 behind by 0.104 [0.080, 0.130], beyond chance" in md
+    assert "- tiny, recall@10: published v1 ahead by 0.031 [0.012, 0.068], beyond chance" in md
+    assert "- tiny, pearson: published v1 level within chance: +0.004 [-0.020, +0.030]" in md
+    assert "published v1 ahead by 0.031 [0.012, 0.068]\n" not in md  # not also among where the default is behind
+    printed = summary_text({**report, "out": str(tmp_path)}, 1.0)
+    assert "tiny: published v1 against text only: recall@10 ahead by 0.031" in printed
+    assert "label_precision@8 behind by 0.104 [0.080, 0.130], beyond chance" in printed
+
+
 def test_the_plot_says_when_the_published_model_is_not_a_point_of_the_curve(result, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     from train import evaluate

@@ -450,6 +450,23 @@ def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
     return text + "."
 
 
+def _published_rows(ds: dict[str, Any]) -> list[dict[str, Any]]:
+    """A data set's differences of a ``--model`` against the default (text only)."""
+    names = {s["system"] for s in ds["systems"] if s["kind"] == "published"}
+    return [row for row in ds.get("differences", ()) if row["system"] in names]
+
+
+def _standing(row: dict[str, Any]) -> str:
+    """A difference row in words: ahead or behind beyond chance, or within it, with its interval."""
+    interval = row["interval"]
+    if interval and interval[1] < 0:
+        return f"behind by {-row['difference']:.3f} [{-interval[1]:.3f}, {-interval[0]:.3f}], beyond chance"
+    if interval and interval[0] > 0:
+        return f"ahead by {row['difference']:.3f} [{interval[0]:.3f}, {interval[1]:.3f}], beyond chance"
+    where = f" [{interval[0]:+.3f}, {interval[1]:+.3f}]" if interval else " (no interval)"
+    return f"level within chance: {row['difference']:+.3f}{where}"
+
+
 def _unjudged(report: dict[str, Any]) -> list[str]:
     """The data sets with no figure to judge them by (no summary row)."""
     return [ds["dataset"] for ds in report["datasets"] if not ds.get("best_tag_weight")]
@@ -525,7 +542,8 @@ def markdown(report: dict[str, Any]) -> str:
                   + (f"[{row['interval'][0]:+.3f}, {row['interval'][1]:+.3f}]" if row["interval"] else "–") + " |"
                   for name, row in compared]
         lines.append("")
-        behind = [(name, row) for name, row in compared if row["interval"] and (
+        published = {(ds["dataset"], row["system"]): row for ds in report["datasets"] for row in _published_rows(ds)}
+        behind = [(name, row) for name, row in compared if (name, row["system"]) not in published and row["interval"] and (
             row["system"] == "text only" and row["interval"][1] < 0 or row["against"] == "text only" and row["interval"][0] > 0)]
         if behind:
             lines += ["Where the default (text only) is behind beyond chance, from the table above:", ""]
@@ -535,6 +553,12 @@ def markdown(report: dict[str, Any]) -> str:
                 low, high = (-row["interval"][1], -row["interval"][0]) if ours_first else row["interval"]
                 lines.append(f"- {name}, {row['metric']}{' (held-out half)' if row.get('questions') else ''}: "
                              f"{ahead} ahead by {by:.3f} [{low:.3f}, {high:.3f}]")
+            lines.append("")
+        if published:
+            lines += ["The published model against the default (text only), on every figure of the table above, ahead or "
+                      "behind:", ""]
+            lines += [f"- {name}, {row['metric']}{' (held-out half)' if row.get('questions') else ''}: {row['system']} "
+                      f"{_standing(row)}" for name, row in compared if (name, row["system"]) in published]
             lines.append("")
     if report["settings"].get("model_defaults"):
         lines += ["Our model has the training job's default settings except for the tag weight: "
@@ -814,6 +838,11 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
                      + (f"  published {_fmt(row['published'])}" if "published" in row else "")
                      + (f"  (held-out half: text only {_fmt(row['text_only_held_out'])}, words only "
                         f"{_fmt(row.get('words_only_held_out'))})" if "text_only_held_out" in row else ""))
+    for ds in report["datasets"]:
+        rows = _published_rows(ds)
+        if rows:
+            lines.append(f"{ds['dataset']}: {rows[0]['system']} against text only: " + "; ".join(
+                f"{row['metric']}{' (held-out half)' if row.get('questions') else ''} {_standing(row)}" for row in rows))
     unjudged = _unjudged(report)
     if unjudged:
         lines.append(f"no ground truth to judge by (reader figures only, in report.md): {', '.join(unjudged)}")
