@@ -358,7 +358,6 @@ def test_load_custom_drops_ground_truth_for_unknown_ids(tmp_path):
         {"id": "a", "title": "Alpha", "labels": ["x"]},
         {"id": "b", "title": "Beta"},
         {"id": "c", "title": "Gamma", "labels": ["y", "x"]},
-        {"id": "a", "title": "Alpha again"},
     ]) + "\n")
     related = tmp_path / "related.csv"
     related.write_text("id_a,id_b\na,b\na,zz\nqq,c\n")
@@ -374,6 +373,31 @@ def test_load_custom_drops_ground_truth_for_unknown_ids(tmp_path):
     assert es.labels == {"a": {"x"}, "c": {"x", "y"}}
     assert es.categories == ["x", "y"]
     assert "2 distinct ground-truth ids not in the corpus dropped" in es.description
+
+
+def test_load_custom_refuses_a_corpus_the_training_job_would_refuse(tmp_path):
+    corpus = tmp_path / "mynews.jsonl"
+    rows = [{"id": "a", "title": "Alpha"}, {"id": "b", "title": "Beta"}, {"id": "a", "title": "Alpha again"},
+            {"id": "c", "title": "Gamma"}, {"id": "b", "title": "Beta again"}, {"id": "b", "title": "Beta, third"}]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match=r"2 ids given to more than one article \('a' is articles 1 and 3; 'b' is "
+                                         r"articles 2, 5 and 6\): the training job would refuse"):
+        load_custom(corpus)
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows[:2] + rows[3:4]) + "not json\n" + json.dumps({"id": "d"}) + "\n")
+    with pytest.raises(ValueError, match=r"skipped 2 of 5 records \(40.0%: 1 × invalid JSON.*, 1 × title .*, the first at "
+                                         r".*mynews.jsonl:4\), more than --max-skipped 0.05 allows"):
+        load_custom(corpus)
+    assert len(load_custom(corpus, max_skipped=0.4).articles) == 3
+
+
+def test_a_ground_truth_file_about_no_article_says_what_of_the_corpus_was_skipped(tmp_path):
+    corpus = tmp_path / "mynews.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "title": "Alpha"}) + "\n" + json.dumps({"id": "b", "title": " "}) + "\n")
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\nb,c\n")
+    with pytest.raises(ValueError, match=r"2 of its ids not in mynews.jsonl; 1 of the corpus's records could not be read "
+                                         r"and were skipped: 1 × title is required .*mynews.jsonl:2\)"):
+        load_custom(corpus, related=related, max_skipped=1)
 
 
 def test_load_custom_refuses_ground_truth_about_none_of_its_articles(tmp_path):
@@ -399,7 +423,7 @@ def test_load_custom_says_why_records_were_skipped_and_counts_pairs_rated_twice(
                                   "not json", json.dumps({"id": "c", "title": "Gamma"}), json.dumps({"id": "d"})]) + "\n")
     ratings = tmp_path / "ratings.csv"
     ratings.write_text("id_a,id_b,similarity\na,c,4\nc,a,1\na,c,3\n")  # three annotators, one pair
-    es = load_custom(corpus, ratings=ratings)
+    es = load_custom(corpus, ratings=ratings, max_skipped=1)
     assert "(3 unreadable records skipped: 2 × title is required and must not be blank, 1 × invalid JSON" in es.description
     assert "the first at " in es.description and "mynews.jsonl:2)" in es.description
     assert "3 rated pairs (2 rating a pair rated before: each rating counts)" in es.description

@@ -298,7 +298,10 @@ def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, caps
     assert info.value.code == 2 and "--model goes with --corpus or --dataset" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
         main(["--dataset", str(tmp_path), "--related", str(tmp_path / "r.csv")])
-    assert info.value.code == 2 and "--related, --ratings, --format and --tag-delimiter go with --corpus" in capsys.readouterr().err
+    assert info.value.code == 2 and "--related, --ratings, --format, --tag-delimiter and --max-skipped go with --corpus" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["--dataset", str(tmp_path), "--max-skipped", "1"])
+    assert info.value.code == 2 and "--max-skipped go with --corpus" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
     with pytest.raises(SystemExit) as info:
         main(["--corpus", str(tmp_path / "c.jsonl"), "--out", str(tmp_path / "file")])
@@ -414,6 +417,18 @@ def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
     assert row[columns.index("Pearson")] == "–" and row[columns.index("Spearman")] == "–"
     assert "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary)" in text
     assert "No figure to judge c by, so no summary row" in text and "## Summary" not in text  # it has no labels either
+
+
+def test_the_command_refuses_a_corpus_the_job_would_refuse_unless_told(tmp_path, capsys):
+    from train.evaluate import main
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()) + "not json\n")  # 1 of 13 records bad
+    args = ["--corpus", str(corpus), "--weights", "0", "--n-jobs", "1", "--out", str(tmp_path / "r"), "-q"]
+    assert main(args) == 1
+    assert "skipped 1 of 13 records (7.7%" in capsys.readouterr().err and not (tmp_path / "r" / "report.md").exists()
+    assert main(args + ["--max-skipped", "0.1"]) == 0
+    assert "1 unreadable record skipped" in (tmp_path / "r" / "report.md").read_text()
 
 
 def test_the_command_evaluates_a_model_the_job_published(tmp_path, capsys):
@@ -605,4 +620,4 @@ def test_a_csv_with_its_own_tag_delimiter_is_read_as_the_job_read_it(tmp_path, c
     assert main(args + ["--tag-delimiter", ";"]) == 0
     with pytest.raises(SystemExit) as info:
         main(["--all", str(tmp_path), "--tag-delimiter", ";"])
-    assert info.value.code == 2 and "--tag-delimiter go with --corpus" in capsys.readouterr().err
+    assert info.value.code == 2 and "--tag-delimiter and --max-skipped go with --corpus" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from recommender import artifact
 
 from .job import MAX_SHRINK, MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
-from .options import nonempty, sigterm_as_interrupt, whole
+from .options import nonempty, share, sigterm_as_interrupt, whole
 
 
 def _number(text: str) -> float:
@@ -47,17 +47,6 @@ def _dims(text: str) -> int | tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of topics or several as 20,50,100, got {text!r}") from None
     return parts[0] if len(parts) == 1 else tuple(parts)
-
-
-def _share(text: str) -> float:
-    """An argparse type: a share from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {text!r}")
-    return value
 
 
 def _synonyms(path: str) -> dict[str, str]:
@@ -129,9 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, type=nonempty("a models folder"), metavar="MODELS_DIR", help="models folder to publish into")
     parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed from each input)")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
-    parser.add_argument("--max-skipped", type=_share, default=MAX_SKIPPED, metavar="SHARE",
+    parser.add_argument("--max-skipped", type=share, default=MAX_SKIPPED, metavar="SHARE",
                         help=f"publish nothing when more than this share of the records are bad (default: {MAX_SKIPPED}; 1: publish what was read)")
-    parser.add_argument("--max-shrink", type=_share, default=MAX_SHRINK, metavar="SHARE",
+    parser.add_argument("--max-shrink", type=share, default=MAX_SHRINK, metavar="SHARE",
                         help=f"publish nothing when the corpus has more than this share fewer articles than the current version "
                              f"(default: {MAX_SHRINK}; 1: publish whatever was read)")
     parser.add_argument("--keep", type=whole(1, "a number of model versions to keep, 1 or more (the one published)"), default=3, metavar="N", help="model versions to keep (default: 3)")

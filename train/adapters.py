@@ -21,6 +21,7 @@ from pathlib import Path
 from recommender.schema import Article, SchemaError, parse_article
 
 from .groundtruth import EvalSet
+from .job import MAX_SKIPPED
 from .loaders import BadRecord, LoadError, LoadReport, first_sentence, load_articles
 from .loaders.csv_format import csv_rows
 from .loaders.jsonl import json_lines
@@ -37,32 +38,60 @@ _BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _load(paths: Iterable[Path], fmt: str | None = None, tag_delimiter: str = "|") -> tuple[list[Article], str]:
-    """The articles of ``paths``, the first of each id, and a note for the description of what was
-    left out (``""`` when nothing was); a :class:`LoadError` becomes a ValueError."""
+def _read(paths: Iterable[Path], fmt: str | None, tag_delimiter: str) -> tuple[list[Article], LoadReport]:
+    """Every valid article of ``paths`` and what the load skipped; a :class:`LoadError` becomes a ValueError."""
     report = LoadReport()
     try:
-        loaded = list(load_articles(paths, fmt, report=report, tag_delimiter=tag_delimiter))
+        return list(load_articles(paths, fmt, report=report, tag_delimiter=tag_delimiter)), report
     except LoadError as exc:
         raise ValueError(str(exc)) from exc
+
+
+def _load(paths: Iterable[Path], fmt: str | None = None, tag_delimiter: str = "|") -> tuple[list[Article], str]:
+    """The articles of ``paths``, the first of each id, and a note for the description of what was
+    left out (``""`` when nothing was)."""
+    loaded, report = _read(paths, fmt, tag_delimiter)
     articles = _first_of_each_id(loaded)
     return articles, _left_out(len(report.skipped), len(loaded) - len(articles), report)
+
+
+def _as_the_job_would(path: Path, articles: list[Article], report: LoadReport, max_skipped: float) -> None:
+    """A ValueError for a corpus the training job would refuse to publish: more than ``max_skipped``
+    of its records skipped, or an id given twice (naming the ids, by their place among the articles)."""
+    records = report.read + len(report.skipped)
+    if report.read and len(report.skipped) > max_skipped * records:
+        raise ValueError(f"{path}: skipped {len(report.skipped):,} of {records:,} records ({len(report.skipped) / records:.1%}: "
+                         f"{_reasons(report)}), "
+                         f"more than --max-skipped {max_skipped:g} allows: the training job would publish nothing from "
+                         "this corpus; fix the records, or pass --max-skipped 1 to evaluate what was read")
+    places: dict[str, list[int]] = {}
+    for n, article in enumerate(articles, start=1):
+        places.setdefault(article.id, []).append(n)
+    repeated = {i: at for i, at in places.items() if len(at) > 1}
+    if repeated:
+        shown = "; ".join(f"{i!r} is articles {', '.join(map(str, at[:-1]))} and {at[-1]}" for i, at in list(repeated.items())[:5])
+        raise ValueError(f"{path}: {len(repeated):,} id{'s' if len(repeated) != 1 else ''} given to more than one article "
+                         f"({shown}{'; ...' if len(repeated) > 5 else ''}): the training job would refuse this corpus "
+                         "(an id must be unique: write an updated article once, as its latest version)")
 
 
 def _left_out(unreadable: int, repeated: int, report: LoadReport | None = None) -> str:
     """A note of what was left out, with the reasons and the first place, and of the load's warnings,
     when ``report`` has them."""
-    why = ""
-    if report is not None and report.skipped:
-        reasons = ", ".join(f"{count:,} × {reason}" for reason, count in report.skipped_by_reason().items())
-        first = report.skipped[0]
-        why = f": {reasons}, the first at {first.source}" + (f":{first.line}" if first.line is not None else "")
+    why = f": {_reasons(report)}" if report is not None and report.skipped else ""
     parts = ([f"{unreadable:,} unreadable record{'s' if unreadable != 1 else ''} skipped{why}"] if unreadable else []) + (
         [f"{repeated:,} repeating an earlier id left out"] if repeated else [])
     warnings = report.warnings if report is not None else []
     if warnings:  # what the training job would print: an encoding guessed, a date kept in part, future dates
         parts.append(f"warning: {warnings[0]}" + (f" (and {len(warnings) - 1:,} more warnings)" if len(warnings) > 1 else ""))
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _reasons(report: LoadReport) -> str:
+    """Why the load skipped records, and where the first one is."""
+    first = report.skipped[0]
+    return (", ".join(f"{count:,} × {reason}" for reason, count in report.skipped_by_reason().items())
+            + f", the first at {first.source}" + (f":{first.line}" if first.line is not None else ""))
 
 
 def _first_of_each_id(articles: Iterable[Article]) -> list[Article]:
@@ -550,7 +579,7 @@ def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, 
 
 
 def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | None = None,
-                fmt: str | None = None, tag_delimiter: str = "|") -> EvalSet:
+                fmt: str | None = None, tag_delimiter: str = "|", max_skipped: float = MAX_SKIPPED) -> EvalSet:
     """Your own corpus with your own ground truth.
 
     Parameters
@@ -563,6 +592,11 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         Rated pairs, see :func:`read_ratings`.
     fmt : str, optional
         The corpus's input format when its name does not tell (``python -m train --format``).
+    tag_delimiter : str
+        The separator of tags in a CSV cell, as ``python -m train --tag-delimiter``.
+    max_skipped : float
+        The share of the corpus's records that may be unreadable (skipped), as ``python -m train
+        --max-skipped``: the corpus is refused, as the job would refuse it, beyond it.
 
     Returns
     -------
@@ -572,10 +606,19 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         naming an id that is not in the corpus is dropped, and the number of such ids is given in
         ``description``; a ValueError when none of a given file's ground truth is about the corpus.
         Pairs rated more than once keep every rating (each counts), and the description says how
-        many. Articles repeating an id are dropped (the first one is kept) and counted.
+        many.
+
+    Raises
+    ------
+    ValueError
+        For a corpus the training job would refuse: more than ``max_skipped`` of its records
+        unreadable, or an id given to two articles (the ids are named); for ground truth that cannot
+        be read, or none of which is about the corpus.
     """
     corpus_path = Path(corpus_path)
-    articles, left_out = _load([corpus_path], fmt, tag_delimiter)  # the delimiter: of CSV tag cells, as the job's
+    articles, report = _read([corpus_path], fmt, tag_delimiter)
+    _as_the_job_would(corpus_path, articles, report, max_skipped)
+    left_out = _left_out(len(report.skipped), 0, report)
     ids = {a.id for a in articles}
     unknown: set[str] = set()
     links: dict[str, set[str]] = {}
@@ -590,8 +633,10 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
             pairs.append((a, b, similarity))
     for given, found, what in ((related, links, "related ids"), (ratings, pairs, "rated pairs")):
         if given is not None and not found:
+            skipped = (f"; {len(report.skipped):,} of the corpus's records could not be read and were skipped: "
+                       f"{_reasons(report)}" if report.skipped else "")
             raise ValueError(f"{given}: no {what} about articles of this corpus ({len(unknown):,} of its ids not in "
-                             f"{corpus_path.name})" if unknown else f"{given}: holds no {what}")
+                             f"{corpus_path.name}{skipped})" if unknown else f"{given}: holds no {what}")
     labels = {a.id: set(a.labels) for a in articles if a.labels}
     categories = sorted(set().union(*labels.values()))
     parts = [f"{len(articles):,} articles{left_out}"]

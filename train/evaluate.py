@@ -28,7 +28,8 @@ from . import metrics as M
 from . import targets
 from .groundtruth import EvalSet, held_out_half
 from .loaders import FORMATS
-from .options import nonempty, sigterm_as_interrupt, whole
+from .job import MAX_SKIPPED
+from .options import nonempty, share, sigterm_as_interrupt, whole
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
 
 LIST_K = 8  # the service's default list length
@@ -700,6 +701,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, help="with --corpus: its input format (default: guessed from the name)")
     parser.add_argument("--tag-delimiter", metavar="C",
                         help="with --corpus: separator of tags in a CSV cell, as given to python -m train (default: |)")
+    parser.add_argument("--max-skipped", type=share, metavar="SHARE",
+                        help=f"with --corpus: refuse it, as python -m train would, when more than this share of its "
+                             f"records cannot be read (default: {MAX_SKIPPED}; 1: evaluate what was read)")
     parser.add_argument("--out", type=nonempty("a report folder"), default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
                         help="tag weights to sweep (default: %(default)s)")
@@ -739,8 +743,9 @@ def _run(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     if args.model and args.all:
         parser.error("--model goes with --corpus or --dataset: a model is trained on one corpus")
-    if (args.related or args.ratings or args.format or args.tag_delimiter is not None) and not args.corpus:
-        parser.error("--related, --ratings, --format and --tag-delimiter go with --corpus: the known data sets bring their own files")
+    if (args.related or args.ratings or args.format or args.tag_delimiter is not None or args.max_skipped is not None) and not args.corpus:
+        parser.error("--related, --ratings, --format, --tag-delimiter and --max-skipped go with --corpus: the known data sets "
+                     "bring their own files")
     for option, path in (("--related", args.related), ("--ratings", args.ratings)):
         if path is not None and not path.is_file():
             print(f"error: {path}: no such file ({option})", file=sys.stderr)
@@ -780,7 +785,8 @@ def _run(argv: Sequence[str] | None) -> int:
         loaders = [lambda: load_dataset(args.dataset)]
     else:
         loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings, fmt=args.format,
-                                         tag_delimiter="|" if args.tag_delimiter is None else args.tag_delimiter)]
+                                         tag_delimiter="|" if args.tag_delimiter is None else args.tag_delimiter,
+                                         max_skipped=MAX_SKIPPED if args.max_skipped is None else args.max_skipped)]
     began = time.perf_counter()
     sets = []
     for load in loaders:  # every data set is read before any is evaluated: a bad one costs seconds, not a run

@@ -18,6 +18,17 @@ def whole(least: int, expected: str) -> Callable[[str], int]:
     return parse
 
 
+def share(text: str) -> float:
+    """An argparse type: a share from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {text!r}")
+    return value
+
+
 def nonempty(what: str, convert: Callable[[str], Any] = Path) -> Callable[[str], Any]:
     """An argparse type: a value that is not blank, as ``convert`` makes it (a path by default:
     ``Path("")`` would be the current folder); ``what`` says what, in the error."""
