@@ -237,12 +237,37 @@ def test_what_a_corpus_lacks_is_said_beside_its_figures(evalset, tmp_path):
     bare = [replace(a, tags=(), published_at=None) for a in evalset.articles]
     result = evaluate_set(replace(evalset, articles=bare), standard_systems([0.0, 0.3], min_df=1), sample=None, log=lambda m: None)
     notes = " ".join(result["notes"])
-    assert "With 10 articles a list of 10 holds (nearly) every other article" in notes
+    assert "With 10 articles a list of 10 can hold every other article: a system that lists them all" in notes
+    assert "More like this" not in notes  # 10 articles can give a word in 5 of them
     assert "No article has a date" in notes and "No article has a tag: every blend is text only" in notes
     write_report([result], tmp_path, {}, "python -m train.evaluate --test")
     assert "No article has a date" in (tmp_path / "report.md").read_text()
     many = [replace(a, id=f"{a.id}-{n}") for n in range(2) for a in evalset.articles]  # 20 articles, dated and tagged
     assert evaluate_set(EvalSet("twenty", many), standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)["notes"] == []
+
+
+def test_the_report_says_what_its_ground_truth_cannot_measure(evalset):
+    def notes(es):
+        return " ".join(evaluate_set(es, standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)["notes"])
+
+    four = replace(evalset, articles=evalset.articles[:4], related={}, labels={}, queries=[], categories=[],
+                   rated_pairs=[("s1", "s2", 3.0), ("s2", "s3", 3.0), ("s1", "s3", 3.0)])
+    said = notes(four)
+    assert "More like this uses only words found in at least 5 articles" in said and "with 4 its lists are all empty" in said
+    assert "Every rated pair has the same rating (3): a correlation needs ratings that vary" in said
+    assert "Only 2 rated pairs about the corpus" in notes(replace(four, rated_pairs=four.rated_pairs[:2]))
+    inverted = replace(evalset, rated_pairs=[(a, b, 5.0 - r) for a, b, r in evalset.rated_pairs], queries=[], categories=[])
+    assert "Every Pearson of our model is below 0" in notes(inverted)
+    assert "below 0" not in notes(replace(evalset, queries=[], categories=[]))
+
+
+def test_differences_point_to_held_out_halves_only_where_there_are_some(result, tmp_path):
+    row = {"system": "text only", "against": "yarpp", "metric": "recall@10", "difference": 0.1, "interval": [0.05, 0.15]}
+    write_report([{**result, "differences": [row]}], tmp_path, {}, "test")
+    md = (tmp_path / "report.md").read_text()
+    assert "## Differences on the same questions" in md and "Held-out halves" not in md
+    write_report([{**result, "differences": [row, {**row, "questions": "held-out half"}]}], tmp_path, {}, "test")
+    assert "(see \"Held-out halves\")" in (tmp_path / "report.md").read_text()
 
 
 def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_path):

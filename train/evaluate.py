@@ -218,7 +218,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     return {
         "dataset": es.name,
         "description": es.description,
-        "notes": _notes(es, days) + ([_held_out_note(results, best)] if tuned_on and best else []),
+        "notes": _notes(es, days) + _figure_notes(results) + ([_held_out_note(results, best)] if tuned_on and best else []),
         "content_digest": digest,
         "tuned_on_half": tuned_on,
         "corpus_size": len(es.articles),
@@ -266,8 +266,20 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
     notes = []
     n = len(es.articles)
     if n - 1 <= max(LIST_K, RELATED_K):
-        notes.append(f"With {n} articles a list of {RELATED_K} holds (nearly) every other article: recall, hit rate and "
-                     "coverage cannot tell the systems apart here.")
+        notes.append(f"With {n} articles a list of {RELATED_K} can hold every other article: a system that lists them all "
+                     "(random does) reaches full recall, hit rate and coverage by listing everything, so those figures say "
+                     "little here; our model lists only articles that share a word, a topic or a tag with the article, and "
+                     "can score lower on them for that.")
+    if n < MoreLikeThis.params["min_doc_freq"]:
+        notes.append(f"More like this uses only words found in at least {MoreLikeThis.params['min_doc_freq']} articles "
+                     f"(Elasticsearch's min_doc_freq), so with {n} its lists are all empty.")
+    ratings = {r for *_, r in es.rated_pairs}
+    if len(es.rated_pairs) < 3 and es.rated_pairs:
+        notes.append(f"Only {len(es.rated_pairs)} rated pair{'s' if len(es.rated_pairs) != 1 else ''} about the corpus: "
+                     "a correlation needs at least 3, so Pearson and Spearman are –.")
+    elif len(ratings) == 1:
+        notes.append(f"Every rated pair has the same rating ({next(iter(ratings)):g}): a correlation needs ratings that "
+                     "vary, so Pearson and Spearman are –.")
     if all(math.isnan(d) for d in days.values()):
         notes.append("No article has a date: \"most recent\" lists articles in the corpus's order, and there is no age gap.")
     if not any(a.tags for a in es.articles):
@@ -277,6 +289,16 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
         notes.append(f"{both_ends:,} linked pairs are asked from both ends (each end is a question of its own), so the questions "
                      "are not independent of each other: the intervals of recall, nDCG and the like are likely too narrow.")
     return notes
+
+
+def _figure_notes(results: list[dict[str, Any]]) -> list[str]:
+    """What the figures themselves suggest about the ground truth: a rating scale that runs the other way."""
+    pearsons = [r["figures"].get("pearson") for r in results if r["kind"] == "model"]
+    if pearsons and all(p is not None and p < 0 for p in pearsons):
+        return ["Every Pearson of our model is below 0: the report reads a higher rating as more similar, so if yours run "
+                "the other way (1 = very similar, as SemEval's Overall), rate each pair (lowest + highest) − rating, or "
+                "the figures are of the opposite of what they mean."]
+    return []
 
 
 def differences(results: list[dict[str, Any]], questions_of: dict[str, QuestionsOf], best: dict[str, Any] | None,
@@ -536,8 +558,9 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["## Differences on the same questions", "",
                   "Each data set's figure above, our model against what it is compared with: both answer the same questions, "
                   "so the interval is of the difference itself (a paired bootstrap, as for the intervals); an interval "
-                  "that holds 0 is a difference these questions cannot tell from chance. Rows marked \"held-out half\" are "
-                  "on the questions the defaults were not tuned on alone (see \"Held-out halves\").", "",
+                  "that holds 0 is a difference these questions cannot tell from chance."
+                  + (" Rows marked \"held-out half\" are on the questions the defaults were not tuned on alone (see "
+                     "\"Held-out halves\")." if any(row.get("questions") for _, row in compared) else ""), "",
                   "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
         lines += [f"| {name} | {row['metric']}{', held-out half' if row.get('questions') else ''} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
                   + (f"[{row['interval'][0]:+.3f}, {row['interval'][1]:+.3f}]" if row["interval"] else "–") + " |"
