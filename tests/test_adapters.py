@@ -372,7 +372,7 @@ def test_load_custom_drops_ground_truth_for_unknown_ids(tmp_path):
     assert es.rated_pairs == [("a", "c", 2.0)]
     assert es.labels == {"a": {"x"}, "c": {"x", "y"}}
     assert es.categories == ["x", "y"]
-    assert "2 distinct ground-truth ids not in the corpus dropped" in es.description
+    assert "2 distinct ground-truth ids not in the corpus dropped (3 of 5 queries of related ids left with none, 1 of 2 rated pairs)" in es.description
 
 
 def test_load_custom_refuses_a_corpus_the_training_job_would_refuse(tmp_path):
@@ -521,3 +521,15 @@ def test_semeval_and_lee_look_alikes_need_only_their_columns_or_suffix(tmp_path)
     lines.mkdir()
     (lines / "docs.cor").write_text("First document.\nSecond document.\n")
     assert [a.title for a in load_dataset(lines).articles] == ["First document.", "Second document."]
+
+
+def test_load_custom_hints_at_the_tag_delimiter_when_csv_tags_hold_another_separator(tmp_path):
+    corpus = tmp_path / "mynews.csv"
+    corpus.write_text("id,title,tags\na,Alpha,space;moon\nb,Beta,space\n")
+    hint = "1 article has a tag with ';' or ',' in it: if your CSV separates tags with one of them, pass --tag-delimiter"
+    assert hint in load_custom(corpus).description
+    read = load_custom(corpus, tag_delimiter=";")
+    assert "--tag-delimiter" not in read.description and read.articles[0].tags == ("space", "moon")
+    lines = tmp_path / "mynews.jsonl"
+    lines.write_text(json.dumps({"id": "a", "title": "Alpha", "tags": ["space;moon"]}) + "\n")
+    assert "--tag-delimiter" not in load_custom(lines).description  # a JSON list says where each tag ends

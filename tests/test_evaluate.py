@@ -424,6 +424,14 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
     assert main(["--corpus", str(corpus), "--related", str(other), "--model", str(models), "--weights", "0",
                  "--n-jobs", "1", "--out", str(tmp_path / "r2")]) == 0
     assert "not the ground truth evaluated here" in (tmp_path / "r2" / "report.md").read_text()
+    copy = tmp_path / "renamed.csv"
+    copy.write_bytes(related.read_bytes())
+    related.write_text("id_a,id_b\ns2,s3\n")  # the same name, other judgements
+    for given, said in ((copy, "the ground truth evaluated here"), (related, "not the ground truth evaluated here")):
+        assert main(["--corpus", str(corpus), "--related", str(given), "--model", str(models), "--weights", "0",
+                     "--n-jobs", "1", "--out", str(tmp_path / "r3"), "-q"]) == 0
+        line = next(line for line in (tmp_path / "r3" / "report.md").read_text().splitlines() if line.startswith("published "))
+        assert f"--tune on {related}, {said}" in line, given
 
 
 def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """The training job end to end on a tiny corpus the tests write, including every way it can fail."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -274,6 +275,8 @@ def test_tune_chooses_the_topic_and_tag_weights_on_the_users_ground_truth(tmp_pa
     assert min(float(w) for w, v in tuning["scores"].items() if v == best) == tag
     assert "tuning: topic weight 0.25, tag weight 0: recall@10" in err and f"tuning: topic weight {topic:g}, tag weight 0.3: recall@10" in err
     assert err.count(f"tuning: topic weight {topic:g}, tag weight 0:") == 1
+    assert "tuning: warning" not in err  # 12 articles: a list of 10 leaves one out
+    assert manifest["tuning"]["ground_truth_sha256"] == hashlib.sha256(truth.read_bytes()).hexdigest()
 
 
 def test_tune_keeps_a_topic_weight_given_on_the_command_line(tmp_path, corpus, capsys):
@@ -322,6 +325,7 @@ def test_tune_fits_on_a_sample_of_a_large_corpus_and_the_model_on_all(tmp_path, 
     code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--tune", truth, "--tune-sample", "6")
     assert code == 0, err
     assert "tuning: on 6 of 12 articles (the 4 the ground truth names" in err
+    assert "tuning: warning: with 6 articles a list of 10 holds nearly every other one" in err
     assert [len(a) for a in fit_inputs[:-1]] == [6] * 10 and len(fit_inputs[-1]) == 12  # ten tuning fits, then the model
     assert {"s1", "d1", "f1", "f2"} <= {a.id for a in fit_inputs[0]}
     assert artifact.load(models).manifest_["tuning"]["articles"] == 6 and len(artifact.load(models)) == 12

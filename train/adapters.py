@@ -22,7 +22,7 @@ from recommender.schema import Article, SchemaError, parse_article
 
 from .groundtruth import EvalSet
 from .job import MAX_SKIPPED
-from .loaders import BadRecord, LoadError, LoadReport, first_sentence, load_articles
+from .loaders import BadRecord, LoadError, LoadReport, first_sentence, guess_format, load_articles
 from .loaders.csv_format import csv_rows
 from .loaders.jsonl import json_lines
 from .loaders.reuters import FILE_PATTERN, read_splits
@@ -622,12 +622,14 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     ids = {a.id for a in articles}
     unknown: set[str] = set()
     links: dict[str, set[str]] = {}
-    for query, others in (read_related(related) if related is not None else {}).items():
+    given_links = read_related(related) if related is not None else {}
+    for query, others in given_links.items():
         unknown |= {i for i in others | {query} if i not in ids}
         if query in ids and others & ids:
             links[query] = others & ids
     pairs = []
-    for a, b, similarity in (read_ratings(ratings) if ratings is not None else []):
+    given_pairs = read_ratings(ratings) if ratings is not None else []
+    for a, b, similarity in given_pairs:
         unknown |= {i for i in (a, b) if i not in ids}
         if a in ids and b in ids:
             pairs.append((a, b, similarity))
@@ -648,7 +650,15 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     if labels:
         parts.append(f"{len(labels):,} labelled articles in {len(categories)} categories")
     if related is not None or ratings is not None:
-        parts.append(f"{len(unknown):,} distinct ground-truth id{'s' if len(unknown) != 1 else ''} not in the corpus dropped")
+        lost = ([f"{len(given_links) - len(links):,} of {len(given_links):,} queries of related ids left with none"]
+                if len(links) < len(given_links) else []) + (
+            [f"{len(given_pairs) - len(pairs):,} of {len(given_pairs):,} rated pairs"] if len(pairs) < len(given_pairs) else [])
+        parts.append(f"{len(unknown):,} distinct ground-truth id{'s' if len(unknown) != 1 else ''} not in the corpus dropped"
+                     + (f" ({', '.join(lost)})" if lost else ""))
+    split = sum(1 for a in articles if any(";" in t or "," in t for t in a.tags))
+    if split and tag_delimiter == "|" and (fmt or guess_format(corpus_path)) == "csv":
+        parts.append(f"{split:,} article{' has' if split == 1 else 's have'} a tag with ';' or ',' in it: if your CSV separates tags with one of them, "
+                     "pass --tag-delimiter ';' (or ','), as to python -m train")
     if labels and len(labels) < len(articles):
         parts.append(f"{len(articles) - len(labels):,} articles without a label: a list place holding one counts as a "
                      "miss in label P@8, so it cannot reach 1")

@@ -28,7 +28,7 @@ from . import metrics as M
 from . import targets
 from .groundtruth import EvalSet, held_out_half
 from .loaders import FORMATS
-from .job import MAX_SKIPPED
+from .job import MAX_SKIPPED, file_digest
 from .options import nonempty, share, sigterm_as_interrupt, whole
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
 
@@ -836,10 +836,14 @@ def _run(argv: Sequence[str] | None) -> int:
     if published:
         tuning = published.model.manifest_.get("tuning") or {}
         tuned_on = tuning.get("ground_truth")
-        evaluated = [str(Path(p).resolve()) for p in (args.related, args.ratings) if p]
+        evaluated = [p for p in (args.related, args.ratings) if p]
+        if tuning.get("ground_truth_sha256"):  # the same judgements under any name
+            same = tuning["ground_truth_sha256"] in {file_digest(p) for p in evaluated}
+        else:  # a model tuned before the digest was kept: by path
+            same = bool(tuned_on) and Path(tuned_on).resolve() in {Path(p).resolve() for p in evaluated}
         settings["published_model"] = {"path": str(args.model), "version": published.model.manifest_["version"],
                                        "parameters": published.params, "tuned_on": tuned_on,
-                                       "tuned_on_this_ground_truth": bool(tuned_on) and str(Path(tuned_on).resolve()) in evaluated}
+                                       "tuned_on_this_ground_truth": same}
     if failed:
         settings["not_evaluated"] = failed
     if left_out:

@@ -5,6 +5,7 @@ so the previous current model stays current and intact.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -296,6 +297,12 @@ def tuning_sample(articles: list, named: set[str], size: int) -> list:
     return [a for i, a in enumerate(articles) if a.id in named or i in kept]
 
 
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes: which ground truth a model was tuned on, whatever it is called."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log, sample: int = 0) -> dict[str, Any]:
     """Measure the user's ground truth and choose the weights by it: first the topic weight (at tag
     weight 0; skipped when ``params`` sets it), then the tag weight at that topic weight (skipped when
@@ -305,6 +312,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     smaller tag weight, so tags must earn their place."""
     from .adapters import read_ground_truth
     from .groundtruth import EvalSet
+    from .evaluate import RELATED_K
     from .tuning import TAG_WEIGHTS, TEXT_GRID, tuning_score
 
     try:
@@ -321,6 +329,9 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     if len(fitted) < len(articles):
         log(f"tuning: on {len(fitted):,} of {len(articles):,} articles (the {len(named):,} the ground truth names and "
             f"evenly spaced others; --tune-sample 0 for all)")
+    if related and len(fitted) - 1 <= RELATED_K:
+        log(f"tuning: warning: with {len(fitted):,} articles a list of {RELATED_K} holds nearly every other one, so the "
+            "weights' scores can barely differ (ties keep the default topic weight and the smaller tag weight)")
     es = EvalSet(ground_truth.stem, fitted, related=related, rated_pairs=ratings)
     measured: dict[tuple[float, float], float] = {}
     metric = ""
@@ -358,7 +369,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
         best = max(scores, key=lambda w: (scores[w], -w))
         log(f"tuning: chose tag weight {best:g}")
     return {
-        "ground_truth": str(ground_truth), "metric": metric, "articles": len(fitted),
+        "ground_truth": str(ground_truth), "ground_truth_sha256": file_digest(ground_truth), "metric": metric, "articles": len(fitted),
         "topic_scores": None if topic_scores is None else {f"{w:g}": v for w, v in topic_scores.items()}, "topic_weight": topic,
         "scores": None if scores is None else {f"{w:g}": v for w, v in scores.items()}, "tag_weight": best,
     }
