@@ -39,6 +39,7 @@ from .fast_path import FILES as FAST_PATH_FILES
 from .fast_path import DefaultAnswers
 from .model import RelatedArticles
 from .store import ArticleStore, SortedIndex
+from .text import ANALYSER, has_unspaced
 
 FORMAT = 1
 POINTER = "CURRENT"
@@ -102,6 +103,7 @@ def save(model: RelatedArticles, folder: Path, *, version: str, info: dict[str, 
         _fsync(folder / name)
     manifest = {
         "format": FORMAT,
+        "analyser": ANALYSER,
         "version": version,
         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "parameters": model.get_params(),
@@ -337,6 +339,18 @@ def _check_libraries(folder: Path, built: dict[str, str]) -> None:
             raise ArtifactError(f"{folder}: model built with {name} {then}, this is {now}: retrain the model")
 
 
+def _check_analyser(folder: Path, built: int, terms: np.ndarray) -> None:
+    """An :class:`ArtifactError` for a model whose words this code would not read the same way from a
+    posted article: one from newer code, or one from before analyser 2 with Chinese or Japanese words
+    (it read a run of them as one word; the rest reads as it did, so other models load as they are)."""
+    if built > ANALYSER:
+        raise ArtifactError(f"{folder}: model built by newer code (analyser {built}; this code reads texts as analyser "
+                            f"{ANALYSER}): update the service or retrain the model")
+    if built < 2 and has_unspaced(terms):
+        raise ArtifactError(f"{folder}: model trained before Chinese and Japanese were read as pairs of characters "
+                            "(2026-12-02): its words in those scripts would match no posted article's; retrain the model")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
@@ -419,6 +433,7 @@ def _assemble(folder: Path, manifest: dict[str, Any]) -> RelatedArticles:
         setattr(model, name, sp.csr_matrix(tuple(parts), shape=tuple(manifest["shapes"][name]), copy=False))
     # unstemmed vocabularies, and versions from before term_words.npy, show the terms themselves
     model.term_words_ = array("term_words") if "term_words.npy" in manifest["files"] else model.terms_
+    _check_analyser(folder, manifest.get("analyser", 1), model.terms_)
     # versions before ids_sorted.npy sort the ids again in every process that loads them
     ids_sorted = array("ids_sorted") if "ids_sorted.npy" in manifest["files"] else None
     model.ids_ = SortedIndex(array("ids"), array("id_order"), ids_sorted)

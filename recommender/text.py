@@ -78,6 +78,17 @@ _RUNS = re.compile(_WORD_CHARACTER + "+")
 _FOLDED = re.compile(f"(?<=[\x00-\x7f\u00c0-\u02af\u0370-\u03ff\u1e00-\u1fff])[{_MARK_CLASS}]+")
 
 
+#: How texts are read into words, kept in a model's manifest: raised when a text reads differently
+#: (2, 2026-12-02: Chinese and Japanese as overlapping pairs of characters, not runs).
+ANALYSER = 2
+
+
+def has_unspaced(terms: np.ndarray) -> bool:
+    """Whether a vocabulary (a fixed-width unicode array) holds a Chinese or Japanese character."""
+    codes = np.ascontiguousarray(terms).view(np.uint32)
+    return any(_UNSPACED.match(chr(code)) for code in np.unique(codes[codes >= 0x3005]))
+
+
 #: Characters a CMS hides inside words: the soft hyphen (``Bundes&shy;tags&shy;wahl``), the
 #: zero-width space, the word joiner and the zero-width no-break space. Not the zero-width
 #: (non-)joiners, which belong to the spelling of Persian and Indic scripts (they are read as before).

@@ -346,3 +346,29 @@ def test_a_process_forked_while_its_parent_holds_the_lock_does_not_hold_it(model
                 os._exit(4)
         _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0 and artifact.versions(models) == []
+
+
+def test_a_model_whose_words_this_code_reads_otherwise_is_refused(model, tmp_path):
+    from recommender.model import RelatedArticles
+    from recommender.text import ANALYSER
+
+    def publish_with(fitted, analyser, name):
+        manifest = artifact.publish(fitted, tmp_path / name)
+        path = tmp_path / name / manifest["version"] / "manifest.json"
+        on_disk = json.loads(path.read_text())
+        if analyser is None:
+            del on_disk["analyser"]  # as a model from before the analyser was kept
+        else:
+            on_disk["analyser"] = analyser
+        path.write_text(json.dumps(on_disk))
+        return tmp_path / name
+
+    chinese = RelatedArticles(min_df=1, topic_weight=0.0).fit([
+        {"id": "a", "title": "台风登陆", "body": "强台风今天在广东登陆"},
+        {"id": "b", "title": "台风过后", "body": "台风过后广东恢复供电"}])
+    with pytest.raises(ArtifactError, match="trained before Chinese and Japanese were read as pairs of characters"):
+        artifact.load(publish_with(chinese, None, "old-chinese"))
+    assert artifact.load(publish_with(model, None, "old-english")).related("s1")  # English reads as it did
+    assert artifact.load(publish_with(chinese, ANALYSER, "new-chinese")).related("a")
+    with pytest.raises(ArtifactError, match=f"analyser {ANALYSER + 1}; this code reads texts as analyser {ANALYSER}"):
+        artifact.load(publish_with(model, ANALYSER + 1, "newer"))
