@@ -748,8 +748,9 @@ def _filters(
 
 
 def section_key(section: str) -> str:
-    """A section as compared: case folded, in one Unicode form (É typed as E and a combining accent is É)."""
-    return unicodedata.normalize("NFC", section.casefold())
+    """A section as compared: case and width folded, in one Unicode form (É typed as E and a combining
+    accent is É; ＳＰＯＲＴ is sport, half-width ｽﾎﾟｰﾂ is スポーツ)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", section).casefold())
 
 
 def _real(value: Any) -> bool:

@@ -230,7 +230,7 @@ _PARAMETERS: dict[str, Any] = {
     "Exclude": _query("exclude", f"comma-separated ids to leave out, with their re-sent near-duplicates (at most {MAX_EXCLUDED}); "
                       "may be repeated; a value with commas is also read as one id", {"type": "array", "items": {"type": "string"}}, ["a02,a07"])
     | {"style": "form", "explode": True},
-    "Section": _query("section", "keep only this section (ignoring case)", {"type": "string", "maxLength": 200}),
+    "Section": _query("section", "keep only this section (ignoring case, width and Unicode form)", {"type": "string", "maxLength": 200}),
     "Since": _query("since", "keep articles published on or after this ISO 8601 date or datetime", {"type": "string"}, "2024-01-01"),
     "Until": _query("until", "keep articles published on or before this ISO 8601 date or datetime (a date without a time covers its whole day)", {"type": "string"}, "2024-12-31"),
     "MinScore": _query("min_score", "drop items scoring below this", {"type": "number", "minimum": 0, "default": 0}),

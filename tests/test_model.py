@@ -161,6 +161,7 @@ def test_filters(model):
     assert ids(model.related("s1", k=3, exclude=["s2", "s3"]))[:1] != ["s2"]
     assert not {"s2", "s3"} & set(ids(model.related("s1", k=10, exclude=["s2", "s3"])))
     assert all(model.article(i)["section"] == "food" for i in ids(model.related("s1", k=5, section="FOOD")))
+    assert ids(model.related("f1", k=5, section="ＦＯＯＤ")) == ids(model.related("f1", k=5, section="food")) != []  # full width
     dated = ids(model.related("s1", k=10, since="2024-02-01", until="2024-03-31"))
     assert dated and all("2024-02-01" <= model.article(i)["published_at"] <= "2024-03-31" for i in dated)
     assert all(r.score >= 0.2 for r in model.related("s1", k=10, min_score=0.2))
