@@ -110,4 +110,5 @@ def article(article_id: str) -> str:
     model = served_model()
     source = model.article(inputs.article_id(article_id))
     related = related_items(model, model.related(source["id"], **options))
-    return render_template("article.html", model=model, article=source, related=related)
+    languages = {item["id"]: model.article(item["id"]).get("language") for item in related}  # for lang=, which picks the glyphs
+    return render_template("article.html", model=model, article=source, related=related, languages=languages)

@@ -111,3 +111,16 @@ def test_shared_tags_are_a_reason_only_when_they_count():
     assert short_why({**why, "tag_share": 0.2}).startswith("tags: usa · words: porsch")
     shown = {**why, "top_terms": [{"term": "senat", "word": "senate"}]}
     assert short_why(shown).startswith("words: senate ·")  # the word a person reads, not the stem
+
+
+def test_titles_carry_their_language_so_a_browser_picks_the_right_glyphs(make_app, tmp_path):
+    rows = [{"id": "j1", "title": "台風が上陸", "body": "台風 上陸 関東", "language": "ja"},
+            {"id": "c1", "title": "台风登陆", "body": "台风 上陸 関東", "language": "zh-Hans"},
+            {"id": "e1", "title": "Typhoon", "body": "台风 上陸 関東"}]
+    artifact.publish(RelatedArticles(min_df=1).fit(rows), tmp_path / "m")
+    client = make_app(MODELS_DIR=tmp_path / "m").test_client()
+    page = client.get("/preview/j1").get_data(as_text=True)
+    assert '<article class="story" lang="ja">' in page
+    assert 'href="/preview/c1" lang="zh-Hans">' in page and 'href="/preview/e1">' in page  # no language, no lang
+    index = client.get("/preview").get_data(as_text=True)
+    assert 'href="/preview/j1" lang="ja">' in index and 'href="/preview/e1">' in index
