@@ -39,7 +39,7 @@ from .fast_path import FILES as FAST_PATH_FILES
 from .fast_path import DefaultAnswers
 from .model import RelatedArticles
 from .store import ArticleStore, SortedIndex
-from .text import ANALYSER, has_unspaced
+from .text import ANALYSER, read_as_runs
 
 FORMAT = 1
 POINTER = "CURRENT"
@@ -341,12 +341,12 @@ def _check_libraries(folder: Path, built: dict[str, str]) -> None:
 
 def _check_analyser(folder: Path, built: int, terms: np.ndarray) -> None:
     """An :class:`ArtifactError` for a model whose words this code would not read the same way from a
-    posted article: one from newer code, or one from before analyser 2 with Chinese or Japanese words
-    (it read a run of them as one word; the rest reads as it did, so other models load as they are)."""
+    posted article: one from newer code, or one from before analyser 2 whose vocabulary holds runs of
+    Chinese or Japanese characters (the rest reads as it did, so other models load as they are)."""
     if built > ANALYSER:
         raise ArtifactError(f"{folder}: model built by newer code (analyser {built}; this code reads texts as analyser "
                             f"{ANALYSER}): update the service or retrain the model")
-    if built < 2 and has_unspaced(terms):
+    if built < 2 and read_as_runs(terms):
         raise ArtifactError(f"{folder}: model trained before Chinese and Japanese were read as pairs of characters "
                             "(2026-12-02): its words in those scripts would match no posted article's; retrain the model")
 

@@ -83,10 +83,22 @@ _FOLDED = re.compile(f"(?<=[\x00-\x7f\u00c0-\u02af\u0370-\u03ff\u1e00-\u1fff])[{
 ANALYSER = 2
 
 
-def has_unspaced(terms: np.ndarray) -> bool:
-    """Whether a vocabulary (a fixed-width unicode array) holds a Chinese or Japanese character."""
-    codes = np.ascontiguousarray(terms).view(np.uint32)
-    return any(_UNSPACED.match(chr(code)) for code in np.unique(codes[codes >= 0x3005]))
+#: Three or more Chinese or Japanese characters in a row: a word only analyser 1 made.
+_RUN_OF_THREE = re.compile(_UNSPACED.pattern.removesuffix("+") + "{3,}")
+
+
+def read_as_runs(terms: np.ndarray, block: int = 100_000) -> bool:
+    """Whether a vocabulary (a fixed-width unicode array) was read by analyser 1: it holds three or
+    more Chinese or Japanese characters in one term, which analyser 2's pairs never make. (One with
+    two-character runs alone slips through; those terms are pairs to analyser 2 as well.)"""
+    if not len(terms):
+        return False
+    codes = np.ascontiguousarray(terms).view(np.uint32).reshape(len(terms), -1)
+    for start in range(0, len(terms), block):  # a block at a time: a vocabulary can hold millions of terms
+        for row in np.flatnonzero((codes[start:start + block] >= 0x3005).any(axis=1)):
+            if _RUN_OF_THREE.search(str(terms[start + row])):
+                return True
+    return False
 
 
 #: Characters a CMS hides inside words: the soft hyphen (``Bundes&shy;tags&shy;wahl``), the

@@ -352,22 +352,29 @@ def test_a_model_whose_words_this_code_reads_otherwise_is_refused(model, tmp_pat
     from recommender.model import RelatedArticles
     from recommender.text import ANALYSER
 
-    def publish_with(fitted, analyser, name):
+    def publish_with(fitted, analyser, name, terms=None):
         manifest = artifact.publish(fitted, tmp_path / name)
-        path = tmp_path / name / manifest["version"] / "manifest.json"
-        on_disk = json.loads(path.read_text())
+        folder = tmp_path / name / manifest["version"]
+        on_disk = json.loads((folder / "manifest.json").read_text())
         if analyser is None:
             del on_disk["analyser"]  # as a model from before the analyser was kept
         else:
             on_disk["analyser"] = analyser
-        path.write_text(json.dumps(on_disk))
+        if terms is not None:  # the vocabulary an older analyser made of the same texts
+            np.save(folder / "terms.npy", np.asarray(terms))
+            on_disk["files"]["terms.npy"] = {"sha256": artifact._sha256(folder / "terms.npy"), "bytes": (folder / "terms.npy").stat().st_size}
+        (folder / "manifest.json").write_text(json.dumps(on_disk))
         return tmp_path / name
 
     chinese = RelatedArticles(min_df=1, topic_weight=0.0).fit([
         {"id": "a", "title": "台风登陆", "body": "强台风今天在广东登陆"},
         {"id": "b", "title": "台风过后", "body": "台风过后广东恢复供电"}])
+    runs = sorted(["台风登陆", "台风过后", "强台风今天在广东登陆", "广东恢复供电"])
+    assert len(runs) <= len(chinese.terms_)  # the same shapes: as many terms fit the matrices
+    old_terms = runs + [f"x{i}" for i in range(len(chinese.terms_) - len(runs))]
     with pytest.raises(ArtifactError, match="trained before Chinese and Japanese were read as pairs of characters"):
-        artifact.load(publish_with(chinese, None, "old-chinese"))
+        artifact.load(publish_with(chinese, None, "old-chinese", terms=sorted(old_terms)))
+    assert artifact.load(publish_with(chinese, None, "pairs-before-the-field")).related("a")  # trained on 2 Dec, before the field
     assert artifact.load(publish_with(model, None, "old-english")).related("s1")  # English reads as it did
     assert artifact.load(publish_with(chinese, ANALYSER, "new-chinese")).related("a")
     with pytest.raises(ArtifactError, match=f"analyser {ANALYSER + 1}; this code reads texts as analyser {ANALYSER}"):

@@ -267,7 +267,7 @@ def test_differences_point_to_held_out_halves_only_where_there_are_some(result, 
     md = (tmp_path / "report.md").read_text()
     assert "## Differences on the same questions" in md and "Held-out halves" not in md
     write_report([{**result, "differences": [row, {**row, "questions": "held-out half"}]}], tmp_path, {}, "test")
-    assert "(see \"Held-out halves\")" in (tmp_path / "report.md").read_text()
+    assert "Rows marked \"held-out half\" are on the half of the questions that tuning did not read" in (tmp_path / "report.md").read_text()
 
 
 def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_path):
@@ -418,7 +418,22 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
     assert f"chosen with --tune on {related}, the ground truth evaluated here" in line and "can flatter its figures" in line
     published = json.loads((tmp_path / "r" / "report.json").read_text())["settings"]["published_model"]
     assert published["parameters"]["topic_weight"] == 0.25 and published["tuned_on"] == str(related)
-    assert published["tuned_on_this_ground_truth"] is True
+    assert published["tuned_on_this_ground_truth"] is True and published["held_out"] is True
+    assert "the rows and figures marked \"held-out half\" are of the other half, which tuning never read" in line
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    mine = next(s["figures"] for s in report["datasets"][0]["systems"] if s["kind"] == "published")
+    assert mine["recall@10_held_out_questions"] == 1  # f2, at an odd place: s1, f1 and d1 were tuned on
+    assert report["summary"][0]["published_held_out"] == mine["recall@10_held_out"]
+    assert any(r["system"] == f"published {version}" and r.get("questions") == "held-out half" for r in report["datasets"][0]["differences"])
+    assert any(n.startswith(f"published {version}'s weights were chosen with --tune on this data set's questions at even "
+                            "positions") for n in report["datasets"][0]["notes"])
+    sampled = tmp_path / "sampled"
+    assert train_main([str(corpus), "--out", str(sampled), "--min-df", "2", "--tune", str(related), "--tune-sample", "6"]) == 0
+    capsys.readouterr()
+    assert main(["--corpus", str(corpus), "--related", str(related), "--model", str(sampled), "--weights", "0",
+                 "--n-jobs", "1", "--out", str(tmp_path / "r4"), "-q"]) == 0
+    said = (tmp_path / "r4" / "report.md").read_text()
+    assert "so which half cannot be told" in said and "held-out half" not in said
     other = tmp_path / "other.csv"
     other.write_text("id_a,id_b\ns2,s3\n")
     assert main(["--corpus", str(corpus), "--related", str(other), "--model", str(models), "--weights", "0",
@@ -598,7 +613,7 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
     assert "label_precision@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md
     assert "## Held-out halves" in md and "half the questions of bbc:" in md
     assert any(note.startswith("The defaults were tuned on this data set's questions at even positions. On the other half (2 "
-                               "questions), which no choice of the defaults read, recall@10 is: ") and "text only 1.000" in note
+                               "questions), which that choice never read, recall@10 is: ") and "text only 1.000" in note
                for note in result["notes"])
 
 

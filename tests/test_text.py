@@ -147,3 +147,12 @@ def test_words_are_scikit_learns_for_latin_text_and_whole_in_other_scripts():
     assert words("한국어 뉴스", stem=False) == ["한국어", "뉴스"]
     emoji = "⚡️BREAKING: Fed cuts rates ⚠️Warning #️⃣ 1️⃣ 5̶0̶ dollars"
     assert words(emoji, stem=False) == sklearn(emoji) == ["breaking", "fed", "cuts", "rates", "warning", "50", "dollars"]
+
+
+def test_a_vocabulary_of_character_runs_is_told_from_one_of_pairs():
+    from recommender.store import string_array
+    from recommender.text import read_as_runs
+
+    assert not read_as_runs(string_array(["abc", "中国", "国政", "政府", "の", "東京 都庁"]))  # pairs, and a bigram of pairs
+    assert read_as_runs(string_array(["abc", "中国政府"])) and read_as_runs(string_array(["x", "y", "iphone手机壳"]), block=1)
+    assert not read_as_runs(string_array([])) and not read_as_runs(string_array(["한국어의", "ภาษาไทย"]))  # neither script pairs

@@ -164,8 +164,11 @@ def knn_metrics(system, es: EvalSet, log: Log) -> tuple[dict[str, Any], Question
     return figures, {"knn_micro_f1": M.micro_f1_questions(truth, pred, cats), f"label_precision@{LIST_K}": M.mean_questions(lp)}
 
 
-def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAMPLE, log: Log = _log) -> dict[str, Any]:
-    """Fit every system on ``es.articles`` and measure it against every kind of ground truth there is."""
+def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAMPLE, log: Log = _log,
+                 published_tuned: bool = False) -> dict[str, Any]:
+    """Fit every system on ``es.articles`` and measure it against every kind of ground truth there is.
+    ``published_tuned``: the published model among ``systems`` chose its weights with ``--tune`` on
+    the even half of these very questions, so every system is also measured on the other half."""
     log(f"{es.name}: {es.description}")
     ids = [a.id for a in es.articles]
     digest = es.digest()
@@ -206,8 +209,10 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
             figures, questions = figures | found, questions | more
         figures |= {f"{key}_interval": M.interval(q) for key, q in questions.items()}
         questions_of[system.name] = questions
-        if tuned_on:
+        if tuned_on or published_tuned:
             held = held_out_questions(system, es, lists)
+            if not tuned_on:  # --tune read the related ids or the ratings, not the labels
+                held = {key: q for key, q in held.items() if not key.startswith("label_precision")}
             figures |= {f"{key}_held_out{part}": value for key, q in held.items() if q is not None
                         for part, value in (("", float(q.statistic(*q.columns))), ("_interval", M.interval(q)),
                                             ("_questions", q.size))}
@@ -218,9 +223,12 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     return {
         "dataset": es.name,
         "description": es.description,
-        "notes": _notes(es, days) + _figure_notes(results) + ([_held_out_note(results, best)] if tuned_on and best else []),
+        "notes": _notes(es, days) + _figure_notes(results) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
+                 + ([_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune")]
+                    if published_tuned and not tuned_on and best else []),
         "content_digest": digest,
         "tuned_on_half": tuned_on,
+        "published_tuned_on_half": published_tuned,
         "corpus_size": len(es.articles),
         "queries": len(es.queries),
         "tagged_articles": sum(1 for a in es.articles if a.tags),
@@ -232,15 +240,20 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     }
 
 
-def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any]) -> str:
-    """The primary figure of the main systems on the held-out half, for the data set's section."""
+def published_tuned_name(systems: list) -> str:
+    return next(s.name for s in systems if s.kind == "published")
+
+
+def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: str) -> str:
+    """The primary figure of the main systems on the held-out half, for the data set's section;
+    ``tuned`` says whose settings were chosen on the other half."""
     key = best["metric"]
     best_blend = next((r["system"] for r in results if r["kind"] == "model" and r["params"]["tag_weight"] == best["tag_weight"]), None)
-    shown = [r for r in results if r["system"] in (WORDS_ONLY, *(name for name, _, _ in COMPETITORS), "text only", best_blend)
-             and r["figures"].get(f"{key}_held_out") is not None]
+    shown = [r for r in results if (r["system"] in (WORDS_ONLY, *(name for name, _, _ in COMPETITORS), "text only", best_blend)
+                                    or r["kind"] == "published") and r["figures"].get(f"{key}_held_out") is not None]
     n = max((r["figures"][f"{key}_held_out_questions"] for r in shown), default=0)
-    return (f"The defaults were tuned on this data set's questions at even positions. On the other half ({n:,} questions), "
-            f"which no choice of the defaults read, {key} is: "
+    return (f"{tuned} on this data set's questions at even positions. On the other half ({n:,} questions), "
+            f"which that choice never read, {key} is: "
             + ", ".join(f"{r['system']} {_fmt(r['figures'][f'{key}_held_out'])}{_between(r['figures'].get(f'{key}_held_out_interval'))}"
                         for r in dict((r["system"], r) for r in shown).values()) + ".")
 
@@ -382,6 +395,8 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
         held = {}
     others = {field: next((r["figures"][key] for r in results if r["system"] == name), None) for name, field, _ in COMPETITORS}
     published = next((r for r in results if r["kind"] == "published"), None)
+    if published and held_out in published["figures"]:
+        held["published_held_out"] = published["figures"][held_out]
     return {"metric": key, "tag_weight": weight, "value": best[key], "interval": best.get(f"{key}_interval"),
             "text_only": text_only, "words_only": words_only, **held,
             **others,
@@ -463,10 +478,16 @@ def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
     own = _own_settings(published, defaults)
     text = f"published {published['version']} was trained with " + (
         f"these settings unlike the defaults: {_settings_text(own, hidden=())}" if own else "the default settings")
-    if published.get("tuned_on_this_ground_truth"):
+    if published.get("tuned_on_this_ground_truth") and published.get("held_out"):
+        text += (f"; its weights were chosen with --tune on {published['tuned_on']}, the ground truth evaluated here: "
+                 "tuning read every other judgement, so half of these questions are ones it was tuned on, which can "
+                 "flatter its figures; the rows and figures marked \"held-out half\" are of the other half, which tuning "
+                 "never read: ship on those")
+    elif published.get("tuned_on_this_ground_truth"):
         text += (f"; its weights were chosen with --tune on {published['tuned_on']}, the ground truth evaluated here: "
                  "tuning reads every other judgement, so about half of these questions are ones it was tuned on, which "
-                 "can flatter its figures; evaluate on judgements it was not tuned on before shipping on them")
+                 "can flatter its figures (tuning fitted on a sample of the corpus, so which half cannot be told); "
+                 "evaluate on judgements it was not tuned on before shipping on them")
     elif published.get("tuned_on"):
         text += (f"; its weights were chosen with --tune on {published['tuned_on']}, not the ground truth evaluated here "
                  "(if that file holds the same judgements, about half of these questions are ones it was tuned on)")
@@ -559,8 +580,8 @@ def markdown(report: dict[str, Any]) -> str:
                   "Each data set's figure above, our model against what it is compared with: both answer the same questions, "
                   "so the interval is of the difference itself (a paired bootstrap, as for the intervals); an interval "
                   "that holds 0 is a difference these questions cannot tell from chance."
-                  + (" Rows marked \"held-out half\" are on the questions the defaults were not tuned on alone (see "
-                     "\"Held-out halves\")." if any(row.get("questions") for _, row in compared) else ""), "",
+                  + (" Rows marked \"held-out half\" are on the half of the questions that tuning did not read alone "
+                     "(see the data set's section)." if any(row.get("questions") for _, row in compared) else ""), "",
                   "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
         lines += [f"| {name} | {row['metric']}{', held-out half' if row.get('questions') else ''} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
                   + (f"[{row['interval'][0]:+.3f}, {row['interval'][1]:+.3f}]" if row["interval"] else "–") + " |"
@@ -820,11 +841,23 @@ def _run(argv: Sequence[str] | None) -> int:
         except (OSError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+    tuned_here = False
+    if published:
+        tuning = published.model.manifest_.get("tuning") or {}
+        tuned_on = tuning.get("ground_truth")
+        evaluated = [p for p in (args.related, args.ratings) if p]
+        if tuning.get("ground_truth_sha256"):  # the same judgements under any name
+            tuned_here = tuning["ground_truth_sha256"] in {file_digest(p) for p in evaluated}
+        else:  # a model tuned before the digest was kept: by path
+            tuned_here = bool(tuned_on) and Path(tuned_on).resolve() in {Path(p).resolve() for p in evaluated}
     datasets, failed = [], []
     for es in sets:
         systems = standard_systems(weights, n_jobs=args.n_jobs) + ([published] if published else [])
+        # tuning's even half is known when it fitted the whole corpus (no --tune-sample cut)
+        halves = tuned_here and (published.model.manifest_["tuning"].get("articles") == len(es.articles))
         try:
-            datasets.append(evaluate_set(es, systems, sample=sample, log=(lambda message: None) if args.quiet else _log))
+            datasets.append(evaluate_set(es, systems, sample=sample, log=(lambda message: None) if args.quiet else _log,
+                                         published_tuned=halves))
         except ValueError as exc:  # a corpus the models cannot fit, such as one without a usable word
             print(f"error: {es.name}: {exc}", file=sys.stderr)
             failed.append({"dataset": es.name, "reason": str(exc)})
@@ -834,16 +867,10 @@ def _run(argv: Sequence[str] | None) -> int:
                 "knn_k": list(KNN_K), "knn_vote_powers": list(KNN_POWERS), "knn_thresholds": list(KNN_THRESHOLDS),
                 "model_defaults": {k: v[0] for k, v in PARAMETERS.items()}}
     if published:
-        tuning = published.model.manifest_.get("tuning") or {}
-        tuned_on = tuning.get("ground_truth")
-        evaluated = [p for p in (args.related, args.ratings) if p]
-        if tuning.get("ground_truth_sha256"):  # the same judgements under any name
-            same = tuning["ground_truth_sha256"] in {file_digest(p) for p in evaluated}
-        else:  # a model tuned before the digest was kept: by path
-            same = bool(tuned_on) and Path(tuned_on).resolve() in {Path(p).resolve() for p in evaluated}
         settings["published_model"] = {"path": str(args.model), "version": published.model.manifest_["version"],
                                        "parameters": published.params, "tuned_on": tuned_on,
-                                       "tuned_on_this_ground_truth": same}
+                                       "tuned_on_this_ground_truth": tuned_here,
+                                       "held_out": any(ds["published_tuned_on_half"] for ds in datasets)}
     if failed:
         settings["not_evaluated"] = failed
     if left_out:
@@ -869,6 +896,7 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
                      f"words only {_fmt(row.get('words_only'))}  text only "
                      f"{_fmt(row['text_only'])}  best {_fmt(row['value'])}{_between(row.get('interval'))} at tag weight {row['tag_weight']:g}"
                      + (f"  published {_fmt(row['published'])}" if "published" in row else "")
+                     + (f" (held-out half {_fmt(row['published_held_out'])})" if "published_held_out" in row else "")
                      + (f"  (held-out half: text only {_fmt(row['text_only_held_out'])}, words only "
                         f"{_fmt(row.get('words_only_held_out'))})" if "text_only_held_out" in row else ""))
     for ds in report["datasets"]:
