@@ -669,3 +669,15 @@ def test_a_csv_with_its_own_tag_delimiter_is_read_as_the_job_read_it(tmp_path, c
     with pytest.raises(SystemExit) as info:
         main(["--all", str(tmp_path), "--tag-delimiter", ";"])
     assert info.value.code == 2 and "--tag-delimiter and --max-skipped go with --corpus" in capsys.readouterr().err
+
+
+def test_post_is_timed_with_the_corpus_own_articles_when_there_are_no_unseen_ones(evalset, monkeypatch):
+    from train.systems import Blend
+
+    posted = []
+    monkeypatch.setattr(Blend, "related_to", lambda self, article, k: posted.append((self.name, article.id, k)) or [])
+    plain = replace(evalset, queries=[], categories=[])
+    result = evaluate_set(plain, standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)
+    assert sorted(i for name, i, k in posted if name == "text only") == sorted(a.id for a in plain.articles)  # 10 < 200: all
+    assert {k for *_, k in posted} == {8}
+    assert all(s["figures"]["post_query_ms"] >= 0 for s in result["systems"])
