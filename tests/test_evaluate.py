@@ -422,18 +422,21 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
     assert "the rows and figures marked \"held-out half\" are of the other half, which tuning never read" in line
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     mine = next(s["figures"] for s in report["datasets"][0]["systems"] if s["kind"] == "published")
-    assert mine["recall@10_held_out_questions"] == 1  # f2, at an odd place: s1, f1 and d1 were tuned on
+    # tuning read the pair s1-d1 from both ends; f1-f2 is held out from both (f1 -> f2 is not a question
+    # tuning read with f2 -> f1 asked here, as when articles, not pairs, were split)
+    assert mine["recall@10_held_out_questions"] == 2
     assert report["summary"][0]["published_held_out"] == mine["recall@10_held_out"]
     assert any(r["system"] == f"published {version}" and r.get("questions") == "held-out half" for r in report["datasets"][0]["differences"])
-    assert any(n.startswith(f"published {version}'s weights were chosen with --tune on this data set's questions at even "
-                            "positions") for n in report["datasets"][0]["notes"])
+    assert any(n.startswith(f"published {version}'s weights were chosen with --tune on half of this data set's judgements")
+               for n in report["datasets"][0]["notes"])
     sampled = tmp_path / "sampled"
     assert train_main([str(corpus), "--out", str(sampled), "--min-df", "2", "--tune", str(related), "--tune-sample", "6"]) == 0
     capsys.readouterr()
     assert main(["--corpus", str(corpus), "--related", str(related), "--model", str(sampled), "--weights", "0",
                  "--n-jobs", "1", "--out", str(tmp_path / "r4"), "-q"]) == 0
-    said = (tmp_path / "r4" / "report.md").read_text()
-    assert "so which half cannot be told" in said and "held-out half" not in said
+    sampled_report = json.loads((tmp_path / "r4" / "report.json").read_text())  # the pairs split as on the whole corpus
+    held = next(s["figures"] for s in sampled_report["datasets"][0]["systems"] if s["kind"] == "published")
+    assert held["recall@10_held_out_questions"] == 2 and "held-out half" in (tmp_path / "r4" / "report.md").read_text()
     other = tmp_path / "other.csv"
     other.write_text("id_a,id_b\ns2,s3\n")
     assert main(["--corpus", str(corpus), "--related", str(other), "--model", str(models), "--weights", "0",
@@ -575,26 +578,28 @@ def test_the_plot_says_when_the_published_model_is_not_a_point_of_the_curve(resu
 def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evalset, monkeypatch, tmp_path):
     from train import metrics as M
     from train import targets
-    from train.groundtruth import held_out_half, tuning_half
+    from train.groundtruth import HELD_OUT, half
 
     more = [("s2", "d1", 3.5), ("f2", "f3", 3.0), ("s3", "f2", 1.5), ("d2", "s4", 3.0), ("f3", "s1", 1.0), ("s2", "s4", 2.5)]
     tuned = replace(evalset, queries=[], categories=[], rated_pairs=evalset.rated_pairs + more,
                     related={**evalset.related, "s2": {"s3"}, "f2": {"f3", "f4"}})  # no unseen queries, as tuned sets
-    ids = [a.id for a in tuned.articles]
-    assert set(tuning_half(ids)) | set(held_out_half(ids)) == set(ids) and not set(tuning_half(ids)) & set(held_out_half(ids))
     assert not evaluate_set(tuned, standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)["tuned_on_half"]
     monkeypatch.setattr(targets, "TUNED", {"tiny": tuned.digest()})
     result = evaluate_set(tuned, standard_systems([0.0, 0.3], min_df=1), sample=None, log=lambda m: None)
     assert result["tuned_on_half"]
     ours = figures(result, "text only")
     system = next(s for s in standard_systems([0.0], min_df=1) if s.name == "text only").fit(tuned.articles)
-    odd = held_out_half(ids)
+    held = half(tuned, HELD_OUT)
+    odd = held.labelled
     expected = M.mean(M.label_precision([i for i, _ in system.related(s, 8)], tuned.labels[s], tuned.labels, 8) for s in odd)
     assert ours["label_precision@8_held_out"] == pytest.approx(expected) and ours["label_precision@8_held_out_questions"] == len(odd)
-    pairs = held_out_half(tuned.rated_pairs)
+    pairs = held.rated_pairs
     assert ours["pearson_held_out"] == pytest.approx(M.correlations([system.score(a, b) for a, b, _ in pairs],
                                                                     [r for *_, r in pairs])["pearson"], abs=1e-6)
-    assert ours["recall@10_held_out_questions"] == sum(1 for q in odd if tuned.related.get(q)) == 2
+    # related pairs s1-d1, s1-d2, f1-f2, s2-s3, f2-f3, f2-f4 alternate: s1-d2, s2-s3 and f2-f4 are held out
+    assert held.related == {"s1": {"d2"}, "s2": {"s3"}, "f2": {"f4"}} and ours["recall@10_held_out_questions"] == 3
+    assert ours["recall@10_held_out"] == pytest.approx(M.mean(
+        M.recall_at_k([i for i, _ in system.related(q, 10)], rel, 10) for q, rel in held.related.items()))
     held_rows = [row for row in result["differences"] if row.get("questions") == "held-out half"]
     assert held_rows and {row["metric"] for row in held_rows} <= {"recall@10", "pearson", "label_precision@8"}
     row = next(r for r in held_rows if r["metric"] == "label_precision@8" and r["against"] == "words only")
@@ -612,8 +617,9 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
     md = (tmp_path / "report.md").read_text()
     assert "label_precision@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md
     assert "## Held-out halves" in md and "half the questions of bbc:" in md
-    assert any(note.startswith("The defaults were tuned on this data set's questions at even positions. On the other half (2 "
-                               "questions), which that choice never read, recall@10 is: ") and "text only 1.000" in note
+    assert any(note.startswith("The defaults were tuned on half of this data set's judgements (every other related pair, "
+                               "with both its ends, or rated pair; or the articles at even positions for labels). On the "
+                               "other half (3 questions), which that choice never read, recall@10 is: ") and "text only " in note
                for note in result["notes"])
 
 

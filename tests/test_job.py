@@ -427,7 +427,7 @@ def test_tune_on_too_few_rated_pairs_is_an_error_not_a_traceback(tmp_path, corpu
     truth = tmp_path / "ratings.csv"
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\n")  # the half tuning reads: 2 pairs
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
-    assert code == 1 and "cannot tune on it: pearson (even half) is undefined on the 2 judgement(s) tuning reads" in err
+    assert code == 1 and "cannot tune on it: pearson (tuning half) is undefined on the 2 judgement(s) tuning reads" in err
     assert "Traceback" not in err and artifact.current_version(tmp_path / "models") is None
 
 

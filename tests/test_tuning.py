@@ -28,7 +28,7 @@ def test_tuning_scores_use_the_tuning_split_only(evalset):  # noqa: F811
     assert tuning_score(evalset, {"min_df": 1, "tag_weight": 0.0})[1:] == (value, n)
     evalset.queries, evalset.categories = [], []
     metric, _, n = tuning_score(evalset, {"min_df": 1, "tag_weight": 0.0})
-    assert metric.startswith("recall@10") and n == 2  # s1 and f1 sit at even positions; s4 has no related item
+    assert metric.startswith("recall@10") and n == 2  # s1 (with d1; s1-d2 is held out) and f1; s4 has no related item
 
 
 def test_coordinate_search_keeps_the_best_setting(evalset):  # noqa: F811

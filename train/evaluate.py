@@ -26,7 +26,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from . import targets
-from .groundtruth import EvalSet, held_out_half
+from .groundtruth import HELD_OUT, EvalSet, half
 from .loaders import FORMATS
 from .job import MAX_SKIPPED, file_digest
 from .options import nonempty, share, sigterm_as_interrupt, whole
@@ -169,7 +169,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
                  published_tuned: bool = False) -> dict[str, Any]:
     """Fit every system on ``es.articles`` and measure it against every kind of ground truth there is.
     ``published_tuned``: the published model among ``systems`` chose its weights with ``--tune`` on
-    the even half of these very questions, so every system is also measured on the other half."""
+    the tuning half of these very questions, so every system is also measured on the other half."""
     log(f"{es.name}: {es.description}")
     ids = [a.id for a in es.articles]
     digest = es.digest()
@@ -259,7 +259,8 @@ def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: s
     shown = [r for r in results if (r["system"] in (WORDS_ONLY, *(name for name, _, _ in COMPETITORS), "text only", best_blend)
                                     or r["kind"] == "published") and r["figures"].get(f"{key}_held_out") is not None]
     n = max((r["figures"][f"{key}_held_out_questions"] for r in shown), default=0)
-    return (f"{tuned} on this data set's questions at even positions. On the other half ({n:,} questions), "
+    return (f"{tuned} on half of this data set's judgements (every other related pair, with both its ends, or rated "
+            f"pair; or the articles at even positions for labels). On the other half ({n:,} questions), "
             f"which that choice never read, {key} is: "
             + ", ".join(f"{r['system']} {_fmt(r['figures'][f'{key}_held_out'])}{_between(r['figures'].get(f'{key}_held_out_interval'))}"
                         for r in dict((r["system"], r) for r in shown).values()) + ".")
@@ -267,17 +268,17 @@ def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: s
 
 def held_out_questions(system, es: EvalSet, lists: dict[str, list[str]]) -> QuestionsOf:
     """The primary figures on the half of the questions the tuning search never reads
-    (:func:`~train.groundtruth.held_out_half`) of a data set the defaults were tuned on."""
-    half = held_out_half([a.id for a in es.articles])
+    (:func:`~train.groundtruth.half`) of a data set the defaults were tuned on."""
+    held = half(es, HELD_OUT)
     questions: QuestionsOf = {}
-    if es.related:
-        questions |= related_metrics(system, es.related, [q for q in half if es.related.get(q)], RELATED_K)[1]
-    if es.rated_pairs:
-        pairs = held_out_half(es.rated_pairs)
+    if held.related:
+        questions |= related_metrics(system, held.related, list(held.related), RELATED_K)[1]
+    if held.rated_pairs:
+        pairs = held.rated_pairs
         questions["pearson"] = M.pearson_questions([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])
     if es.labels:
         questions[f"label_precision@{LIST_K}"] = M.mean_questions(
-            M.label_precision(lists[s], es.labels.get(s, set()), es.labels, LIST_K) for s in half if s in lists)
+            M.label_precision(lists[s], es.labels.get(s, set()), es.labels, LIST_K) for s in held.labelled if s in lists)
     return questions
 
 
@@ -350,7 +351,8 @@ def differences(results: list[dict[str, Any]], questions_of: dict[str, Questions
 
 
 HELD_OUT_TEXT = ("The training job's defaults were chosen (`python -m train.tuning`) on half the questions of {}: the "
-                 "articles, rated pairs or linked questions at even positions. Their figures in the tables are of every "
+                 "labelled articles at even positions, or every other rated pair or related pair (a pair with both its ends, so no "
+                 "link read from one end in tuning is asked from the other in the held-out half). Their figures in the tables are of every "
                  "question, so half of each is of questions the defaults were chosen on; \"held-out half\" is the figure on "
                  "the other half alone, which no choice of the defaults read, with its own interval (wider: half the "
                  "questions, so a held-out figure above the whole set's is noise, not firmer evidence). Each of these data "
@@ -487,16 +489,11 @@ def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
     own = _own_settings(published, defaults)
     text = f"published {published['version']} was trained with " + (
         f"these settings unlike the defaults: {_settings_text(own, hidden=())}" if own else "the default settings")
-    if published.get("tuned_on_this_ground_truth") and published.get("held_out"):
+    if published.get("tuned_on_this_ground_truth"):
         text += (f"; its weights were chosen with --tune on {published['tuned_on']}, the ground truth evaluated here: "
-                 "tuning read every other judgement, so half of these questions are ones it was tuned on, which can "
+                 "tuning read half its judgements, so half of these questions are ones it was tuned on, which can "
                  "flatter its figures; the rows and figures marked \"held-out half\" are of the other half, which tuning "
                  "never read: ship on those")
-    elif published.get("tuned_on_this_ground_truth"):
-        text += (f"; its weights were chosen with --tune on {published['tuned_on']}, the ground truth evaluated here: "
-                 "tuning reads every other judgement, so about half of these questions are ones it was tuned on, which "
-                 "can flatter its figures (tuning fitted on a sample of the corpus, so which half cannot be told); "
-                 "evaluate on judgements it was not tuned on before shipping on them")
     elif published.get("tuned_on"):
         text += (f"; its weights were chosen with --tune on {published['tuned_on']}, not the ground truth evaluated here "
                  "(if that file holds the same judgements, about half of these questions are ones it was tuned on)")
@@ -862,11 +859,9 @@ def _run(argv: Sequence[str] | None) -> int:
     datasets, failed = [], []
     for es in sets:
         systems = standard_systems(weights, n_jobs=args.n_jobs) + ([published] if published else [])
-        # tuning's even half is known when it fitted the whole corpus (no --tune-sample cut)
-        halves = tuned_here and (published.model.manifest_["tuning"].get("articles") == len(es.articles))
-        try:
+        try:  # tuning's half is the same whatever it fitted on: the ground truth's pairs are split, not the articles
             datasets.append(evaluate_set(es, systems, sample=sample, log=(lambda message: None) if args.quiet else _log,
-                                         published_tuned=halves))
+                                         published_tuned=tuned_here))
         except ValueError as exc:  # a corpus the models cannot fit, such as one without a usable word
             print(f"error: {es.name}: {exc}", file=sys.stderr)
             failed.append({"dataset": es.name, "reason": str(exc)})

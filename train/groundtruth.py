@@ -15,23 +15,42 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Sequence, TypeVar
+from typing import Hashable, Iterable
 
 from recommender.schema import Article
 
 
-T = TypeVar("T")
+TUNING, HELD_OUT = 0, 1
 
 
-def tuning_half(questions: Sequence[T]) -> list[T]:
-    """The questions at even positions (articles in corpus order, rated pairs in file order): what
-    the tuning search (:mod:`train.tuning`) reads of a data set without unseen queries."""
-    return list(questions[::2])
+@dataclass(frozen=True)
+class Half:
+    """One half of a data set's ground truth (see :func:`half`): the related ids, the rated pairs and
+    the articles whose lists are judged by their labels."""
+    related: dict[str, set[str]]
+    rated_pairs: list[tuple[str, str, float]]
+    labelled: list[str]
 
 
-def held_out_half(questions: Sequence[T]) -> list[T]:
-    """The questions at odd positions: those the tuning search never reads (see :func:`tuning_half`)."""
-    return list(questions[1::2])
+def _alternate(keys: Iterable[Hashable], which: int) -> set[Hashable]:
+    """The keys at even (``which`` 0) or odd (1) positions in the order each first appears."""
+    return set(list(dict.fromkeys(keys))[which::2])
+
+
+def half(es: "EvalSet", which: int) -> Half:
+    """The half of ``es``'s ground truth the tuning search reads (``TUNING``, :mod:`train.tuning`) or
+    never reads (``HELD_OUT``). A judgement is about a pair of articles, so the pairs are what is
+    split, not the articles: a related link goes with both its ends (a link asked from one end in
+    one half is not asked from the other in the other), and a rated pair with every rating of it.
+    Pairs alternate between the halves in the order they first appear (related ids in the file's
+    order, each query's ids sorted; rated pairs in the file's order); labelled articles alternate in
+    the corpus's order, since a label is a judgement of one article."""
+    links = [frozenset((q, r)) for q in es.related for r in sorted(es.related[q]) if r != q]
+    kept_links = _alternate(links, which)
+    related = {q: kept for q, rel in es.related.items() if (kept := {r for r in rel if frozenset((q, r)) in kept_links})}
+    kept_pairs = _alternate((frozenset((a, b)) for a, b, _ in es.rated_pairs), which)
+    pairs = [(a, b, r) for a, b, r in es.rated_pairs if frozenset((a, b)) in kept_pairs]
+    return Half(related, pairs, [a.id for a in es.articles][which::2] if es.labels else [])
 
 
 @dataclass

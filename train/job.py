@@ -343,7 +343,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
             metric, value, n = tuning_score(es, settings)
             if value is None:  # too few judgements in the half tuning reads, or all of one rating
                 raise JobError(f"{ground_truth}: cannot tune on it: {metric} is undefined on the {n} judgement(s) tuning "
-                               f"reads (every other one of the file: they must hold at least 3 rated pairs whose ratings "
+                               f"reads (every other pair of the file: they must hold at least 3 rated pairs whose ratings "
                                f"differ, or an article with related ids)")
             measured[topic_weight, tag_weight] = value
             log(f"tuning: topic weight {topic_weight:g}, tag weight {tag_weight:g}: {metric} = {measured[topic_weight, tag_weight]:.4f}")

@@ -32,8 +32,8 @@ BUNDLED = {
 }
 
 #: The data sets without unseen queries that the defaults were tuned on (``python -m train.tuning
-#: --all``), by digest: the tuning search read their questions at even positions
-#: (:func:`train.groundtruth.tuning_half`), so the report gives their figures on the other half too.
+#: --all``), by digest: the tuning search read half their judgements
+#: (:func:`train.groundtruth.half`), so the report gives their figures on the other half too.
 #: (Reuters' tuning split is made of ModApte training articles: its test queries were never read.)
 TUNED = {
     "bbc": BUNDLED["bbc"],

@@ -11,12 +11,14 @@ tuning split only:
   queries (see :func:`held_out`); the figures are their kNN micro-F1 and, as a figure of its own
   ("reuters21578 lists"), the label precision@8 of their lists, which is what a reader sees;
 * BBC: label precision@8 of the lists of the articles at even positions;
-* SemEval: Pearson over the rated pairs at even positions;
-* Stack Exchange: recall@10 of the questions at even positions that have related questions.
+* SemEval: Pearson over every other rated pair;
+* Stack Exchange: recall@10 of every other related pair, asked from both its ends.
 
-(:func:`train.groundtruth.tuning_half`.) The report's figures for these three are of every question,
-so half of each is of questions the defaults were chosen on; the report also gives each on the other
-half alone (``_held_out`` figures, :data:`train.targets.TUNED`), which no choice of the defaults read.
+(:func:`train.groundtruth.half`: a judgement is about a pair, so the pairs are split, and no link
+read from one end here is asked from the other in the held-out half.) The report's figures for these
+three are of every question, so half of each is of questions the defaults were chosen on; the report
+also gives each on the other half alone (``_held_out`` figures, :data:`train.targets.TUNED`), which
+no choice of the defaults read.
 
 A setting's overall score is a weighted mean over data sets of its figure divided by the best figure
 any setting reached on that data set. Each data set weighs the square root of the number of
@@ -42,8 +44,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from .evaluate import LIST_K, RELATED_K, knn_metrics
-from .groundtruth import tuning_half
-from .groundtruth import EvalSet
+from .groundtruth import TUNING, EvalSet, half
 from .systems import Blend
 
 TEXT_GRID: dict[str, list[Any]] = {
@@ -103,20 +104,19 @@ def tuning_figures(es: EvalSet, params: dict[str, Any]) -> list[tuple[str, float
             (f"label_precision@{LIST_K} (latest quarter of ModApte train, unseen)", figures[f"label_precision@{LIST_K}"], n),
         ]
     system = Blend("tuning", **params).fit(es.articles)
-    ids = tuning_half([a.id for a in es.articles])
+    questions = half(es, TUNING)
     if es.related:
-        queries = [q for q in ids if es.related.get(q)]
-        return [(f"recall@{RELATED_K} (even half)", M.mean(
-            M.recall_at_k([i for i, _ in system.related(q, RELATED_K)], es.related[q], RELATED_K) for q in queries
-        ), len(queries))]
+        return [(f"recall@{RELATED_K} (tuning half)", M.mean(
+            M.recall_at_k([i for i, _ in system.related(q, RELATED_K)], rel, RELATED_K) for q, rel in questions.related.items()
+        ), len(questions.related))]
     if es.rated_pairs:
-        pairs = tuning_half(es.rated_pairs)
-        return [("pearson (even half)", M.correlations([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])["pearson"], len(pairs))]
+        pairs = questions.rated_pairs
+        return [("pearson (tuning half)", M.correlations([system.score(a, b) for a, b, _ in pairs], [r for *_, r in pairs])["pearson"], len(pairs))]
     if es.labels:
-        return [(f"label_precision@{LIST_K} (even half)", M.mean(
+        return [(f"label_precision@{LIST_K} (tuning half)", M.mean(
             M.label_precision([i for i, _ in system.related(q, LIST_K)], es.labels.get(q, set()), es.labels, LIST_K)
-            for q in ids
-        ), len(ids))]
+            for q in questions.labelled
+        ), len(questions.labelled))]
     return []
 
 

@@ -1,0 +1,31 @@
+"""How a data set's ground truth is split between the tuning search and the held-out half."""
+from train.groundtruth import HELD_OUT, TUNING, EvalSet, half
+from recommender.schema import parse_article
+
+
+def _set(**truth) -> EvalSet:
+    articles = [parse_article({"id": i, "title": i, "body": "b"}) for i in "abcdefg"]
+    return EvalSet("t", articles, **truth)
+
+
+def test_a_related_pair_goes_with_both_its_ends_to_one_half():
+    es = _set(related={"a": {"b", "c"}, "b": {"a"}, "c": {"a"}, "d": {"e"}, "e": {"d"}, "f": {"g"}})
+    tuning, held = half(es, TUNING), half(es, HELD_OUT)
+    # pairs in the order they first appear: a-b, a-c, d-e, f-g (one-way, as written), alternating
+    assert tuning.related == {"a": {"b"}, "b": {"a"}, "d": {"e"}, "e": {"d"}}
+    assert held.related == {"a": {"c"}, "c": {"a"}, "f": {"g"}}
+    asked = lambda h: {(q, r) for q, rel in h.related.items() for r in rel}  # noqa: E731
+    assert not {frozenset(p) for p in asked(tuning)} & {frozenset(p) for p in asked(held)}
+    assert asked(tuning) | asked(held) == {(q, r) for q, rel in es.related.items() for r in rel}
+
+
+def test_a_rated_pair_goes_with_all_its_ratings_to_one_half():
+    es = _set(rated_pairs=[("a", "b", 1.0), ("c", "d", 2.0), ("b", "a", 3.0), ("e", "f", 1.0)])
+    assert half(es, TUNING).rated_pairs == [("a", "b", 1.0), ("b", "a", 3.0), ("e", "f", 1.0)]
+    assert half(es, HELD_OUT).rated_pairs == [("c", "d", 2.0)]
+
+
+def test_labelled_articles_alternate_in_the_corpus_order():
+    es = _set(labels={"a": {"x"}})
+    assert half(es, TUNING).labelled == ["a", "c", "e", "g"] and half(es, HELD_OUT).labelled == ["b", "d", "f"]
+    assert half(_set(), TUNING).labelled == []  # no labels: no label questions
