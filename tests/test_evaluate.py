@@ -470,6 +470,21 @@ def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
     assert "No figure to judge c by, so no summary row" in text and "## Summary" not in text  # it has no labels either
 
 
+def test_without_out_only_the_standard_suite_writes_reports_latest(tmp_path, capsys, monkeypatch):
+    from train.evaluate import build_parser, default_out, main
+
+    monkeypatch.chdir(tmp_path)
+    Path("tonight.jsonl").write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    Path("related.csv").write_text("id_a,id_b\ns1,d1\n")
+    assert main(["--corpus", "tonight.jsonl", "--related", "related.csv", "--weights", "0", "--n-jobs", "1", "-q"]) == 0
+    assert Path("reports/tonight/report.json").is_file() and not Path("reports/latest").exists()
+    assert "evaluation report in reports/tonight" in capsys.readouterr().out
+    parse = build_parser().parse_args
+    assert default_out(parse(["--all", "data"])) == Path("reports/latest")
+    assert default_out(parse(["--dataset", "../shared/datasets/bbc/"])) == Path("reports/bbc")
+    assert default_out(parse(["--corpus", "/x/my.jsonl.gz"])) == Path("reports/my")
+
+
 def test_the_command_refuses_a_corpus_the_job_would_refuse_unless_told(tmp_path, capsys):
     from train.evaluate import main
 

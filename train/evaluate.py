@@ -754,7 +754,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-skipped", type=share, metavar="SHARE",
                         help=f"with --corpus: refuse it, as python -m train would, when more than this share of its "
                              f"records cannot be read (default: {MAX_SKIPPED}; 1: evaluate what was read)")
-    parser.add_argument("--out", type=nonempty("a report folder"), default=Path("reports/latest"), metavar="DIR", help="report folder (default: reports/latest)")
+    parser.add_argument("--out", type=nonempty("a report folder"), metavar="DIR",
+                        help="report folder (default: reports/latest for --all, the standard suite; reports/NAME for "
+                             "--dataset or --corpus, NAME being the folder's or the file's name up to its first dot)")
     parser.add_argument("--weights", default=",".join(f"{w:g}" for w in DEFAULT_WEIGHTS), metavar="W,W,...",
                         help="tag weights to sweep (default: %(default)s)")
     parser.add_argument("--sample", type=whole(0, "a whole number, 0 or more"), default=DEFAULT_SAMPLE, metavar="N",
@@ -764,6 +766,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="no progress on stderr, only notes and errors (the summary still goes to stdout; what was read "
                              "and skipped of each data set is in report.md)")
     return parser
+
+
+def default_out(args: argparse.Namespace) -> Path:
+    """Where a report goes without ``--out``: only the standard suite replaces ``reports/latest``,
+    so evaluating one corpus never overwrites the suite's report."""
+    if args.all:
+        return Path("reports/latest")
+    given = Path(args.dataset or args.corpus).absolute()
+    return Path("reports") / (given.name.split(".")[0] or "corpus")
 
 
 def _check_out(parser: argparse.ArgumentParser, out: Path) -> None:
@@ -800,6 +811,8 @@ def _run(argv: Sequence[str] | None) -> int:
         if path is not None and not path.is_file():
             print(f"error: {path}: no such file ({option})", file=sys.stderr)
             return 1
+    if args.out is None:
+        args.out = default_out(args)
     _check_out(parser, args.out)
     published = None
     if args.model:
