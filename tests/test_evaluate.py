@@ -467,6 +467,7 @@ def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
     columns = header.split(" | ")
     assert row[columns.index("Pearson")] == "–" and row[columns.index("Spearman")] == "–"
     assert "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary)" in text
+    assert "most recent with minus the days between the two articles" in text  # how a baseline scores a pair
     assert "No figure to judge c by, so no summary row" in text and "## Summary" not in text  # it has no labels either
 
 

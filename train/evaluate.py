@@ -442,7 +442,10 @@ GLOSSARY = {
     "recall@10": "**P@10, R@10, nDCG@10, MRR, hit@10**: lists of 10 against the related items people marked "
                  "(articles with none are not asked).",
     "pearson": "**Pearson, Spearman**: the model's score for each rated pair against the people's rating "
-               "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary).",
+               "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary). A baseline scores a pair "
+               "as it ranks its lists: random with a random number fixed for the pair, most recent with minus the days "
+               "between the two articles (closer in time, more alike; 0 when a date is missing), tags only with the tag "
+               "cosine.",
     "empty_lists": "**empty, short**: the share of lists with nothing in them, and with fewer than 8 items.",
     "near_duplicate_pairs": "**dup pairs**: the same story twice: pairs of items of one list, or an item and the "
                             "article the list is for, whose tf-idf cosine reaches the near-duplicate threshold "
