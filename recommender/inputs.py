@@ -111,10 +111,14 @@ def _exclude(args: MultiDict) -> list[str]:
 RELATED_PARAMETERS = ("k", "exclude", "section", "since", "until", "min_score", "half_life_days", "explain")
 
 
-def _parse_options(args: MultiDict) -> dict[str, Any]:
-    unknown = [name for name in args if name not in RELATED_PARAMETERS and not name.startswith("_")]
+def _refuse_unknown(args: MultiDict, known: tuple[str, ...]) -> None:
+    unknown = [name for name in args if name not in known and not name.startswith("_")]
     if unknown:  # a typo (K=3, limit=3) answered as if not given looks like a bug of ours
-        raise invalid_parameter(unknown[0][:40], f"unknown parameter {unknown[0][:40]!r}; the parameters are {', '.join(RELATED_PARAMETERS)}")
+        raise invalid_parameter(unknown[0][:40], f"unknown parameter {unknown[0][:40]!r}; the parameters are {', '.join(known)}")
+
+
+def _parse_options(args: MultiDict) -> dict[str, Any]:
+    _refuse_unknown(args, RELATED_PARAMETERS)
     options = {
         "k": _k(args),
         "exclude": _exclude(args),
@@ -143,6 +147,7 @@ def related_options(args: MultiDict) -> dict[str, Any]:
 
 def search_query(args: MultiDict) -> str:
     """The title search of the preview index (``q``), possibly empty."""
+    _refuse_unknown(args, ("q",))
     return _text(args, "q") or ""
 
 

@@ -256,6 +256,11 @@ def test_each_invalid_parameter_gets_a_400_naming_it(client, query, parameter):
         assert parameter in r.json["error"]["message"]
 
 
+def test_values_are_trimmed_of_surrounding_spaces_as_documented(client):
+    assert len(related_ids(client.get("/articles/s1/related?k=%203%20"))) == 3
+    assert client.get("/articles/s1/related?k=%20").json == client.get("/articles/s1/related").json  # empty: not given
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -78,10 +78,12 @@ def test_everything_is_escaped(make_app, tmp_path):
     assert "javascript:" not in client.get("/preview/s1").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path,status", [("/preview/nope", 404), ("/preview/%00", 400), ("/preview?q=" + "x" * 500, 400), ("/preview/s1?k=0", 400)])
+@pytest.mark.parametrize("path,status", [("/preview/nope", 404), ("/preview/%00", 400), ("/preview?q=" + "x" * 500, 400), ("/preview/s1?k=0", 400),
+                                         ("/preview?foo=1", 400), ("/preview/s1?foo=1", 400)])
 def test_preview_errors_are_the_usual_json(client, path, status):
     r = client.get(path)
     assert r.status_code == status and r.json["error"]["status"] == status
+    assert client.get("/preview?q=a&_=1718000000").status_code == 200  # a cache buster passes, as on the API
 
 
 def test_the_title_search_ignores_accents_and_their_forms(make_app, tmp_path):
