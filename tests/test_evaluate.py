@@ -408,13 +408,13 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
     related = tmp_path / "related.csv"
     related.write_text("id_a,id_b\ns1,d1\nf1,f2\n")
     models = tmp_path / "models"
-    assert train_main([str(corpus), "--out", str(models), "--topic-weight", "0.25", "--min-df", "2", "--tune", str(related)]) == 0
+    assert train_main([str(corpus), "--out", str(models), "--topic-weight", "0.25", "--min-df", "1", "--tune", str(related)]) == 0
     version = capsys.readouterr().out.strip()
     assert main(["--corpus", str(corpus), "--related", str(related), "--model", str(models), "--weights", "0",
                  "--n-jobs", "1", "--out", str(tmp_path / "r")]) == 0
     text = (tmp_path / "r" / "report.md").read_text()
     line = next(line for line in text.splitlines() if line.startswith(f"published {version} was trained with"))
-    assert "unlike the defaults: " in line and "topic_weight 0.25" in line and "min_df 2" in line and "title_weight" not in line
+    assert "unlike the defaults: " in line and "topic_weight 0.25" in line and "min_df 1" in line and "title_weight" not in line
     assert f"chosen with --tune on {related}, the ground truth evaluated here" in line and "can flatter its figures" in line
     published = json.loads((tmp_path / "r" / "report.json").read_text())["settings"]["published_model"]
     assert published["parameters"]["topic_weight"] == 0.25 and published["tuned_on"] == str(related)

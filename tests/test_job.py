@@ -63,7 +63,7 @@ def test_quiet_still_says_what_was_skipped_and_warns(tmp_path, capsys):
 
 
 def test_a_model_whose_every_list_is_empty_is_not_published(tmp_path, corpus, previous, capsys):
-    code, _, err = run(capsys, corpus, "--out", previous[0], "--max-df", "0.09", "--n-jobs", "1")  # words in at most 1 of 12
+    code, _, err = run(capsys, corpus, "--out", previous[0], "--max-df", "0.09", "--min-df", "1", "--n-jobs", "1")  # words in at most 1 of 12
     _assert_failed_and_previous_intact((code, "", err), previous, "every list would be empty")
 
 
