@@ -5,7 +5,11 @@ from dataclasses import replace
 
 from recommender.schema import parse_article
 from train.groundtruth import EvalSet
-from train.tuning import affordable, coordinate_search, held_out, topic_coordinates, tuning_score
+import json
+
+import pytest
+
+from train.tuning import affordable, coordinate_search, held_out, main, table, topic_coordinates, tuning_score
 
 from .test_evaluate import evalset  # noqa: F401  (fixture)
 
@@ -55,3 +59,38 @@ def test_topic_coordinates_count_every_resolution():
     assert topic_coordinates({"topic_weight": 0.5, "topic_dims": (20, 50)}) == 70
     assert topic_coordinates({"topic_weight": 0.0, "topic_dims": (20, 50, 100)}) == 0
     assert affordable({"topic_weight": 0.5, "topic_dims": (20, 50)}) and not affordable({"topic_weight": 0.5, "topic_dims": 100})
+
+
+def _row(overall, eligible=True, **change):
+    params = {"topic_weight": 0.5, "topic_gate": 0.1, "topic_dims": [20, 50], "stemmer": "english", "sublinear_tf": True,
+              "title_weight": 3.0, "ngram_range": [1, 1], "min_df": 2, "max_df": 1.0, "tag_weight": 0.0, "n_jobs": -1}
+    return {"params": {**params, **change}, "scores": {"bbc": overall - 0.05, "reuters21578": overall - 0.1},
+            "overall": overall, "eligible": eligible}
+
+
+def test_the_table_shows_the_best_rows_then_what_the_gate_and_the_topics_add(tmp_path, capsys):
+    chosen = _row(0.99)
+    rows = [chosen, _row(0.98, min_df=1), _row(0.97, False, topic_dims=[20, 50, 100]), _row(0.96, title_weight=2.0),
+            _row(0.95, topic_gate=0.0), _row(0.90, topic_weight=0.0)]
+    result = {"text_settings": chosen["params"], "text_table": rows}
+    lines = table(result, best=3).splitlines()
+    assert len(lines) == 2 + 3 + 2  # heading, rule, the best 3, no gate, words alone (title weight 2 not shown)
+    assert lines[2].startswith("| **0.9900** | 0.890 | – | 0.940 | – | – | 0.5 | 0.1 | 20+50 | 70 | English | yes | 3 | 1–1 | 2 | 1 |")
+    assert lines[3].startswith("| 0.9800 |") and "**" not in lines[3] and lines[3].endswith("| 1 | 1 |")
+    assert lines[4].endswith("| 20+50+100 | 170 | English | yes | 3 | 1–1 | 2 | 1 (too many coordinates) |")
+    assert lines[5].startswith("| 0.9500 |") and lines[5].endswith("| 1 (no gate) |")
+    assert lines[6].startswith("| 0.9000 |") and "| 0 | – | – | 0 |" in lines[6] and lines[6].endswith("| 1 (words alone) |")
+    # a row the best rows already show is not repeated
+    assert len(table(result, best=6).splitlines()) == 2 + 6
+    path = tmp_path / "tuning.json"
+    path.write_text(json.dumps(result))
+    assert main(["--table", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == table(result)
+
+
+def test_the_table_of_a_file_that_is_not_a_tuning_run_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps({"data_sets": []}))
+    with pytest.raises(SystemExit) as stopped:
+        main(["--table", str(path)])
+    assert stopped.value.code == 2 and "not a tuning run's --out file" in capsys.readouterr().err

@@ -2,7 +2,8 @@
 
 ``python -m train.tuning --all DATASETS_DIR`` runs a coordinate search over the text settings (one
 setting changed at a time from the current defaults, the best kept, two passes) and then the tag
-weight, and prints the table the README shows. Each data set is judged by its primary figure on its
+weight, and writes every row to ``--out``; ``--table FILE`` prints the table the README shows from
+such a file. Each data set is judged by its primary figure on its
 tuning split only:
 
 * Reuters: the report's own protocol (``train.evaluate.knn_metrics``) on the ModApte training
@@ -168,14 +169,67 @@ def coordinate_search(
     return current, table
 
 
+#: The columns of :func:`table`: a figure's key in a row's ``scores`` and its heading.
+TABLE_FIGURES = [("reuters21578", "Reuters F1"), ("reuters21578 lists", "Reuters lists P@8"), ("bbc", "BBC P@8"),
+                 ("semeval2022_task8_hfl_sample", "SemEval r"), ("stackexchange_cstheory_meta", "Stack Exch. R@10")]
+
+
+def table(result: dict[str, Any], best: int = 12) -> str:
+    """The Markdown table README "How the defaults were chosen" shows, from a ``--out`` file's
+    contents: the ``best`` rows by overall score, then, where the search measured them, the chosen
+    settings without the topic gate and with words alone, so the table shows what each adds."""
+    rows = result["text_table"]
+    chosen = {k: v for k, v in result["text_settings"].items() if k != "tag_weight"}
+
+    def same(params: dict[str, Any], **change: Any) -> bool:
+        return all(params.get(k) == v for k, v in {**chosen, **change}.items() if k != "n_jobs")
+
+    shown = [(r, "") for r in rows[:best]]
+    for change, note in (({"topic_gate": 0.0}, "no gate"), ({"topic_weight": 0.0}, "words alone")):
+        extra = next((r for r in rows if same(r["params"], **change)), None)
+        if extra is not None and all(extra is not r for r, _ in shown):
+            shown.append((extra, note))
+
+    def number(value: Any) -> str:
+        return f"{value:g}"
+
+    lines = ["| overall | " + " | ".join(h for _, h in TABLE_FIGURES) + " | topic weight | topic gate | topics | coordinates "
+             "| stemming | sublinear tf | title weight | n-grams | min_df | max_df |",
+             "|" + "---|" * (len(TABLE_FIGURES) + 11)]
+    for r, note in shown:
+        p, scores = r["params"], r["scores"]
+        topical = bool(p["topic_weight"])
+        dims = p["topic_dims"] if isinstance(p["topic_dims"], list) else [p["topic_dims"]]
+        overall = f"{r['overall']:.4f}"
+        notes = [n for n in (note, "" if r.get("eligible", True) else "too many coordinates") if n]
+        cells = [f"**{overall}**" if same(p) else overall]
+        cells += [f"{scores[k]:.3f}" if k in scores else "–" for k, _ in TABLE_FIGURES]
+        cells += [number(p["topic_weight"]), number(p["topic_gate"]) if topical else "–",
+                  "+".join(map(str, dims)) if topical else "–", str(topic_coordinates(p)),
+                  p["stemmer"].capitalize() if p["stemmer"] else "none", "yes" if p["sublinear_tf"] else "no",
+                  number(p["title_weight"]), "–".join(map(str, p["ngram_range"])), number(p["min_df"]),
+                  number(p["max_df"]) + (f" ({'; '.join(notes)})" if notes else "")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .adapters import load_dataset
 
     parser = argparse.ArgumentParser(prog="python -m train.tuning", description="Choose the default settings on tuning splits.")
-    parser.add_argument("--all", type=Path, required=True, metavar="DATASETS_DIR")
-    parser.add_argument("--out", type=Path, default=Path("reports/tuning.json"), metavar="FILE")
-    parser.add_argument("--n-jobs", type=int, default=-1, metavar="N")
+    run = parser.add_mutually_exclusive_group(required=True)
+    run.add_argument("--all", type=Path, metavar="DATASETS_DIR", help="run the search on the data sets in this folder")
+    run.add_argument("--table", type=Path, metavar="FILE", help="print the README's table of an earlier run's --out file, and stop")
+    parser.add_argument("--out", type=Path, default=Path("reports/tuning.json"), metavar="FILE",
+                        help="where --all writes every row measured and the choice (default: %(default)s)")
+    parser.add_argument("--n-jobs", type=int, default=-1, metavar="N", help="processes for each fit (default: -1, every core)")
     args = parser.parse_args(argv)
+    if args.table:
+        try:
+            print(table(json.loads(args.table.read_text())))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            parser.error(f"--table {args.table}: not a tuning run's --out file ({type(exc).__name__}: {exc})")
+        return 0
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     names = ["reuters21578", "bbc", "semeval2022_task8_hfl_sample", "stackexchange_cstheory_meta"]
     sets = [load_dataset(args.all / n) for n in names if (args.all / n).is_dir()]
