@@ -41,3 +41,18 @@ def test_every_command_prints_its_help(module):
 
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "usage:" in done.stdout and "Traceback" not in done.stderr, done.stderr[-500:]
+
+
+def test_the_readme_shows_the_committed_tuning_run_and_its_choice_is_the_default():
+    import json
+
+    from train.tuning import table
+
+    result = json.loads((Path(__file__).resolve().parents[1] / "reports" / "tuning.json").read_text())
+    shown = table(result)
+    assert shown in README
+    chosen = result["text_settings"]
+    defaults = {name: PARAMETERS[name][0] for name in chosen if name in PARAMETERS and name != "n_jobs"}
+    assert {name: list(v) if isinstance(v, tuple) else v for name, v in defaults.items()} == \
+        {name: chosen[name] for name in defaults}
+    assert PARAMETERS["tag_weight"][0] == result["tag_weight"]
