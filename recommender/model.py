@@ -255,7 +255,17 @@ class RelatedArticles:
     def wordless_warning(self) -> str:
         """The warning :meth:`fit` prints (with ``verbose``) when :meth:`wordless` is not 0."""
         return (f"warning: articles with no word the model indexes: {self.wordless():,} (only stop words, one-letter words, "
-                "punctuation, emoji or over-long tokens); their lists come from their tags alone, or are empty")
+                f"punctuation, emoji or over-long tokens, or words the cut-offs leave out: {self._cut_offs()}); their "
+                "lists come from their tags alone, or are empty")
+
+    def _cut_offs(self) -> str:
+        """The document-frequency cut-offs, as the messages about what they leave out name them."""
+        low = self.min_df
+        if isinstance(low, (int, np.integer)):
+            low_said = "" if low == 1 else f": a word must be in at least {low} articles, --min-df 1 keeps every word"
+        else:
+            low_said = f": a word must be in at least a share {low} of the articles"
+        return f"min_df {low}{low_said}; max_df {self.max_df}"
 
     def _log(self, message: str) -> None:
         if self.verbose:
@@ -294,7 +304,8 @@ class RelatedArticles:
         )
         n = len(kept.ids)
         if len(terms) == 0:
-            raise ValueError("no terms left after stop words and min_df/max_df: the corpus is too small or too uniform")
+            raise ValueError(f"no terms left after stop words and the cut-offs ({self._cut_offs()}): the corpus is too small "
+                             "or too uniform")
         self.corpus_fingerprint_ = kept.fingerprint.hexdigest()
         self.terms_ = string_array(list(terms))
         # what explain shows: a stem as the word it most often stands for (the terms without a stemmer)

@@ -508,6 +508,25 @@ def test_reading_progress_is_a_line_per_thousand_articles_at_most_one_per_interv
     assert any(line.startswith("read 2,100 articles; skipped 0") for line in said)
 
 
+def test_a_corpus_whose_words_the_cut_offs_all_leave_out_says_how_to_keep_them(tmp_path, capsys):
+    rows = [{"id": "1", "title": "Flood warning", "body": "rivers rose"}, {"id": "2", "title": "Election results", "body": "votes"},
+            {"id": "3", "title": "Harvest festival", "body": "potatoes galore"}]  # no word in two articles
+    path = write_jsonl(tmp_path / "c.jsonl", rows)
+    code, _, err = run(capsys, path, "--out", tmp_path / "models")
+    assert code == 1 and "no terms left" in err and "min_df 2: a word must be in at least 2 articles, --min-df 1 keeps every word" in err
+    assert not (tmp_path / "models").exists() or artifact.current_version(tmp_path / "models") is None
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")  # fits, then no two articles share a word
+    assert "no terms left" not in err and "fitted 3 articles" in err and "every list would be empty" in err
+
+
+def test_an_article_whose_words_are_all_left_out_by_min_df_is_in_the_warning(tmp_path, capsys):
+    rows = [{"id": "1", "title": "Flood warning", "body": "valley"}, {"id": "2", "title": "Election results", "body": "valley"},
+            {"id": "3", "title": "Harvest festival", "body": "potatoes galore"}]
+    code, _, err = run(capsys, write_jsonl(tmp_path / "c.jsonl", rows), "--out", tmp_path / "models")
+    assert code == 0, err
+    assert "articles with no word the model indexes: 1 (" in err and "--min-df 1 keeps every word" in err
+
+
 def test_articles_without_an_indexed_word_are_a_warning(tmp_path, capsys):
     rows = [{"id": "1", "title": "The and of", "body": "\U0001F680 \U0001F680"}, {"id": "2", "title": "Flood rain", "body": "river"},
             {"id": "3", "title": "Flood warning", "body": "rain river"}]
