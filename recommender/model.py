@@ -248,6 +248,17 @@ class RelatedArticles:
         if not hasattr(self, "candidates_"):
             raise NotFittedError("this RelatedArticles model is not fitted yet: call fit(articles) or load one")
 
+    def any_list(self) -> bool:
+        """Whether any article's list would hold something: a candidate that is not of its own
+        near-duplicate group (the lists leave those out). Read in blocks, so it stops at the first."""
+        groups = self.duplicate_group_
+        for start in range(0, len(groups), 65536):
+            block = self.candidates_[start:start + 65536]
+            found = block >= 0
+            if (found & (groups[np.where(found, block, 0)] != groups[start:start + 65536, None])).any():
+                return True
+        return False
+
     def wordless(self) -> int:
         """How many articles of the corpus have no word the model indexes."""
         return int((np.diff(self.text_matrix_.indptr) == 0).sum())
@@ -304,8 +315,8 @@ class RelatedArticles:
         )
         n = len(kept.ids)
         if len(terms) == 0:
-            raise ValueError(f"no terms left after stop words and the cut-offs ({self._cut_offs()}): the corpus is too small "
-                             "or too uniform")
+            raise ValueError(f"no terms left after stop words and the cut-offs ({self._cut_offs()}): the corpus is too small, "
+                             "or its articles share no word the cut-offs keep")
         self.corpus_fingerprint_ = kept.fingerprint.hexdigest()
         self.terms_ = string_array(list(terms))
         # what explain shows: a stem as the word it most often stands for (the terms without a stemmer)

@@ -368,7 +368,7 @@ def test_data_sets_that_cannot_be_evaluated_are_one_line_errors(tmp_path, capsys
     report = json.loads((out / "report.json").read_text())  # the data sets that could be evaluated are kept
     assert [d["dataset"] for d in report["datasets"]] == ["a-background"]
     reason = ("no terms left after stop words and the cut-offs (min_df 2: a word must be in at least 2 articles, "
-              "--min-df 1 keeps every word; max_df 1.0): the corpus is too small or too uniform")
+              "--min-df 1 keeps every word; max_df 1.0): the corpus is too small, or its articles share no word the cut-offs keep")
     assert report["settings"]["not_evaluated"] == [{"dataset": "b-empty", "reason": reason}]
     assert f"Not evaluated: b-empty: {reason}" in (out / "report.md").read_text()
 

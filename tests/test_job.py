@@ -500,7 +500,8 @@ def test_reading_progress_is_a_line_per_thousand_articles_at_most_one_per_interv
     import train.job as job
 
     monkeypatch.setattr(job, "PROGRESS_SECONDS", every)
-    rows = [{"id": f"a{i}", "title": f"story {i % 7} of town {i % 11}", "body": f"words {i % 5} and {i % 13}"} for i in range(2100)]
+    rows = [{"id": f"a{i}", "title": f"story {'abcdefg'[i % 7] * 3} of town {'hijklmnopqr'[i % 11] * 3}",
+             "body": f"words {'stuvw'[i % 5] * 4} and {'abcdefghijklm'[i % 13] * 5}"} for i in range(2100)]
     said: list[str] = []
     job.train([write_jsonl(tmp_path / "c.jsonl", rows)], tmp_path / "models", params={"topic_weight": 0, "n_jobs": 1}, log=said.append)
     reading = [line for line in said if line.startswith("reading: ")]
@@ -520,18 +521,35 @@ def test_a_corpus_whose_words_the_cut_offs_all_leave_out_says_how_to_keep_them(t
 
 
 def test_an_article_whose_words_are_all_left_out_by_min_df_is_in_the_warning(tmp_path, capsys):
-    rows = [{"id": "1", "title": "Flood warning", "body": "valley"}, {"id": "2", "title": "Election results", "body": "valley"},
-            {"id": "3", "title": "Harvest festival", "body": "potatoes galore"}]
+    rows = [{"id": "1", "title": "Warning", "body": "flood valley river"}, {"id": "2", "title": "Risk", "body": "flood valley snow"},
+            {"id": "4", "title": "Storm", "body": "snow river roads"}, {"id": "3", "title": "Harvest festival", "body": "potatoes galore"}]
     code, _, err = run(capsys, write_jsonl(tmp_path / "c.jsonl", rows), "--out", tmp_path / "models")
     assert code == 0, err
     assert "articles with no word the model indexes: 1 (" in err and "--min-df 1 keeps every word" in err
+
+
+@pytest.mark.parametrize("rows, options, reason", [
+    ([{"id": str(i), "title": "Flood warning for the valley", "body": "Rivers rose."} for i in range(5)], [],
+     "every article that shares words with another is grouped with it as the same story (4 near-duplicates grouped)"),
+    ([{"id": "1", "title": "Warning", "body": "Naples"}, {"id": "2", "title": "Results", "body": "Naples"},
+      {"id": "3", "title": "Festival", "body": "potatoes"}], [],  # only Naples kept: 1 and 2 look the same
+     "too few of their words were kept to tell them apart (see --min-df, where 1 keeps every word"),
+    ([{"id": "1", "title": "Flood warning", "body": "rivers rose"}], ["--min-df", "1"],
+     "the corpus has one article, and a list holds other articles"),
+    ([{"id": "1", "title": "Flood", "body": "rivers", "tags": ["weather"]}, {"id": "2", "title": "Storm", "body": "snow", "tags": ["weather"]}],
+     ["--min-df", "1"], "(tags count only with --tag-weight above 0)"),
+])
+def test_a_model_whose_lists_would_all_be_empty_says_why(tmp_path, capsys, previous, rows, options, reason):
+    code, _, err = run(capsys, write_jsonl(tmp_path / "c.jsonl", rows), "--out", previous[0], "--n-jobs", "1", "--max-shrink", "1", *options)
+    _assert_failed_and_previous_intact((code, "", err), previous, "every list would be empty: ")
+    assert reason in err
 
 
 def test_articles_without_an_indexed_word_are_a_warning(tmp_path, capsys):
     rows = [{"id": "1", "title": "The and of", "body": "\U0001F680 \U0001F680"}, {"id": "2", "title": "Flood rain", "body": "river"},
             {"id": "3", "title": "Flood warning", "body": "rain river"}]
     path = write_jsonl(tmp_path / "c.jsonl", rows)
-    code, _, err = run(capsys, path, "--out", tmp_path / "models")
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")  # 2 and 3 differ by a word found once
     assert code == 0, err
     assert "warning: articles with no word the model indexes: 1 (only stop words" in err
     assert "RuntimeWarning" not in err

@@ -222,11 +222,8 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
             raise empty() from None
         raise JobError(f"cannot fit: {exc}") from None
     seconds["fit"] = time.perf_counter() - mark - (seconds["read"] - read_before)
-    if len(model) > 1 and not (model.candidates_ >= 0).any():
-        search = (f"; or --search-budget {model.search_budget:g} lets the approximate search walk too few postings "
-                  f"(default: {PARAMETERS['search_budget'][0]:,})" if model.search_ == "approximate" else "")
-        raise JobError(f"every list would be empty: no two of the {len(model):,} articles share an indexed word or a tag that "
-                       f"counts (see --min-df, --max-df, --stop-words){search}; nothing published")
+    if not model.any_list():
+        raise JobError(f"every list would be empty: {_why_listless(model)}; nothing published")
     if quiet and model.wordless():  # a warning: said when the fit's own progress is not
         log(model.wordless_warning())
     mark = time.perf_counter()
@@ -301,6 +298,22 @@ def file_digest(path: Path) -> str:
     """The SHA-256 of a file's bytes: which ground truth a model was tuned on, whatever it is called."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _why_listless(model: RelatedArticles) -> str:
+    """Why no article of a fitted ``model`` has anything to list (:meth:`RelatedArticles.any_list`)."""
+    if len(model) == 1:
+        return "the corpus has one article, and a list holds other articles"
+    if (model.candidates_ >= 0).any():
+        return (f"every article that shares words with another is grouped with it as the same story "
+                f"({len(model) - len(np.unique(model.duplicate_group_)):,} near-duplicates grouped), and a list leaves out "
+                "its own story: if they are different stories, too few of their words were kept to tell them apart "
+                "(see --min-df, where 1 keeps every word, and --duplicate-threshold)")
+    search = (f"; or --search-budget {model.search_budget:g} lets the approximate search walk too few postings "
+              f"(default: {PARAMETERS['search_budget'][0]:,})" if model.search_ == "approximate" else "")
+    tags = "" if model.tag_weight > 0 else " (tags count only with --tag-weight above 0)"
+    return (f"no two of the {len(model):,} articles share an indexed word or a tag that counts{tags} (see --min-df, "
+            f"--max-df, --stop-words){search}")
 
 
 def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log, sample: int = 0) -> dict[str, Any]:
