@@ -93,4 +93,15 @@ def test_the_table_of_a_file_that_is_not_a_tuning_run_is_a_usage_error(tmp_path,
     path.write_text(json.dumps({"data_sets": []}))
     with pytest.raises(SystemExit) as stopped:
         main(["--table", str(path)])
-    assert stopped.value.code == 2 and "not a tuning run's --out file" in capsys.readouterr().err
+    assert stopped.value.code == 2 and "not a file that python -m train.tuning --all --out wrote" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--table", "missing.json"], "--table missing.json: no such file"),
+    (["--all", "."], "none of the data sets the search reads is in it"),
+])
+def test_tuning_on_nothing_is_a_usage_error(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2 and message in capsys.readouterr().err and not (tmp_path / "reports").exists()

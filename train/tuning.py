@@ -225,14 +225,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n-jobs", type=int, default=-1, metavar="N", help="processes for each fit (default: -1, every core)")
     args = parser.parse_args(argv)
     if args.table:
+        if not args.table.is_file():
+            parser.error(f"--table {args.table}: no such file")
         try:
             print(table(json.loads(args.table.read_text())))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            parser.error(f"--table {args.table}: not a tuning run's --out file ({type(exc).__name__}: {exc})")
+        except (OSError, ValueError, LookupError, TypeError, AttributeError):
+            parser.error(f"--table {args.table}: not a file that python -m train.tuning --all --out wrote "
+                         "(JSON with text_settings and text_table)")
         return 0
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     names = ["reuters21578", "bbc", "semeval2022_task8_hfl_sample", "stackexchange_cstheory_meta"]
-    sets = [load_dataset(args.all / n) for n in names if (args.all / n).is_dir()]
+    present = [n for n in names if (args.all / n).is_dir()]
+    if not present:
+        parser.error(f"--all {args.all}: none of the data sets the search reads is in it ({', '.join(names)})")
+    missing = sorted(set(names) - set(present))
+    if missing:
+        log(f"warning: not in {args.all}, so not judged: {', '.join(missing)}")
+    sets = [load_dataset(args.all / n) for n in present]
     start = {name: PARAMETERS[name][0] for name in TEXT_GRID} | {"tag_weight": 0.0, "n_jobs": args.n_jobs}
     log("text settings (tag weight 0):")
     text, text_rows = coordinate_search(sets, start, TEXT_GRID, log, eligible=affordable)
