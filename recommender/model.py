@@ -36,7 +36,7 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "tag_weight": (0.0, "w in (1 - w) * text + w * tags, for pairs where both articles have tags; measure yours with --tune"),
     "title_weight": (3.0, "how many times a title term counts against a subtitle or body term"),
     "ngram_range": ((1, 1), "word n-grams used as terms: (1, 2) is words and pairs of words, (1, 1) words only"),
-    "min_df": (2, "drop terms in fewer documents (int: count, float: share of the corpus); 2 drops a word found in one article only, which links no two of them; 1 keeps it, so a follow-up posted before the next retraining can match the one article that named it"),
+    "min_df": (2, "drop terms in fewer documents (int: count, float: share of the corpus); 2 drops a word found in one article only, which links no two of them; 1 keeps it, so a follow-up posted before the next retraining can match the one article that named it, and a corpus of a few hundred articles may read better with it (measure yours)"),
     "max_df": (1.0, "drop terms in more documents (int: count, float: share of the corpus)"),
     "stop_words": ("english", "scikit-learn's English stop-word list, a list of your own (on the command line a file, one word a line), or None (none on the command line) to keep every word; words are compared as the analysis reads them (lower case, Latin accents folded)"),
     "stemmer": ("english", "Snowball stemmer language (PyStemmer's names, e.g. 'english', 'german'), or None (none on the command line) to keep words as written"),
