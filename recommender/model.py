@@ -253,11 +253,15 @@ class RelatedArticles:
         near-duplicate group (the lists leave those out). Read in blocks, so it stops at the first."""
         groups = self.duplicate_group_
         for start in range(0, len(groups), 65536):
-            block = self.candidates_[start:start + 65536]
-            found = block >= 0
-            if (found & (groups[np.where(found, block, 0)] != groups[start:start + 65536, None])).any():
+            rows = slice(start, start + 65536)
+            found = self.candidates_[rows] >= 0
+            if (found & (groups[np.where(found, self.candidates_[rows], 0)] != groups[rows, None])).any():
                 return True
         return False
+
+    def near_duplicates(self) -> int:
+        """How many articles are grouped with an earlier one as the same story."""
+        return int(len(self.duplicate_group_) - len(np.unique(self.duplicate_group_)))
 
     def wordless(self) -> int:
         """How many articles of the corpus have no word the model indexes."""
@@ -371,8 +375,7 @@ class RelatedArticles:
         same_headline = same_title_pairs(headlines, self.text_matrix_, self.candidates_, float(self.headline_threshold))
         briefs = brief_pairs(self.text_matrix_, self.published_days_, self.candidates_, float(self.brief_threshold))
         self.duplicate_group_ = merge_groups(self.duplicate_group_, np.concatenate([same_headline, briefs]))
-        n_dup = n - len(np.unique(self.duplicate_group_))
-        self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {n_dup:,} near-duplicates grouped")
+        self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {self.near_duplicates():,} near-duplicates grouped")
         return self
 
     def _log_blocks(self, done: int, total: int, elapsed: float) -> None:

@@ -1,14 +1,13 @@
 """The coordinate search that chooses the defaults, on the tiny evaluation set."""
 from __future__ import annotations
 
-from dataclasses import replace
-
-from recommender.schema import parse_article
-from train.groundtruth import EvalSet
 import json
+from dataclasses import replace
 
 import pytest
 
+from recommender.schema import parse_article
+from train.groundtruth import EvalSet
 from train.tuning import affordable, coordinate_search, held_out, main, table, topic_coordinates, tuning_score
 
 from .test_evaluate import evalset  # noqa: F401  (fixture)

@@ -306,7 +306,7 @@ def _why_listless(model: RelatedArticles) -> str:
         return "the corpus has one article, and a list holds other articles"
     if (model.candidates_ >= 0).any():
         return (f"every article that shares words with another is grouped with it as the same story "
-                f"({len(model) - len(np.unique(model.duplicate_group_)):,} near-duplicates grouped), and a list leaves out "
+                f"({model.near_duplicates():,} near-duplicates grouped), and a list leaves out "
                 "its own story: if they are different stories, too few of their words were kept to tell them apart "
                 "(see --min-df, where 1 keeps every word, and --duplicate-threshold)")
     search = (f"; or --search-budget {model.search_budget:g} lets the approximate search walk too few postings "
