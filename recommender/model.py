@@ -65,6 +65,10 @@ MIN_HALF_LIFE_DAYS = 0.01
 SEARCHES = ("auto", "exact", "approximate")
 EXACT_UP_TO = 50_000
 
+#: A corpus whose median article keeps fewer indexed words than this is warned of: so few words
+#: cannot tell stories on different subjects apart (a handful of articles at ``min_df`` 2, say).
+FEW_WORDS = 5
+
 #: Fields of an article kept in the model and returned by the service (the body is not kept).
 METADATA_FIELDS = ("id", "title", "subtitle", "url", "published_at", "section", "language", "tags", "labels")
 
@@ -267,11 +271,20 @@ class RelatedArticles:
         """How many articles of the corpus have no word the model indexes."""
         return int((np.diff(self.text_matrix_.indptr) == 0).sum())
 
-    def wordless_warning(self) -> str:
-        """The warning :meth:`fit` prints (with ``verbose``) when :meth:`wordless` is not 0."""
-        return (f"warning: articles with no word the model indexes: {self.wordless():,} (only stop words, one-letter words, "
-                f"punctuation, emoji or over-long tokens, or words the cut-offs leave out: {self._cut_offs()}); their "
-                "lists come from their tags alone, or are empty")
+    def fit_warnings(self) -> list[str]:
+        """What :meth:`fit` warns of at its end (with ``verbose``): articles with no indexed word,
+        and a corpus whose median article keeps fewer than :data:`FEW_WORDS` of them."""
+        said = []
+        if self.wordless():
+            said.append(f"warning: articles with no word the model indexes: {self.wordless():,} (only stop words, one-letter "
+                        "words, punctuation, emoji or over-long tokens, or words the cut-offs leave out: "
+                        f"{self._cut_offs()}); their lists come from their tags alone, or are empty")
+        median = float(np.median(np.diff(self.text_matrix_.indptr)))
+        if median < FEW_WORDS:
+            said.append(f"warning: the median article keeps {median:g} words the model indexes, fewer than {FEW_WORDS}: "
+                        "with so few, stories on different subjects look alike, in the lists and as near-duplicates "
+                        f"({self.near_duplicates():,} grouped); the cut-offs: {self._cut_offs()}")
+        return said
 
     def _cut_offs(self) -> str:
         """The document-frequency cut-offs, as the messages about what they leave out name them."""
@@ -330,8 +343,6 @@ class RelatedArticles:
         self.text_matrix_ = weigh(counts, self.idf_, self.sublinear_tf)
         del counts, df
         self._log(f"vocabulary: {len(self.terms_):,} terms from {n:,} articles ({time.perf_counter() - began:.1f} s)")
-        if self.wordless():
-            self._log(self.wordless_warning())
         wanted = topic_levels(self.topic_dims, sys.maxsize) if float(self.topic_weight) > 0 else ()
         self.topic_axes_ = fit_topics(self.text_matrix_, wanted[-1] if wanted else 0)
         at = self._topic_levels()
@@ -376,6 +387,8 @@ class RelatedArticles:
         briefs = brief_pairs(self.text_matrix_, self.published_days_, self.candidates_, float(self.brief_threshold))
         self.duplicate_group_ = merge_groups(self.duplicate_group_, np.concatenate([same_headline, briefs]))
         self._log(f"fitted {n:,} articles in {time.perf_counter() - began:.1f} s; {self.near_duplicates():,} near-duplicates grouped")
+        for warning in self.fit_warnings():
+            self._log(warning)
         return self
 
     def _log_blocks(self, done: int, total: int, elapsed: float) -> None:

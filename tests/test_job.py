@@ -528,6 +528,21 @@ def test_an_article_whose_words_are_all_left_out_by_min_df_is_in_the_warning(tmp
     assert "articles with no word the model indexes: 1 (" in err and "--min-df 1 keeps every word" in err
 
 
+def test_a_corpus_left_with_few_words_per_article_is_a_warning_that_names_the_cut_offs(tmp_path, capsys):
+    rows = [{"id": "1", "title": "Flood warning in the valley", "body": "Rivers rose after heavy rain; farmers moved cattle."},
+            {"id": "2", "title": "Election in the valley", "body": "Voters chose a new mayor after a campaign about roads."},
+            {"id": "3", "title": "Harvest festival returns", "body": "Farmers brought potatoes and cattle to the autumn fair."},
+            {"id": "4", "title": "New school opens", "body": "The mayor cut the ribbon at the school beside the river."},
+            {"id": "5", "title": "Road works begin", "body": "Machines arrived to rebuild the valley road before winter rain."}]
+    path = write_jsonl(tmp_path / "c.jsonl", rows)
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "-q")  # min_df 2 keeps a few words of each
+    assert code == 0, err
+    warning = [line for line in err.splitlines() if line.startswith("warning: the median article keeps ")]
+    assert len(warning) == 1 and "fewer than 5" in warning[0] and "--min-df 1 keeps every word" in warning[0]
+    code, _, err = run(capsys, path, "--out", tmp_path / "models", "--min-df", "1")
+    assert code == 0 and "the median article keeps" not in err
+
+
 @pytest.mark.parametrize("rows, options, reason", [
     ([{"id": str(i), "title": "Flood warning for the valley", "body": "Rivers rose."} for i in range(5)], [],
      "every article that shares words with another is grouped with it as the same story (4 near-duplicates grouped)"),

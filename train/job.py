@@ -224,8 +224,8 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
     seconds["fit"] = time.perf_counter() - mark - (seconds["read"] - read_before)
     if not model.any_list():
         raise JobError(f"every list would be empty: {_why_listless(model)}; nothing published")
-    if quiet and model.wordless():  # a warning: said when the fit's own progress is not
-        log(model.wordless_warning())
+    for warning in model.fit_warnings() if quiet else ():  # said when the fit's own progress is not
+        log(warning)
     mark = time.perf_counter()
     info = {
         "training": {
