@@ -285,12 +285,14 @@ def _count_batch(stream: array, bounds: array, title_weight: float, ngram_range:
     return sp.csr_matrix((weights, (docs, inverse)), shape=(n_docs, len(local)), dtype=np.float32), local
 
 
-#: Buckets of the hashed document frequencies that drop rare keys before batches are merged.
+#: Buckets of the hashed document frequencies that drop rare keys before batches are merged, at
+#: most (2 ** HASH_BITS, 256 MB of counts); a corpus with fewer keys gets about twice as many
+#: buckets as it has keys, so a small one does not allocate and clear the whole table.
 HASH_BITS = 25
 
 
-def _bucket(keys: np.ndarray) -> np.ndarray:
-    return ((keys.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
+def _bucket(keys: np.ndarray, bits: int) -> np.ndarray:
+    return ((keys.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)).astype(np.int64)
 
 
 def _merge(
@@ -311,10 +313,11 @@ def _merge(
     local_dfs = [np.bincount(counts.indices, minlength=len(local)) for counts, local in batches]
     keep = [np.ones(len(local), dtype=bool) for _, local in batches]
     if low > 1:
-        seen = np.zeros(1 << HASH_BITS, dtype=np.float64)
+        bits = min(HASH_BITS, max(1, sum(len(local) for _, local in batches).bit_length() + 1))
+        seen = np.zeros(1 << bits, dtype=np.float64)
         for (_, local), local_df in zip(batches, local_dfs):
-            seen += np.bincount(_bucket(local), weights=local_df, minlength=1 << HASH_BITS)
-        keep = [seen[_bucket(local)] >= low for _, local in batches]
+            seen += np.bincount(_bucket(local, bits), weights=local_df, minlength=1 << bits)
+        keep = [seen[_bucket(local, bits)] >= low for _, local in batches]
         del seen
     keys = np.concatenate([local[k] for (_, local), k in zip(batches, keep)])
     keys.sort()

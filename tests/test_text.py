@@ -58,6 +58,18 @@ def test_batches_and_the_rare_key_filter_change_nothing(monkeypatch):
     assert list(whole[3]) == list(batched[3])
 
 
+def test_a_small_corpus_counts_its_terms_in_little_memory():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        count_terms(iter(FIELDS * 3), Tokenizer((1, 2), "english", "english"), 3.0, 2, 1.0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20  # the rare-key table is sized to the keys, not 2 ** HASH_BITS buckets (256 MB)
+
+
 def test_an_empty_corpus_counts_nothing():
     counts, terms, df, words = count_terms(iter([]), Tokenizer((1, 2), "english"), 2.0, 1, 1.0)
     assert counts.shape == (0, 0) and len(terms) == 0 and len(df) == 0 and len(words) == 0
