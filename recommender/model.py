@@ -21,7 +21,6 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
-from sklearn.preprocessing import normalize
 
 from .latent import fit_topics, levels as topic_levels, project
 from .neighbours import (Corpus, approximate, blend, brief_of, brief_pairs, candidate_search, merge_groups, same_title_pairs,

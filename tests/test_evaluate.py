@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from recommender.schema import parse_article
+from recommender.schema import date_to_days, parse_article
 from train.evaluate import evaluate_set, summary_text, write_report
 from train.groundtruth import EvalSet
 from train.systems import standard_systems
@@ -546,6 +546,30 @@ def test_the_same_story_twice_counts_the_article_itself_and_its_headline():
     assert pairs({"cake": ["flash", "long"]}) == 1  # a brief and its story of the same day
     days["flash"] = 9.0
     assert pairs({"cake": ["flash", "long"]}) == 0  # ... but not nine days apart
+
+
+def test_the_reader_figures_on_hand_made_lists():
+    from train.evaluate import reader_metrics
+    from train.systems import Blend
+    from recommender.neighbours import title_key
+
+    rows = [("s", "Harbour news", "ferry timetable changes", [], "2024-03-01"),
+            ("a", "Cake recipe", "flour sugar eggs butter", [], "2024-03-03"),
+            ("b", "Football final", "goal keeper penalty stadium", [], "2024-02-20"),
+            ("c", "Cake recipe", "flour sugar eggs butter", [], None),
+            ("d", "Unread story", "orchestra violin concert hall", [], "2024-03-01")]
+    articles = [parse_article(a) for a in make_articles(rows)]
+    judge = Blend("judge", min_df=1, topic_weight=0.0).fit(articles)  # a and c: the same words
+    days = {a.id: date_to_days(a.published_at) for a in articles}
+    headlines = {a.id: title_key(a.title) for a in articles}
+    lists = {"s": ["a", "b"], "b": ["a", "c"], "a": [], "d": ["s"]}
+    got = reader_metrics(lists, judge, days, headlines, len(articles), 2)
+    assert got["empty_lists"] == 1 / 4 and got["short_lists"] == 2 / 4  # "a" empty, "d" one of 2
+    assert got["coverage"] == 4 / 5  # a, b, c, s appear; d in no list
+    assert got["intra_list_similarity"] == pytest.approx((0.0 + 1.0) / 2)  # a, b share no word; a, c the same words
+    assert got["near_duplicate_pairs"] == 1 and got["lists_with_near_duplicates"] == 1  # a and c in b's list
+    # gaps in days over dated pairs: s-a 2, s-b 10, b-a 12 (c undated), d-s 0
+    assert got["mean_age_gap_days"] == pytest.approx((2 + 10 + 12 + 0) / 4)
 
 
 def test_the_report_lists_where_the_default_is_behind_beyond_chance(result, tmp_path):

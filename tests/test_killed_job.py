@@ -3,7 +3,6 @@ version: the version that was current stays current and loads, no half-written f
 a version, and the next job publishes as if nothing had happened."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -137,10 +137,7 @@ def test_knn_predict_weights_votes_by_similarity():
     assert m.knn_predict([], labels, 0.5) == set()
 
 
-def test_intra_list_similarity_and_mean():
-    score = lambda a, b: 1.0 if {a, b} == {"a", "b"} else 0.0
-    assert m.intra_list_similarity(["a", "b", "c"], score) == pytest.approx(1 / 3)
-    assert m.intra_list_similarity(["a"], score) is None
+def test_mean_skips_what_is_undefined():
     assert m.mean([1.0, None, 3.0]) == 2.0
     assert m.mean([None]) is None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -315,14 +314,6 @@ def cross_fitted_scut_f1(
         predicted += [predict_from_votes(v, other) & cats for v in votes[half]]
         actual += [t & cats for t in truth[half]]
     return f1_scores(actual, predicted, cats)["micro_f1"]
-
-
-def intra_list_similarity(ranked: Sequence[str], pair_score: Callable[[str, str], float]) -> float | None:
-    """Mean score between the items of one list (lower is more diverse)."""
-    pairs = list(combinations(ranked, 2))
-    if not pairs:
-        return None
-    return float(np.mean([pair_score(a, b) for a, b in pairs]))
 
 
 def mean(values: Iterable[float | None]) -> float | None:
