@@ -453,6 +453,31 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
         assert f"--tune on {related}, {said}" in line, given
 
 
+def test_only_the_ground_truth_tune_read_gets_a_held_out_half(tmp_path, capsys):
+    from train.__main__ import main as train_main
+    from train.evaluate import main
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\ns1,d1\nf1,f2\ns2,s3\n")
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("id_a,id_b,similarity\ns1,d1,4\nf1,f2,3\ns2,f3,1\ns3,f1,1\nd1,d2,4\nf2,f3,3\n")
+    for tuned, held, not_held in ((ratings, "pearson", "recall@10"), (related, "recall@10", "pearson")):
+        models = tmp_path / f"models-{tuned.stem}"
+        assert train_main([str(corpus), "--out", str(models), "--min-df", "1", "-q", "--tune", str(tuned)]) == 0
+        capsys.readouterr()
+        out = tmp_path / f"r-{tuned.stem}"
+        assert main(["--corpus", str(corpus), "--related", str(related), "--ratings", str(ratings), "--model", str(models),
+                     "--weights", "0", "--n-jobs", "1", "--out", str(out), "-q"]) == 0
+        ds = json.loads((out / "report.json").read_text())["datasets"][0]
+        mine = next(s["figures"] for s in ds["systems"] if s["kind"] == "published")
+        assert f"{held}_held_out" in mine and f"{not_held}_held_out" not in mine, tuned
+        assert all(r.get("questions") != "held-out half" or r["metric"] == held for r in ds["differences"])
+        note = next(n for n in ds["notes"] if "'s weights were chosen with --tune on half" in n)
+        assert f"which that choice never read, {held} is:" in note
+
+
 def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
     from train.evaluate import main
 
@@ -590,12 +615,14 @@ def test_the_report_says_where_a_published_model_is_behind_as_well_as_ahead(resu
     published = {"system": "published v1", "kind": "published", "params": {"tag_weight": 0.0}, "figures": {}}
     rows = [{"system": "published v1", "against": "text only", "metric": "recall@10", "difference": 0.031, "interval": [0.012, 0.068]},
             {"system": "published v1", "against": "text only", "metric": "label_precision@8", "difference": -0.104, "interval": [-0.130, -0.080]},
-            {"system": "published v1", "against": "text only", "metric": "pearson", "difference": 0.004, "interval": [-0.020, 0.030]}]
+            {"system": "published v1", "against": "text only", "metric": "pearson", "difference": 0.004, "interval": [-0.020, 0.030]},
+            {"system": "published v1", "against": "text only", "metric": "ndcg@10", "difference": 1.475, "interval": None}]
     report = write_report([{**result, "systems": [*result["systems"], published], "differences": rows}], tmp_path, {}, "test")
     md = (tmp_path / "report.md").read_text()
     assert "- tiny, label_precision@8: published v1 behind by 0.104 [0.080, 0.130], beyond chance" in md
     assert "- tiny, recall@10: published v1 ahead by 0.031 [0.012, 0.068], beyond chance" in md
     assert "- tiny, pearson: published v1 level within chance: +0.004 [-0.020, +0.030]" in md
+    assert "- tiny, ndcg@10: published v1 cannot be judged: +1.475 with no interval" in md  # not "level"
     assert "published v1 ahead by 0.031 [0.012, 0.068]\n" not in md  # not also among where the default is behind
     printed = summary_text({**report, "out": str(tmp_path)}, 1.0)
     assert "tiny: published v1 against text only: recall@10 ahead by 0.031" in printed

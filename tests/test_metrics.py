@@ -87,6 +87,9 @@ def test_intervals_of_degenerate_and_tiny_samples():
     assert m.interval(m.mean_questions([0.75] * 10)) == [0.75, 0.75]  # every question alike: nothing to resample
     assert m.interval(m.mean_questions([1.0, 0.0])) is None and m.interval(m.mean_questions([])) is None
     assert m.pearson_questions([0.5, 0.5, 0.5], [1, 2, 3]) is None  # no Pearson, no interval
+    scores = [0.31, 0.12, 0.77, 0.45, 0.08, 0.64, 0.29, 0.51, 0.93, 0.18, 0.36, 0.72, 0.05, 0.58, 0.41, 0.87, 0.22, 0.69, 0.14]
+    few_vary = m.pearson_questions(scores, [1] * 16 + [5] * 3)  # many resamples draw only the 1s: no Pearson there
+    assert few_vary is not None and m.interval(few_vary) is None  # not a bound of ±1e-16 taken from them
     truth, predicted = [{"a"}, {"b"}, {"a", "b"}] * 2, [{"a"}, {"b"}, {"a", "b"}] * 2
     assert m.interval(m.micro_f1_questions(truth, predicted, {"a", "b"})) == [1.0, 1.0]
 

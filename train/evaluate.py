@@ -34,6 +34,8 @@ from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, s
 
 LIST_K = 8  # the service's default list length
 RELATED_K = 10
+#: The figure of each kind of ground truth ``--tune`` reads, which a held-out half is given for.
+TUNED_FIGURE = {"related": f"recall@{RELATED_K}", "ratings": "pearson"}
 KNN_K = (10, 20, 30, 40, 50)  # 50 = the model's default n_candidates: no list needs a full rescoring
 KNN_POWERS = (1.0, 2.0, 4.0)  # a neighbour's vote weighs its similarity to this power
 KNN_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.65, 0.05))
@@ -166,10 +168,12 @@ def knn_metrics(system, es: EvalSet, log: Log) -> tuple[dict[str, Any], Question
 
 
 def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAMPLE, log: Log = _log,
-                 published_tuned: bool = False) -> dict[str, Any]:
+                 published_tuned: Sequence[str] = ()) -> dict[str, Any]:
     """Fit every system on ``es.articles`` and measure it against every kind of ground truth there is.
-    ``published_tuned``: the published model among ``systems`` chose its weights with ``--tune`` on
-    the tuning half of these very questions, so every system is also measured on the other half."""
+    ``published_tuned``: the kinds of ground truth (``"related"``, ``"ratings"``, see
+    :data:`TUNED_FIGURE`) of which the published model among ``systems`` chose its weights with
+    ``--tune`` on the tuning half of these very questions, so every system is also measured on the
+    other half of those (and only those: the other files were not read by the tuning)."""
     log(f"{es.name}: {es.description}")
     ids = [a.id for a in es.articles]
     digest = es.digest()
@@ -218,8 +222,8 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         questions_of[system.name] = questions
         if tuned_on or published_tuned:
             held = held_out_questions(system, es, lists)
-            if not tuned_on:  # --tune read the related ids or the ratings, not the labels
-                held = {key: q for key, q in held.items() if not key.startswith("label_precision")}
+            if not tuned_on:  # --tune read one ground-truth file: only its figure has a half it never read
+                held = {key: q for key, q in held.items() if key in {TUNED_FIGURE[kind] for kind in published_tuned}}
             figures |= {f"{key}_held_out{part}": value for key, q in held.items() if q is not None
                         for part, value in (("", float(q.statistic(*q.columns))), ("_interval", M.interval(q)),
                                             ("_questions", q.size))}
@@ -231,11 +235,11 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "dataset": es.name,
         "description": es.description,
         "notes": _notes(es, days) + _figure_notes(results) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
-                 + ([_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune")]
-                    if published_tuned and not tuned_on and best else []),
+                 + [_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune",
+                                   TUNED_FIGURE[kind]) for kind in (() if tuned_on or not best else published_tuned)],
         "content_digest": digest,
         "tuned_on_half": tuned_on,
-        "published_tuned_on_half": published_tuned,
+        "published_tuned_on_half": bool(published_tuned),
         "corpus_size": len(es.articles),
         "queries": len(es.queries),
         "tagged_articles": sum(1 for a in es.articles if a.tags),
@@ -251,10 +255,10 @@ def published_tuned_name(systems: list) -> str:
     return next(s.name for s in systems if s.kind == "published")
 
 
-def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: str) -> str:
-    """The primary figure of the main systems on the held-out half, for the data set's section;
-    ``tuned`` says whose settings were chosen on the other half."""
-    key = best["metric"]
+def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: str, key: str | None = None) -> str:
+    """The primary figure (or ``key``) of the main systems on the held-out half, for the data set's
+    section; ``tuned`` says whose settings were chosen on the other half."""
+    key = key or best["metric"]
     best_blend = next((r["system"] for r in results if r["kind"] == "model" and r["params"]["tag_weight"] == best["tag_weight"]), None)
     shown = [r for r in results if (r["system"] in (WORDS_ONLY, *(name for name, _, _ in COMPETITORS), "text only", best_blend)
                                     or r["kind"] == "published") and r["figures"].get(f"{key}_held_out") is not None]
@@ -516,8 +520,9 @@ def _standing(row: dict[str, Any]) -> str:
         return f"behind by {-row['difference']:.3f} [{-interval[1]:.3f}, {-interval[0]:.3f}], beyond chance"
     if interval and interval[0] > 0:
         return f"ahead by {row['difference']:.3f} [{interval[0]:.3f}, {interval[1]:.3f}], beyond chance"
-    where = f" [{interval[0]:+.3f}, {interval[1]:+.3f}]" if interval else " (no interval)"
-    return f"level within chance: {row['difference']:+.3f}{where}"
+    if not interval:
+        return f"cannot be judged: {row['difference']:+.3f} with no interval (too few questions, or resamples without a figure)"
+    return f"level within chance: {row['difference']:+.3f} [{interval[0]:+.3f}, {interval[1]:+.3f}]"
 
 
 def _unjudged(report: dict[str, Any]) -> list[str]:
@@ -863,21 +868,23 @@ def _run(argv: Sequence[str] | None) -> int:
         except (OSError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    tuned_here = False
+    tuned_here, tuned_kinds = False, ()
     if published:
         tuning = published.model.manifest_.get("tuning") or {}
         tuned_on = tuning.get("ground_truth")
-        evaluated = [p for p in (args.related, args.ratings) if p]
-        if tuning.get("ground_truth_sha256"):  # the same judgements under any name
-            tuned_here = tuning["ground_truth_sha256"] in {file_digest(p) for p in evaluated}
-        else:  # a model tuned before the digest was kept: by path
-            tuned_here = bool(tuned_on) and Path(tuned_on).resolve() in {Path(p).resolve() for p in evaluated}
+        def read_by_tuning(path: Path) -> bool:
+            if tuning.get("ground_truth_sha256"):  # the same judgements under any name
+                return tuning["ground_truth_sha256"] == file_digest(path)
+            return bool(tuned_on) and Path(tuned_on).resolve() == Path(path).resolve()  # tuned before the digest was kept
+
+        tuned_kinds = tuple(kind for kind, path in (("related", args.related), ("ratings", args.ratings)) if path and read_by_tuning(path))
+        tuned_here = bool(tuned_kinds)
     datasets, failed = [], []
     for es in sets:
         systems = standard_systems(weights, n_jobs=args.n_jobs) + ([published] if published else [])
         try:  # tuning's half is the same whatever it fitted on: the ground truth's pairs are split, not the articles
             datasets.append(evaluate_set(es, systems, sample=sample, log=(lambda message: None) if args.quiet else _log,
-                                         published_tuned=tuned_here))
+                                         published_tuned=tuned_kinds))
         except ValueError as exc:  # a corpus the models cannot fit, such as one without a usable word
             print(f"error: {es.name}: {exc}", file=sys.stderr)
             failed.append({"dataset": es.name, "reason": str(exc)})

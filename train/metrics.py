@@ -173,9 +173,14 @@ def _micro_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, axis: int = -1) ->
 
 
 def _pearson(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Pearson along ``axis``; NaN where the scores or the ratings do not vary (a resample of equal
+    ratings centres to about 1e-17, not 0, and would otherwise pass for a correlation of ±1e-16)."""
+    constant = (np.ptp(x, axis=axis) == 0) | (np.ptp(y, axis=axis) == 0)
     x = x - x.mean(axis=axis, keepdims=True)
     y = y - y.mean(axis=axis, keepdims=True)
-    return (x * y).sum(axis=axis) / np.sqrt((x * x).sum(axis=axis) * (y * y).sum(axis=axis))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (x * y).sum(axis=axis) / np.sqrt((x * x).sum(axis=axis) * (y * y).sum(axis=axis))
+    return np.where(constant, np.nan, r)
 
 
 def f1_scores(truth: Sequence[set[str]], predicted: Sequence[set[str]], categories: Iterable[str]) -> dict[str, float]:
