@@ -146,8 +146,12 @@ def test_figures_come_with_their_intervals(evalset, tmp_path):
     assert "**[low, high]** after a figure: its 95% bootstrap interval" in md
     lo, hi = figures(result, "random")["pearson_interval"]
     assert lo < 0 < hi  # random scores: no correlation the interval could rule out
-    assert [d["metric"] for d in result["differences"]] == ["pearson"] * 3 + ["label_precision@8"] * 3  # the judged figure first
-    compared = {(d["system"], d["against"]): d for d in result["differences"] if d["metric"] == "pearson"}
+    floors = [d for d in result["differences"] if d["against"] in ("random", "most recent", "tags only")]
+    assert all(not (d["interval"] and d["interval"][0] > 0) for d in floors)  # 10 articles: some floors not cleared
+    others = [d for d in result["differences"] if d not in floors]
+    assert [d["metric"] for d in others] == ["pearson"] * 3 + ["label_precision@8"] * 3  # the judged figure first
+    assert [d["metric"] for d in result["differences"]] == sorted((d["metric"] for d in result["differences"]), key="pearson".__ne__)
+    compared = {(d["system"], d["against"]): d for d in others if d["metric"] == "pearson"}
     assert set(compared) == {("text only", "words only"), ("text only", "more like this"), ("text only", "yarpp")}
     topics = compared["text only", "words only"]
     assert topics["difference"] == pytest.approx(ours["pearson"] - figures(result, "words only")["pearson"])
@@ -244,6 +248,9 @@ def test_what_a_corpus_lacks_is_said_beside_its_figures(evalset, tmp_path):
     assert "No article has a date" in (tmp_path / "report.md").read_text()
     many = [replace(a, id=f"{a.id}-{n}") for n in range(2) for a in evalset.articles]  # 20 articles, dated and tagged
     assert evaluate_set(EvalSet("twenty", many), standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)["notes"] == []
+    titles = [replace(a, body="") for a in many]  # headlines alone, at min_df 2: a few words each
+    notes = " ".join(evaluate_set(EvalSet("titles", titles), standard_systems([0.0]), sample=None, log=lambda m: None)["notes"])
+    assert "The training job warns of this corpus: the median article keeps " in notes and "--min-df 1 keeps every word" in notes
 
 
 def test_the_report_says_what_its_ground_truth_cannot_measure(evalset):
@@ -595,6 +602,20 @@ def test_the_reader_figures_on_hand_made_lists():
     assert got["near_duplicate_pairs"] == 1 and got["lists_with_near_duplicates"] == 1  # a and c in b's list
     # gaps in days over dated pairs: s-a 2, s-b 10, b-a 12 (c undated), d-s 0
     assert got["mean_age_gap_days"] == pytest.approx((2 + 10 + 12 + 0) / 4)
+
+
+def test_a_floor_is_compared_with_the_default_only_where_the_default_does_not_clear_it():
+    import train.metrics as M
+    from train.evaluate import differences
+
+    hits = {"text only": [1, 0] * 20, "words only": [1, 0] * 20, "random": [0] * 40, "tags only": [1] * 30 + [0] * 10}
+    results = [{"system": name, "kind": "model" if name == "text only" else "baseline", "params": {"tag_weight": 0.0},
+                "figures": {"recall@10": sum(h) / len(h)}} for name, h in hits.items()]
+    questions = {name: {"recall@10": M.mean_questions(map(float, h))} for name, h in hits.items()}
+    rows = differences(results, questions, {"metric": "recall@10", "tag_weight": 0.0})
+    floors = {r["against"]: r for r in rows if r["against"] in ("random", "most recent", "tags only")}
+    assert set(floors) == {"tags only"}  # random is cleared beyond chance: no row
+    assert floors["tags only"]["difference"] == pytest.approx(0.5 - 0.75) and floors["tags only"]["interval"][1] < 0
 
 
 def test_the_report_lists_where_the_default_is_behind_beyond_chance(result, tmp_path):

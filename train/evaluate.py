@@ -234,7 +234,8 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     return {
         "dataset": es.name,
         "description": es.description,
-        "notes": _notes(es, days) + _figure_notes(results) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
+        "notes": _notes(es, days) + [f"The training job warns of this corpus: {w.removeprefix('warning: ')}." for w in judge.model.fit_warnings()]
+                 + _figure_notes(results) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
                  + [_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune",
                                    TUNED_FIGURE[kind]) for kind in (() if tuned_on or not best else published_tuned)],
         "content_digest": digest,
@@ -330,7 +331,8 @@ def differences(results: list[dict[str, Any]], questions_of: dict[str, Questions
                 held_out: bool = False) -> list[dict[str, Any]]:
     """The primary figure of our model against what it is compared with, on the same questions, with
     a paired interval: the topics (text only − words only), the competitors, the tags (the best blend
-    − text only) and a published model (− text only); ``best`` is :func:`best_weight`'s choice. With
+    − text only), a published model (− text only), and the :data:`FLOORS` where the default does not
+    clear them beyond chance; ``best`` is :func:`best_weight`'s choice. With
     ``held_out``, the figures on the held-out half (:func:`held_out_questions`), rows marked so."""
     if best is None or not questions_of:
         return []
@@ -344,14 +346,23 @@ def differences(results: list[dict[str, Any]], questions_of: dict[str, Questions
     for key, _ in PRIMARY:  # every kind of ground truth the data set has, the one it is judged by first
         if ours is None or by_name[ours]["figures"].get(key) is None:
             continue
-        for a, b in pairs:
+
+        def row(a: str | None, b: str) -> dict[str, Any] | None:
             if a is None or b not in by_name or a == b or None in (by_name[a]["figures"].get(key + suffix), by_name[b]["figures"].get(key + suffix)):
-                continue
-            rows.append({"system": a, "against": b, "metric": key, **({"questions": "held-out half"} if held_out else {}),
-                         "difference": by_name[a]["figures"][key + suffix] - by_name[b]["figures"][key + suffix],
-                         "interval": M.difference_interval(questions_of[a].get(key), questions_of[b].get(key))})
+                return None
+            return {"system": a, "against": b, "metric": key, **({"questions": "held-out half"} if held_out else {}),
+                    "difference": by_name[a]["figures"][key + suffix] - by_name[b]["figures"][key + suffix],
+                    "interval": M.difference_interval(questions_of[a].get(key), questions_of[b].get(key))}
+
+        rows += [r for r in (row(a, b) for a, b in pairs) if r]
+        # a floor only where the default does not clear it beyond chance: that needs saying
+        rows += [r for r in (row(ours, floor) for floor in FLOORS) if r and not (r["interval"] and r["interval"][0] > 0)]
     rows.sort(key=lambda row: row["metric"] != best["metric"])  # stable: the figure it is judged by first
     return rows
+
+
+#: The baselines any list should clear; compared with the default only where it does not, beyond chance.
+FLOORS = ("random", "most recent", "tags only")
 
 
 HELD_OUT_TEXT = ("The training job's defaults were chosen (`python -m train.tuning`) on half the questions of {}: the "
@@ -593,7 +604,8 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["## Differences on the same questions", "",
                   "Each data set's figure above, our model against what it is compared with: both answer the same questions, "
                   "so the interval is of the difference itself (a paired bootstrap, as for the intervals); an interval "
-                  "that holds 0 is a difference these questions cannot tell from chance."
+                  "that holds 0 is a difference these questions cannot tell from chance. The floors (random, most recent, "
+                  "tags only) have a row only where the default does not clear them beyond chance."
                   + (" Rows marked \"held-out half\" are on the half of the questions that tuning did not read alone "
                      "(see the data set's section)." if any(row.get("questions") for _, row in compared) else ""), "",
                   "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
