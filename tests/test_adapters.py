@@ -315,6 +315,18 @@ def test_read_related_csv_says_what_is_wrong_with_a_row(tmp_path, text, message)
         read_related(path)
 
 
+@pytest.mark.parametrize("record, message", [
+    ('{"id": 1000.0, "related": ["b"]}', "id must be a string or a whole number, got 1000.0"),
+    ('{"id": " ", "related": ["b"]}', "id is missing or empty"),
+    ('{"related": ["b"]}', "id is missing or empty"),
+])
+def test_read_related_jsonl_says_whether_an_id_is_missing_or_of_the_wrong_kind(tmp_path, record, message):
+    path = tmp_path / "r.jsonl"
+    path.write_text(record + "\n")
+    with pytest.raises(ValueError, match=re.escape(f"r.jsonl:1: {message}")):
+        read_related(path)
+
+
 def test_read_related_refuses_rated_pairs(tmp_path):
     path = tmp_path / "pairs.csv"
     path.write_text("id_a,id_b,Similarity\na,b,4\nb,c,1\n")  # a pair rated 1 (dissimilar) is no related pair

@@ -727,6 +727,8 @@ def test_the_command_is_quiet_on_request_and_stops_on_sigterm_as_on_ctrl_c(tmp_p
     assert captured.err == "" and "report" in captured.out  # the summary on stdout, no progress on stderr
     assert evaluate.main(["--corpus", str(corpus), "--related", str(tmp_path / "nope.csv"), "--out", str(out)]) == 1
     assert capsys.readouterr().err == f"error: {tmp_path / 'nope.csv'}: no such file (--related)\n"
+    assert evaluate.main(["--corpus", str(corpus), "--ratings", str(tmp_path), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path}: a folder, not a file (--ratings)\n"
 
     def killed(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGTERM)

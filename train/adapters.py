@@ -509,7 +509,10 @@ def read_related(path: Path) -> dict[str, set[str]]:
             raise ValueError(f"{path}:{line}: expected an object {{\"id\": ..., \"related\": [...]}}")  # noqa: TRY004 (bad input)
         query, others = _id(record.get("id")), record.get("related")
         if query is None:
-            raise ValueError(f"{path}:{line}: id is missing or empty")
+            given = record.get("id")
+            wrong = given is not None and not (isinstance(given, str) and not given.strip())
+            raise ValueError(f"{path}:{line}: " + (f"id must be a string or a whole number, got {given!r}" if wrong
+                                                   else "id is missing or empty"))
         if not isinstance(others, list) or any(_id(o) is None for o in others):
             raise ValueError(f"{path}:{line}: related must be a list of ids")
         others = {_id(o) for o in others}

@@ -312,7 +312,7 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
         notes.append("No article has a tag: every blend is text only, whatever its tag weight.")
     both_ends = sum(1 for q, items in es.related.items() for i in items if q in es.related.get(i, ())) // 2
     if both_ends:
-        notes.append(f"{both_ends:,} linked pairs are asked from both ends (each end is a question of its own), so the questions "
+        notes.append(f"{both_ends:,} linked pair{'s are' if both_ends != 1 else ' is'} asked from both ends (each end is a question of its own), so the questions "
                      "are not independent of each other: the intervals of recall, nDCG and the like are likely too narrow.")
     return notes
 
@@ -829,7 +829,7 @@ def _run(argv: Sequence[str] | None) -> int:
                      "bring their own files")
     for option, path in (("--related", args.related), ("--ratings", args.ratings)):
         if path is not None and not path.is_file():
-            print(f"error: {path}: no such file ({option})", file=sys.stderr)
+            print(f"error: {path}: {'a folder, not a file' if path.is_dir() else 'no such file'} ({option})", file=sys.stderr)
             return 1
     if args.out is None:
         args.out = default_out(args)
