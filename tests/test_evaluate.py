@@ -263,8 +263,13 @@ def test_the_report_says_what_its_ground_truth_cannot_measure(evalset):
     assert "More like this uses only words found in at least 5 articles" in said and "with 4 its lists are all empty" in said
     assert "Every rated pair has the same rating (3): a correlation needs ratings that vary" in said
     assert "Only 2 rated pairs about the corpus" in notes(replace(four, rated_pairs=four.rated_pairs[:2]))
+    from itertools import combinations
+
+    by_label = [(a.id, b.id, 1.0 if evalset.labels[a.id] == evalset.labels[b.id] else 4.0)  # 1 = alike: the other way
+                for a, b in combinations(evalset.articles, 2)]
+    assert "Every Pearson of our model is below 0" in notes(replace(evalset, rated_pairs=by_label, queries=[], categories=[]))
     inverted = replace(evalset, rated_pairs=[(a, b, 5.0 - r) for a, b, r in evalset.rated_pairs], queries=[], categories=[])
-    assert "Every Pearson of our model is below 0" in notes(inverted)
+    assert "below 0" not in notes(inverted)  # 5 pairs: a Pearson below 0 that chance could give
     assert "below 0" not in notes(replace(evalset, queries=[], categories=[]))
 
 

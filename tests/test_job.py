@@ -275,7 +275,8 @@ def test_tune_chooses_the_topic_and_tag_weights_on_the_users_ground_truth(tmp_pa
     assert min(float(w) for w, v in tuning["scores"].items() if v == best) == tag
     assert "tuning: topic weight 0.25, tag weight 0: recall@10" in err and f"tuning: topic weight {topic:g}, tag weight 0.3: recall@10" in err
     assert err.count(f"tuning: topic weight {topic:g}, tag weight 0:") == 1
-    assert "tuning: warning" not in err  # 12 articles: a list of 10 leaves one out
+    assert "holds nearly every other one" not in err  # 12 articles: a list of 10 leaves one out
+    assert "tuning: warning: the half of " in err and "holds only " in err  # a handful of related pairs
     assert manifest["tuning"]["ground_truth_sha256"] == hashlib.sha256(truth.read_bytes()).hexdigest()
 
 
@@ -289,6 +290,17 @@ def test_tune_keeps_a_topic_weight_given_on_the_command_line(tmp_path, corpus, c
     assert manifest["tuning"]["topic_scores"] is None and manifest["tuning"]["topic_weight"] == 0
     assert manifest["parameters"]["topic_weight"] == 0
     assert "tuning: topic weight 0.5" not in err and "chose topic weight" not in err
+
+
+def test_tune_on_enough_judgements_does_not_warn_that_the_choice_is_weak(tmp_path, corpus, capsys):
+    from itertools import combinations
+
+    ids = [a["id"] for a in make_articles()]
+    truth = tmp_path / "ratings.csv"  # every pair of the 12 articles rated: 33 in the half tuning reads
+    truth.write_text("id_a,id_b,similarity\n" + "".join(f"{a},{b},{4 if a[0] == b[0] else 1}\n" for a, b in combinations(ids, 2)))
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--topic-weight", "0.5", "--tune", truth)
+    assert code == 0, err
+    assert "holds only" not in err
 
 
 def test_tune_keeps_a_tag_weight_given_and_skips_it_without_tags(tmp_path, corpus, capsys):

@@ -318,9 +318,10 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
 
 
 def _figure_notes(results: list[dict[str, Any]]) -> list[str]:
-    """What the figures themselves suggest about the ground truth: a rating scale that runs the other way."""
-    pearsons = [r["figures"].get("pearson") for r in results if r["kind"] == "model"]
-    if pearsons and all(p is not None and p < 0 for p in pearsons):
+    """What the figures themselves suggest about the ground truth: a rating scale that runs the other
+    way (every Pearson of our model below 0 beyond chance: on a handful of pairs one below 0 says nothing)."""
+    intervals = [r["figures"].get("pearson_interval") for r in results if r["kind"] == "model"]
+    if intervals and all(i is not None and i[1] < 0 for i in intervals):
         return ["Every Pearson of our model is below 0: the report reads a higher rating as more similar, so if yours run "
                 "the other way (1 = very similar, as SemEval's Overall), rate each pair (lowest + highest) − rating, or "
                 "the figures are of the opposite of what they mean."]

@@ -253,6 +253,9 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
     return manifest
 
 
+#: Fewer judgements than this in the half ``--tune`` reads are warned of: the choice rests on noise.
+FEW_JUDGEMENTS = 30
+
 #: how many duplicate ids a failed job says where to find
 SHOWN_DUPLICATES = 5
 
@@ -354,6 +357,10 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
         if (topic_weight, tag_weight) not in measured:
             settings = {**params, "topic_weight": topic_weight, "tag_weight": tag_weight, "n_jobs": params.get("n_jobs", -1)}
             metric, value, n = tuning_score(es, settings)
+            if not measured and value is not None and n < FEW_JUDGEMENTS:
+                log(f"tuning: warning: the half of {ground_truth} tuning reads holds only {n} judgement(s): on so few, the "
+                    "weights' scores differ by chance as much as by merit, so the choice is weak (give more ground truth, "
+                    "or keep the defaults: leave out --tune, or give --topic-weight and --tag-weight)")
             if value is None:  # too few judgements in the half tuning reads, or all of one rating
                 raise JobError(f"{ground_truth}: cannot tune on it: {metric} is undefined on the {n} judgement(s) tuning "
                                f"reads (every other pair of the file: they must hold at least 3 rated pairs whose ratings "
