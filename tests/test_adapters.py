@@ -385,6 +385,10 @@ def test_load_custom_drops_ground_truth_for_unknown_ids(tmp_path):
     assert es.labels == {"a": {"x"}, "c": {"x", "y"}}
     assert es.categories == ["x", "y"]
     assert "2 distinct ground-truth ids not in the corpus dropped (3 of 5 queries of related ids left with none, 1 of 2 rated pairs)" in es.description
+    assert "some may be" not in es.description and "1 rated pair;" in es.description and "1 article without a label" in es.description
+    corpus.write_text(corpus.read_text() + "{not json\n")  # an unreadable record: the dropped ids may be its
+    again = load_custom(corpus, related=related, ratings=ratings, max_skipped=1)
+    assert "1 of 2 rated pairs) (some may be of the unreadable records skipped above)" in again.description
 
 
 def test_load_custom_refuses_a_corpus_the_training_job_would_refuse(tmp_path):

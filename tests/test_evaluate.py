@@ -248,6 +248,9 @@ def test_what_a_corpus_lacks_is_said_beside_its_figures(evalset, tmp_path):
     assert "No article has a date" in (tmp_path / "report.md").read_text()
     many = [replace(a, id=f"{a.id}-{n}") for n in range(2) for a in evalset.articles]  # 20 articles, dated and tagged
     assert evaluate_set(EvalSet("twenty", many), standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)["notes"] == []
+    mixed = [replace(a, language="de" if n % 3 == 0 else "en") for n, a in enumerate(many)]
+    notes = " ".join(evaluate_set(EvalSet("mixed", mixed), standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)["notes"])
+    assert "Articles in 2 languages (en 13, de 7): " in notes and "one model per language" in notes
     titles = [replace(a, body="") for a in many]  # headlines alone, at min_df 2: a few words each
     notes = " ".join(evaluate_set(EvalSet("titles", titles), standard_systems([0.0]), sample=None, log=lambda m: None)["notes"])
     assert "The training job warns of this corpus: the median article keeps " in notes and "--min-df 1 keeps every word" in notes

@@ -649,7 +649,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         parts.append(f"{len(links):,} queries with related ids")
     if pairs:
         again = len(pairs) - len({frozenset((a, b)) for a, b, _ in pairs})
-        parts.append(f"{len(pairs):,} rated pairs" + (f" ({again:,} rating a pair rated before: each rating counts)" if again else ""))
+        parts.append(f"{len(pairs):,} rated pair{'s' if len(pairs) != 1 else ''}" + (f" ({again:,} rating a pair rated before: each rating counts)" if again else ""))
     if labels:
         parts.append(f"{len(labels):,} labelled articles in {len(categories)} categories")
     if related is not None or ratings is not None:
@@ -657,13 +657,14 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
                 if len(links) < len(given_links) else []) + (
             [f"{len(given_pairs) - len(pairs):,} of {len(given_pairs):,} rated pairs"] if len(pairs) < len(given_pairs) else [])
         parts.append(f"{len(unknown):,} distinct ground-truth id{'s' if len(unknown) != 1 else ''} not in the corpus dropped"
-                     + (f" ({', '.join(lost)})" if lost else ""))
+                     + (f" ({', '.join(lost)})" if lost else "")
+                     + (" (some may be of the unreadable records skipped above)" if unknown and report.skipped else ""))
     split = sum(1 for a in articles if any(";" in t or "," in t for t in a.tags))
     if split and tag_delimiter == "|" and (fmt or guess_format(corpus_path)) == "csv":
         parts.append(f"{split:,} article{' has' if split == 1 else 's have'} a tag with ';' or ',' in it: if your CSV separates tags with one of them, "
                      "pass --tag-delimiter ';' (or ','), as to python -m train")
     if labels and len(labels) < len(articles):
-        parts.append(f"{len(articles) - len(labels):,} articles without a label: a list place holding one counts as a "
+        parts.append(f"{len(articles) - len(labels):,} article{'s' if len(articles) - len(labels) != 1 else ''} without a label: a list place holding one counts as a "
                      "miss in label P@8, so it cannot reach 1")
     description = "; ".join(parts) + "."
     name = corpus_path.name.removesuffix(".gz").removesuffix(".GZ")

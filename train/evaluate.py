@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -310,6 +311,13 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
         notes.append("No article has a date: \"most recent\" lists articles in the corpus's order, and there is no age gap.")
     if not any(a.tags for a in es.articles):
         notes.append("No article has a tag: every blend is text only, whatever its tag weight.")
+    languages = Counter(a.language.strip().casefold() for a in es.articles if a.language.strip())
+    if len(languages) > 1:
+        notes.append(f"Articles in {len(languages)} languages (" + ", ".join(f"{lang} {n:,}" for lang, n in languages.most_common(6))
+                     + (", ..." if len(languages) > 6 else "") + "): the model reads every article with one stemmer and "
+                     "one list of stop words (English by default), so the figures mix how well it reads each; a newsroom "
+                     "publishing in several languages is better served by one model per language, each with its own "
+                     "--stemmer (README, \"Languages\").")
     both_ends = sum(1 for q, items in es.related.items() for i in items if q in es.related.get(i, ())) // 2
     if both_ends:
         notes.append(f"{both_ends:,} linked pair{'s are' if both_ends != 1 else ' is'} asked from both ends (each end is a question of its own), so the questions "
