@@ -327,6 +327,13 @@ def test_read_related_jsonl_says_whether_an_id_is_missing_or_of_the_wrong_kind(t
         read_related(path)
 
 
+def test_read_ratings_says_a_jsonl_file_holds_related_ids(tmp_path):
+    path = tmp_path / "groups.jsonl"
+    path.write_text('{"id": "a", "related": ["b"]}\n')
+    with pytest.raises(ValueError, match=re.escape("groups.jsonl: rated pairs are a CSV file with the header id_a,id_b,similarity")):
+        read_ratings(path)
+
+
 def test_read_related_refuses_rated_pairs(tmp_path):
     path = tmp_path / "pairs.csv"
     path.write_text("id_a,id_b,Similarity\na,b,4\nb,c,1\n")  # a pair rated 1 (dissimilar) is no related pair

@@ -552,6 +552,9 @@ def read_ratings(path: Path) -> list[tuple[str, str, float]]:
         number of cells, naming ``file:line``.
     """
     path = Path(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        raise ValueError(f"{path}: rated pairs are a CSV file with the header id_a,id_b,similarity; a JSONL file holds "
+                         "related ids (--related)")
     pairs = []
     for line, row in _csv_rows(path, ("id_a", "id_b", "similarity")):
         if not row["id_a"] or not row["id_b"]:
