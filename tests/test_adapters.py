@@ -327,6 +327,31 @@ def test_read_related_jsonl_says_whether_an_id_is_missing_or_of_the_wrong_kind(t
         read_related(path)
 
 
+def test_gzipped_ground_truth_is_read_as_a_gzipped_corpus_is(tmp_path):
+    import gzip
+
+    from train.adapters import read_ground_truth
+
+    files = {"r.csv.gz": "id_a,id_b\na,b\n", "r.jsonl.gz": '{"id": "a", "related": ["b"]}\n',
+             "s.csv.gz": "id_a,id_b,similarity\na,b,3\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(gzip.compress(text.encode()))
+    assert read_ground_truth(tmp_path / "r.csv.gz") == ({"a": {"b"}, "b": {"a"}}, [])
+    assert read_ground_truth(tmp_path / "r.jsonl.gz") == ({"a": {"b"}}, [])
+    assert read_ground_truth(tmp_path / "s.csv.gz") == ({}, [("a", "b", 3.0)])
+    (tmp_path / "cut.csv.gz").write_bytes(gzip.compress(b"id_a,id_b\na,b\n" * 100)[:30])
+    with pytest.raises(ValueError, match="not a whole gzip file"):
+        read_related(tmp_path / "cut.csv.gz")
+
+
+def test_a_ground_truth_csv_separated_by_semicolons_is_told_to_use_commas(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("id_a;id_b;similarity\na;b;3\n")
+    with pytest.raises(ValueError, match="r.csv:1: the header row must name id_a,id_b,similarity; this one is a single cell: "
+                                         "separate the fields with commas, not semicolons"):
+        read_ratings(path)
+
+
 def test_read_ratings_says_a_jsonl_file_holds_related_ids(tmp_path):
     path = tmp_path / "groups.jsonl"
     path.write_text('{"id": "a", "related": ["b"]}\n')

@@ -23,10 +23,10 @@ from recommender.schema import Article, SchemaError, parse_article
 from .groundtruth import EvalSet
 from .job import MAX_SKIPPED
 from .loaders import BadRecord, LoadError, LoadReport, first_sentence, guess_format, load_articles
-from .loaders.csv_format import csv_rows
+from .loaders.csv_format import csv_rows, separator_hint
 from .loaders.jsonl import json_lines
 from .loaders.reuters import FILE_PATTERN, read_splits
-from .loaders.text_encoding import decode
+from .loaders.text_encoding import decode, read_bytes
 
 SEMEVAL_FILE = "training_set.csv"
 SEMEVAL_COLUMNS = ("pair_id", "lang1", "lang2", "text1", "text2", "overall")
@@ -105,13 +105,27 @@ def _first_of_each_id(articles: Iterable[Article]) -> list[Article]:
     return kept
 
 
+def _ground_truth_bytes(path: Path) -> bytes:
+    """A ground-truth file's bytes, decompressed when it is gzip (as a corpus is)."""
+    try:
+        return read_bytes(path)
+    except LoadError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _ground_truth_suffix(path: Path) -> str:
+    """The suffix that says a ground-truth file's format: ``.csv`` for ``r.csv`` and ``r.csv.gz``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    return suffixes[-2] if suffixes[-1:] == [".gz"] and len(suffixes) > 1 else suffixes[-1] if suffixes else ""
+
+
 def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line, row)`` for each data row of a CSV file whose header names ``required``.
 
     Header names are compared lower-cased; cells are stripped; blank rows are skipped; ``line`` is
     the physical line where the row starts. Raises ValueError naming ``file:line``.
     """
-    text, _ = decode(Path(path).read_bytes(), str(path))
+    text, _ = decode(_ground_truth_bytes(Path(path)), str(path))
     header: list[str] | None = None
     for line, row in csv_rows(text):
         if isinstance(row, csv.Error):
@@ -119,7 +133,7 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict
         if header is None:
             header = [cell.strip().lower() for cell in row]
             if not set(required) <= set(header):
-                raise ValueError(f"{path}:{line}: the header row must name {','.join(required)}")
+                raise ValueError(f"{path}:{line}: the header row must name {','.join(required)}{separator_hint(row)}")
             continue
         if len(row) != len(header):
             raise ValueError(f"{path}:{line}: expected {len(header)} cells, found {len(row)}")
@@ -484,7 +498,7 @@ def read_related(path: Path) -> dict[str, set[str]]:
         ``file:line``.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = _ground_truth_suffix(path)
     related: dict[str, set[str]] = {}
     if suffix == ".csv":
         for line, row in _csv_rows(path, ("id_a", "id_b")):
@@ -499,9 +513,9 @@ def read_related(path: Path) -> dict[str, set[str]]:
             related.setdefault(b, set()).add(a)
         return related
     if suffix not in (".jsonl", ".ndjson", ".json"):
-        found = "related ids must be a .jsonl or .csv file" if path.exists() else "no such file"
+        found = "related ids must be a .jsonl or .csv file (or either gzipped)" if path.exists() else "no such file"
         raise ValueError(f"{path}: {found}")
-    text, _ = decode(path.read_bytes(), str(path))
+    text, _ = decode(_ground_truth_bytes(path), str(path))
     for line, record in json_lines(text.split("\n")):
         if isinstance(record, json.JSONDecodeError):
             raise ValueError(f"{path}:{line}: invalid JSON: {record.msg}")
@@ -552,7 +566,7 @@ def read_ratings(path: Path) -> list[tuple[str, str, float]]:
         number of cells, naming ``file:line``.
     """
     path = Path(path)
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+    if _ground_truth_suffix(path) in (".jsonl", ".ndjson", ".json"):
         raise ValueError(f"{path}: rated pairs are a CSV file with the header id_a,id_b,similarity; a JSONL file holds "
                          "related ids (--related)")
     pairs = []
@@ -576,9 +590,9 @@ def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, 
     is read by :func:`read_ratings`, anything else by :func:`read_related`. Returns
     ``(related, ratings)`` with the other one empty."""
     path = Path(path)
-    if path.suffix.lower() == ".csv":
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
+    if _ground_truth_suffix(path) == ".csv":
+        text, _ = decode(_ground_truth_bytes(path), str(path))
+        header = next((row for _, row in csv_rows(text) if not isinstance(row, csv.Error)), [])
         if "similarity" in [h.strip().lower() for h in header]:
             return {}, read_ratings(path)
     return read_related(path), []

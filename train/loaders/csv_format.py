@@ -42,6 +42,12 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "bars"}  # named when a header row is one cell
 
 
+def separator_hint(header: list[str]) -> str:
+    """What an error about a header row adds when the row is one cell holding another separator."""
+    other = next((d for d in _OTHER_SEPARATORS if len(header) == 1 and d in header[0]), None)
+    return f"; this one is a single cell: separate the fields with commas, not {_OTHER_SEPARATORS[other]}" if other else ""
+
+
 def read(
     path: Path, *, tag_delimiter: str = "|", warn: Callable[[str], None] | None = None
 ) -> Iterator[Article | BadRecord]:
@@ -76,9 +82,7 @@ def read(
         if header is None:
             header = [name.strip().lower() for name in row]
             if "id" not in header and "title" not in header:
-                other = next((d for d in _OTHER_SEPARATORS if len(row) == 1 and d in row[0]), None)
-                hint = f"; this one is a single cell: separate the fields with commas, not {_OTHER_SEPARATORS[other]}" if other else ""
-                raise LoadError(f"{path}: the first row must name the fields (id,title,body,...){hint}")
+                raise LoadError(f"{path}: the first row must name the fields (id,title,body,...){separator_hint(row)}")
             continue
         if len(row) != len(header):
             yield BadRecord(source, line, "wrong number of cells")
