@@ -36,6 +36,12 @@ def result(evalset):
     return evaluate_set(evalset, standard_systems([0.0, 0.3], min_df=1), sample=None, log=lambda m: None)
 
 
+def write_corpus(path):
+    """The hand-made articles as a JSONL corpus at ``path``."""
+    path.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    return path
+
+
 def figures(result, name):
     return next(s["figures"] for s in result["systems"] if s["system"] == name)
 
@@ -407,8 +413,7 @@ def test_bad_options_are_usage_errors_not_tracebacks(tmp_path, capsys, option, v
 def test_sample_zero_judges_every_article(tmp_path, capsys):
     from train.evaluate import main
 
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    corpus = write_corpus(tmp_path / "c.jsonl")
     assert main(["--corpus", str(corpus), "--sample", "0", "--weights", "0", "--n-jobs", "1", "--out", str(tmp_path / "r")]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["settings"]["sample"] is None and report["datasets"][0]["sampled_lists"] == 12
@@ -419,8 +424,7 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
     from train.__main__ import main as train_main
     from train.evaluate import main
 
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    corpus = write_corpus(tmp_path / "c.jsonl")
     related = tmp_path / "related.csv"
     related.write_text("id_a,id_b\ns1,d1\nf1,f2\n")
     models = tmp_path / "models"
@@ -472,8 +476,7 @@ def test_only_the_ground_truth_tune_read_gets_a_held_out_half(tmp_path, capsys):
     from train.__main__ import main as train_main
     from train.evaluate import main
 
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    corpus = write_corpus(tmp_path / "c.jsonl")
     related = tmp_path / "related.csv"
     related.write_text("id_a,id_b\ns1,d1\nf1,f2\ns2,s3\n")
     ratings = tmp_path / "ratings.csv"
@@ -496,8 +499,7 @@ def test_only_the_ground_truth_tune_read_gets_a_held_out_half(tmp_path, capsys):
 def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
     from train.evaluate import main
 
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    corpus = write_corpus(tmp_path / "c.jsonl")
     ratings = tmp_path / "ratings.csv"
     ratings.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,4\nf1,f2,4\n")  # all one rating: no correlation
     assert main(["--corpus", str(corpus), "--ratings", str(ratings), "--weights", "0", "--n-jobs", "1", "--out", str(tmp_path / "r")]) == 0
@@ -516,7 +518,7 @@ def test_without_out_only_the_standard_suite_writes_reports_latest(tmp_path, cap
     from train.evaluate import build_parser, default_out, main
 
     monkeypatch.chdir(tmp_path)
-    Path("tonight.jsonl").write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    write_corpus(Path("tonight.jsonl"))
     Path("related.csv").write_text("id_a,id_b\ns1,d1\n")
     assert main(["--corpus", "tonight.jsonl", "--related", "related.csv", "--weights", "0", "--n-jobs", "1", "-q"]) == 0
     assert Path("reports/tonight/report.json").is_file() and not Path("reports/latest").exists()
@@ -543,8 +545,7 @@ def test_the_command_evaluates_a_model_the_job_published(tmp_path, capsys):
     from train.__main__ import main as train_main
     from train.evaluate import main
 
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text("".join(json.dumps(a) + "\n" for a in make_articles()))
+    corpus = write_corpus(tmp_path / "c.jsonl")
     related = tmp_path / "related.csv"
     related.write_text("id_a,id_b\ns1,d1\nf1,f2\n")
     assert train_main([str(corpus), "--out", str(tmp_path / "models"), "--min-df", "1", "--n-jobs", "1"]) == 0

@@ -889,17 +889,17 @@ def _run(argv: Sequence[str] | None) -> int:
         except (OSError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    tuned_here, tuned_kinds = False, ()
+    tuned_kinds: tuple[str, ...] = ()
     if published:
         tuning = published.model.manifest_.get("tuning") or {}
         tuned_on = tuning.get("ground_truth")
+
         def read_by_tuning(path: Path) -> bool:
             if tuning.get("ground_truth_sha256"):  # the same judgements under any name
                 return tuning["ground_truth_sha256"] == file_digest(path)
             return bool(tuned_on) and Path(tuned_on).resolve() == Path(path).resolve()  # tuned before the digest was kept
 
         tuned_kinds = tuple(kind for kind, path in (("related", args.related), ("ratings", args.ratings)) if path and read_by_tuning(path))
-        tuned_here = bool(tuned_kinds)
     datasets, failed = [], []
     for es in sets:
         systems = standard_systems(weights, n_jobs=args.n_jobs) + ([published] if published else [])
@@ -917,7 +917,7 @@ def _run(argv: Sequence[str] | None) -> int:
     if published:
         settings["published_model"] = {"path": str(args.model), "version": published.model.manifest_["version"],
                                        "parameters": published.params, "tuned_on": tuned_on,
-                                       "tuned_on_this_ground_truth": tuned_here,
+                                       "tuned_on_this_ground_truth": bool(tuned_kinds),
                                        "held_out": any(ds["published_tuned_on_half"] for ds in datasets)}
     if failed:
         settings["not_evaluated"] = failed
