@@ -288,7 +288,7 @@ def test_differences_point_to_held_out_halves_only_where_there_are_some(result, 
     md = (tmp_path / "report.md").read_text()
     assert "## Differences on the same questions" in md and "Held-out halves" not in md
     write_report([{**result, "differences": [row, {**row, "questions": "held-out half"}]}], tmp_path, {}, "test")
-    assert "Rows marked \"held-out half\" are on the half of the questions that tuning did not read" in (tmp_path / "report.md").read_text()
+    assert "A row marked \"held-out half\" is on the half of the questions that tuning never read, and on those alone" in (tmp_path / "report.md").read_text()
 
 
 def test_a_published_model_is_evaluated_as_it_is_beside_the_sweep(evalset, tmp_path):
@@ -446,6 +446,8 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
     # tuning read with f2 -> f1 asked here, as when articles, not pairs, were split)
     assert mine["recall@10_held_out_questions"] == 2
     assert report["summary"][0]["published_held_out"] == mine["recall@10_held_out"]
+    summary_row = next(line for line in text.splitlines() if line.startswith("| c |"))  # the Summary's published cell
+    assert summary_row.endswith(f" {mine['recall@10']:.3f} (held-out half {mine['recall@10_held_out']:.3f}) |")
     assert any(r["system"] == f"published {version}" and r.get("questions") == "held-out half" for r in report["datasets"][0]["differences"])
     assert any(n.startswith(f"published {version}'s weights were chosen with --tune on half of this data set's judgements")
                for n in report["datasets"][0]["notes"])

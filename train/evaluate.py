@@ -545,6 +545,12 @@ def _standing(row: dict[str, Any]) -> str:
     return f"level within chance: {row['difference']:+.3f} [{interval[0]:+.3f}, {interval[1]:+.3f}]"
 
 
+def _published_held_out(row: dict[str, Any]) -> str:
+    """The published model's figure on the held-out half, beside its whole-file figure in the Summary
+    (which is flattered when --tune read half of these questions)."""
+    return f" (held-out half {_fmt(row['published_held_out'])})" if row.get("published_held_out") is not None else ""
+
+
 def _unjudged(report: dict[str, Any]) -> list[str]:
     """The data sets with no figure to judge them by (no summary row)."""
     return [ds["dataset"] for ds in report["datasets"] if not ds.get("best_tag_weight")]
@@ -580,7 +586,8 @@ def markdown(report: dict[str, Any]) -> str:
         for row in report["summary"]:
             lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('more_like_this'))} | {_fmt(row.get('yarpp'))} | "
                          f"{_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
-                         f"{_fmt(row['value'])}{_between(row.get('interval'))} | {row['tag_weight']:g} |" + (f" {_fmt(row.get('published'))} |" if published else ""))
+                         f"{_fmt(row['value'])}{_between(row.get('interval'))} | {row['tag_weight']:g} |"
+                         + (f" {_fmt(row.get('published'))}{_published_held_out(row)} |" if published else ""))
         lines.append("")
         lines += ["Best tag weight: the best of the weights tried on the data above, for reporting. It is chosen on the "
                   "very questions it is scored on, so the best blend's figure flatters it a little (a best weight whose "
@@ -615,8 +622,8 @@ def markdown(report: dict[str, Any]) -> str:
                   "so the interval is of the difference itself (a paired bootstrap, as for the intervals); an interval "
                   "that holds 0 is a difference these questions cannot tell from chance. The floors (random, most recent, "
                   "tags only) have a row only where the default does not clear them beyond chance."
-                  + (" Rows marked \"held-out half\" are on the half of the questions that tuning did not read alone "
-                     "(see the data set's section)." if any(row.get("questions") for _, row in compared) else ""), "",
+                  + (" A row marked \"held-out half\" is on the half of the questions that tuning never read, and on "
+                     "those alone (see the data set's section)." if any(row.get("questions") for _, row in compared) else ""), "",
                   "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
         lines += [f"| {name} | {row['metric']}{', held-out half' if row.get('questions') else ''} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
                   + (f"[{row['interval'][0]:+.3f}, {row['interval'][1]:+.3f}]" if row["interval"] else "–") + " |"
