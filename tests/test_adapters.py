@@ -319,6 +319,10 @@ def test_read_related_csv_says_what_is_wrong_with_a_row(tmp_path, text, message)
     ('{"id": 1000.0, "related": ["b"]}', "id must be a string or a whole number, got 1000.0"),
     ('{"id": " ", "related": ["b"]}', "id is missing or empty"),
     ('{"related": ["b"]}', "id is missing or empty"),
+    ('{"id": true, "related": ["b"]}', "id must be a string or a whole number, got true"),  # JSON's spelling, not Python's True
+    ('{"id": "a", "related": "b"}', 'related must be a list of ids, got "b"'),
+    ('{"id": "a", "related": ["b", 1000.0]}', "each related id must be a non-empty string or a whole number, got 1000.0"),
+    ('{"id": "a", "related": ["b", null]}', "each related id must be a non-empty string or a whole number, got null"),
 ])
 def test_read_related_jsonl_says_whether_an_id_is_missing_or_of_the_wrong_kind(tmp_path, record, message):
     path = tmp_path / "r.jsonl"

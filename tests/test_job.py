@@ -412,6 +412,8 @@ def test_a_missing_tune_file_is_said_before_the_corpus_is_read(tmp_path, corpus,
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", tmp_path / "typo.csv")
     assert code == 1 and err == f"error: {tmp_path / 'typo.csv'}: no such file (--tune)\n"  # it came after reading and fitting
     assert not fit_inputs and not (tmp_path / "models").exists()
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", tmp_path)  # as train.evaluate says it
+    assert code == 1 and err == f"error: {tmp_path}: a folder, not a file (--tune)\n" and not fit_inputs
 
 
 def test_a_stemmer_is_named_in_any_case(tmp_path, corpus, capsys):

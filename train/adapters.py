@@ -525,10 +525,13 @@ def read_related(path: Path) -> dict[str, set[str]]:
         if query is None:
             given = record.get("id")
             wrong = given is not None and not (isinstance(given, str) and not given.strip())
-            raise ValueError(f"{path}:{line}: " + (f"id must be a string or a whole number, got {given!r}" if wrong
+            raise ValueError(f"{path}:{line}: " + (f"id must be a string or a whole number, got {json.dumps(given)}" if wrong
                                                    else "id is missing or empty"))
-        if not isinstance(others, list) or any(_id(o) is None for o in others):
-            raise ValueError(f"{path}:{line}: related must be a list of ids")
+        if not isinstance(others, list):
+            raise ValueError(f"{path}:{line}: related must be a list of ids, got {json.dumps(others)}")
+        bad = [o for o in others if _id(o) is None]
+        if bad:
+            raise ValueError(f"{path}:{line}: each related id must be a non-empty string or a whole number, got {json.dumps(bad[0])}")
         others = {_id(o) for o in others}
         if query in others:
             raise ValueError(f"{path}:{line}: {query!r} is listed as related to itself")

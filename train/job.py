@@ -116,7 +116,7 @@ def train(
     if tune is not None and {"topic_weight", "tag_weight"} <= set(params):
         raise InvalidSetting("--tune chooses the topic weight and the tag weight, and both are given: leave one out, or --tune")
     if tune is not None and not Path(tune).is_file():  # said before the corpus is read, which can take hours
-        raise JobError(f"{tune}: no such file (--tune)" if not Path(tune).exists() else f"{tune}: not a file (--tune)")
+        raise JobError(f"{tune}: {'a folder, not a file' if Path(tune).is_dir() else 'no such file'} (--tune)")
     check_writable(out)
     try:
         with artifact.publishing(out):
