@@ -496,6 +496,28 @@ def test_only_the_ground_truth_tune_read_gets_a_held_out_half(tmp_path, capsys):
         assert all(r.get("questions") != "held-out half" or r["metric"] == held for r in ds["differences"])
         note = next(n for n in ds["notes"] if "'s weights were chosen with --tune on half" in n)
         assert f"which that choice never read, {held} is:" in note
+        assert not any("halves of the held-out split are uneven" in n for n in ds["notes"])
+
+
+def test_a_report_says_when_the_ratings_tune_read_are_unlike_the_held_out_half(tmp_path, capsys):
+    from itertools import combinations
+
+    from train.__main__ import main as train_main
+    from train.evaluate import main
+
+    corpus = write_corpus(tmp_path / "c.jsonl")
+    ratings = tmp_path / "ratings.csv"  # similar, dissimilar, similar, ...: every other pair puts one kind in each half
+    ratings.write_text("id_a,id_b,similarity\n" + "".join(f"{a},{b},{(4 if j % 2 == 0 else 1) + j % 3}\n" for j, (a, b)
+                                                         in enumerate(combinations([a["id"] for a in make_articles()], 2))))
+    models = tmp_path / "models"
+    assert train_main([str(corpus), "--out", str(models), "--min-df", "1", "-q", "--tune", str(ratings)]) == 0
+    capsys.readouterr()
+    assert main(["--corpus", str(corpus), "--ratings", str(ratings), "--model", str(models), "--weights", "0",
+                 "--n-jobs", "1", "--out", str(tmp_path / "r"), "-q"]) == 0
+    notes = json.loads((tmp_path / "r" / "report.json").read_text())["datasets"][0]["notes"]
+    note = next(n for n in notes if n.startswith("The halves of the held-out split are uneven: "))
+    assert "(mean rating 5 over 33) and the other half (mean 2 over 33) differ beyond chance" in note
+    assert "uneven" in (tmp_path / "r" / "report.md").read_text()
 
 
 def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):

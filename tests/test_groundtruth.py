@@ -29,3 +29,16 @@ def test_labelled_articles_alternate_in_the_corpus_order():
     es = _set(labels={"a": {"x"}})
     assert half(es, TUNING).labelled == ["a", "c", "e", "g"] and half(es, HELD_OUT).labelled == ["b", "d", "f"]
     assert half(_set(), TUNING).labelled == []  # no labels: no label questions
+
+
+def test_halves_whose_ratings_differ_beyond_chance_are_told():
+    from train.groundtruth import uneven_ratings
+
+    pairs = [(a, b) for j, a in enumerate("abcdefg") for b in "abcdefg"[j + 1:]]  # 21 pairs
+    alternating = _set(rated_pairs=[(a, b, (4.0 if j % 2 == 0 else 1.0) + j % 3) for j, (a, b) in enumerate(pairs)])
+    message = uneven_ratings(alternating)
+    assert message and "(mean rating 5 over 11) and the other half (mean 2 over 10) differ beyond chance" in message
+    assert uneven_ratings(_set(rated_pairs=[(a, b, float(j % 3)) for j, (a, b) in enumerate(pairs)])) is None  # a cycle of 3: even
+    assert uneven_ratings(_set(rated_pairs=[(a, b, 2.0) for a, b in pairs])) is None  # all alike: nothing to differ
+    assert uneven_ratings(_set(rated_pairs=[("a", "b", 4.0), ("c", "d", 1.0), ("e", "f", 4.0)])) is None  # one in a half
+    assert uneven_ratings(_set(related={"a": {"b"}})) is None  # no ratings

@@ -300,7 +300,20 @@ def test_tune_on_enough_judgements_does_not_warn_that_the_choice_is_weak(tmp_pat
     truth.write_text("id_a,id_b,similarity\n" + "".join(f"{a},{b},{4 if a[0] == b[0] else 1}\n" for a, b in combinations(ids, 2)))
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--topic-weight", "0.5", "--tune", truth)
     assert code == 0, err
-    assert "holds only" not in err
+    assert "holds only" not in err and "differ beyond chance" not in err
+
+
+def test_tune_warns_when_the_file_alternates_kinds_of_pair(tmp_path, corpus, capsys):
+    from itertools import combinations
+
+    ids = [a["id"] for a in make_articles()]
+    truth = tmp_path / "ratings.csv"  # a similar pair, then a dissimilar one: every other pair puts one kind in each half
+    truth.write_text("id_a,id_b,similarity\n" + "".join(f"{a},{b},{(4 if j % 2 == 0 else 1) + j % 3}\n"
+                                                       for j, (a, b) in enumerate(combinations(ids, 2))))
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--topic-weight", "0.5", "--tune", truth)
+    assert code == 0, err
+    assert f"tuning: warning: {truth}: the rated pairs tuning reads (mean rating 5 over 33) and the other half (mean 2 over 33) " \
+           "differ beyond chance" in err and "shuffle its rows" in err
 
 
 def test_tune_keeps_a_tag_weight_given_and_skips_it_without_tags(tmp_path, corpus, capsys):

@@ -27,7 +27,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from . import targets
-from .groundtruth import HELD_OUT, EvalSet, half
+from .groundtruth import HELD_OUT, EvalSet, half, uneven_ratings
 from .loaders import FORMATS
 from .job import MAX_SKIPPED, file_digest
 from .options import nonempty, share, sigterm_as_interrupt, whole
@@ -238,7 +238,9 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "notes": _notes(es, days) + [f"The training job warns of this corpus: {w.removeprefix('warning: ')}." for w in judge.model.fit_warnings()]
                  + _figure_notes(results) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
                  + [_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune",
-                                   TUNED_FIGURE[kind]) for kind in (() if tuned_on or not best else published_tuned)],
+                                   TUNED_FIGURE[kind]) for kind in (() if tuned_on or not best else published_tuned)]
+                 + [f"The halves of the held-out split are uneven: {uneven}, or read the held-out figures with care."
+                    for uneven in [uneven_ratings(es)] if uneven and (tuned_on or "ratings" in published_tuned)],
         "content_digest": digest,
         "tuned_on_half": tuned_on,
         "published_tuned_on_half": bool(published_tuned),

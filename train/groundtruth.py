@@ -53,6 +53,26 @@ def half(es: "EvalSet", which: int) -> Half:
     return Half(related, pairs, [a.id for a in es.articles][which::2] if es.labels else [])
 
 
+#: Halves whose mean ratings differ by more than this many standard errors are warned of.
+SKEW_Z = 3.0
+
+
+def uneven_ratings(es: "EvalSet") -> str | None:
+    """Why the halves of ``es``'s rated pairs (see :func:`half`) are unlike, or None: their mean
+    ratings differ beyond chance (by more than :data:`SKEW_Z` standard errors), as when a file
+    alternates kinds of pair (a similar one, then a dissimilar one), so one half holds one kind."""
+    ratings = [[r for *_, r in half(es, which).rated_pairs] for which in (TUNING, HELD_OUT)]
+    if min(map(len, ratings)) < 2:
+        return None
+    means = [sum(r) / len(r) for r in ratings]
+    spread = sum(sum((x - m) ** 2 for x in r) / (len(r) - 1) / len(r) for r, m in zip(ratings, means)) ** 0.5
+    if abs(means[0] - means[1]) <= SKEW_Z * spread:
+        return None
+    return (f"the rated pairs tuning reads (mean rating {means[0]:.3g} over {len(ratings[0]):,}) and the other half "
+            f"(mean {means[1]:.3g} over {len(ratings[1]):,}) differ beyond chance: the halves are every other pair in the "
+            "file's order, so a file that alternates kinds of pair splits unevenly; shuffle its rows")
+
+
 @dataclass
 class EvalSet:
     name: str

@@ -327,7 +327,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     weights chosen and the articles fitted on. Ties go to the default topic weight and to the
     smaller tag weight, so tags must earn their place."""
     from .adapters import read_ground_truth
-    from .groundtruth import EvalSet
+    from .groundtruth import EvalSet, uneven_ratings
     from .evaluate import RELATED_K
     from .tuning import TAG_WEIGHTS, TEXT_GRID, tuning_score
 
@@ -349,6 +349,9 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
         log(f"tuning: warning: with {len(fitted):,} articles a list of {RELATED_K} holds nearly every other one, so the "
             "weights' scores can barely differ (ties keep the default topic weight and the smaller tag weight)")
     es = EvalSet(ground_truth.stem, fitted, related=related, rated_pairs=ratings)
+    uneven = uneven_ratings(es)
+    if uneven:
+        log(f"tuning: warning: {ground_truth}: {uneven} (the choice is made on one kind of pair)")
     measured: dict[tuple[float, float], float] = {}
     metric = ""
 
