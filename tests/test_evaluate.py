@@ -280,6 +280,10 @@ def test_the_report_says_what_its_ground_truth_cannot_measure(evalset):
     inverted = replace(evalset, rated_pairs=[(a, b, 5.0 - r) for a, b, r in evalset.rated_pairs], queries=[], categories=[])
     assert "below 0" not in notes(inverted)  # 5 pairs: a Pearson below 0 that chance could give
     assert "below 0" not in notes(replace(evalset, queries=[], categories=[]))
+    assert "More like this lists nothing for" not in said + notes(evalset)  # the first: said why by the note above
+    headlines = replace(evalset, articles=[replace(a, body="", subtitle="") for a in evalset.articles])
+    assert "More like this lists nothing for 100% of the articles: with Elasticsearch's defaults its query keeps only " \
+           "words that occur at least 2 times in the article" in notes(headlines)
 
 
 def test_differences_point_to_held_out_halves_only_where_there_are_some(result, tmp_path):

@@ -236,7 +236,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "dataset": es.name,
         "description": es.description,
         "notes": _notes(es, days) + [f"The training job warns of this corpus: {w.removeprefix('warning: ')}." for w in judge.model.fit_warnings()]
-                 + _figure_notes(results) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
+                 + _figure_notes(results, len(es.articles)) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
                  + [_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune",
                                    TUNED_FIGURE[kind]) for kind in (() if tuned_on or not best else published_tuned)]
                  + [f"The halves of the held-out split are uneven: {uneven}, or read the held-out figures with care."
@@ -327,15 +327,28 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
     return notes
 
 
-def _figure_notes(results: list[dict[str, Any]]) -> list[str]:
-    """What the figures themselves suggest about the ground truth: a rating scale that runs the other
-    way (every Pearson of our model below 0 beyond chance: on a handful of pairs one below 0 says nothing)."""
+#: A competitor with at least this share of empty lists gets a note saying why.
+MANY_EMPTY = 0.5
+
+
+def _figure_notes(results: list[dict[str, Any]], n_articles: int) -> list[str]:
+    """What the figures themselves suggest: a rating scale that runs the other way (every Pearson of
+    our model below 0 beyond chance: on a handful of pairs one below 0 says nothing), and More Like
+    This answering most articles with nothing (its query keeps only words an article repeats; on a corpus
+    smaller than its ``min_doc_freq`` :func:`_notes` says why instead)."""
+    notes = []
     intervals = [r["figures"].get("pearson_interval") for r in results if r["kind"] == "model"]
     if intervals and all(i is not None and i[1] < 0 for i in intervals):
-        return ["Every Pearson of our model is below 0: the report reads a higher rating as more similar, so if yours run "
-                "the other way (1 = very similar, as SemEval's Overall), rate each pair (lowest + highest) − rating, or "
-                "the figures are of the opposite of what they mean."]
-    return []
+        notes.append("Every Pearson of our model is below 0: the report reads a higher rating as more similar, so if yours run "
+                     "the other way (1 = very similar, as SemEval's Overall), rate each pair (lowest + highest) − rating, or "
+                     "the figures are of the opposite of what they mean.")
+    mlt = next((r["figures"] for r in results if r["system"] == MoreLikeThis.name), {})
+    if mlt.get("empty_lists", 0) >= MANY_EMPTY and n_articles >= MoreLikeThis.params["min_doc_freq"]:
+        notes.append(f"More like this lists nothing for {mlt['empty_lists']:.0%} of the articles: with Elasticsearch's "
+                     f"defaults its query keeps only words that occur at least {MoreLikeThis.params['min_term_freq']} times "
+                     f"in the article and in at least {MoreLikeThis.params['min_doc_freq']} articles, which short "
+                     "articles (headlines alone, briefs) seldom have; its figures here are of those defaults.")
+    return notes
 
 
 def differences(results: list[dict[str, Any]], questions_of: dict[str, QuestionsOf], best: dict[str, Any] | None,
