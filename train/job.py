@@ -201,7 +201,7 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
             raise JobError(str(exc)) from None
         if not articles:
             raise empty()
-        tuning = tune_weights(articles, Path(tune), params, note, sample=tune_sample)
+        tuning = tune_weights(articles, Path(tune), params, note, sample=tune_sample, warn=log)
         params |= {"topic_weight": tuning["topic_weight"], "tag_weight": tuning["tag_weight"]}
     model = RelatedArticles(**{**params, "verbose": not quiet})
     mark, read_before = time.perf_counter(), seconds["read"]
@@ -319,13 +319,16 @@ def _why_listless(model: RelatedArticles) -> str:
             f"--max-df, --stop-words){search}")
 
 
-def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log, sample: int = 0) -> dict[str, Any]:
+def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log, sample: int = 0,
+                 warn: Log | None = None) -> dict[str, Any]:
     """Measure the user's ground truth and choose the weights by it: first the topic weight (at tag
     weight 0; skipped when ``params`` sets it), then the tag weight at that topic weight (skipped when
     ``params`` sets it or no article has a tag; its ``scores`` are then None), fitting on
     :func:`tuning_sample` of ``sample`` articles. Returns the scores at every weight tried, the
     weights chosen and the articles fitted on. Ties go to the default topic weight and to the
-    smaller tag weight, so tags must earn their place."""
+    smaller tag weight, so tags must earn their place. Progress goes to ``log``, warnings to ``warn``
+    (``log`` when not given), so that ``--quiet`` keeps them."""
+    warn = warn or log
     from .adapters import read_ground_truth
     from .groundtruth import EvalSet, uneven_ratings
     from .evaluate import RELATED_K
@@ -346,12 +349,12 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
         log(f"tuning: on {len(fitted):,} of {len(articles):,} articles (the {len(named):,} the ground truth names and "
             f"evenly spaced others; --tune-sample 0 for all)")
     if related and len(fitted) - 1 <= RELATED_K:
-        log(f"tuning: warning: with {len(fitted):,} articles a list of {RELATED_K} holds nearly every other one, so the "
+        warn(f"tuning: warning: with {len(fitted):,} articles a list of {RELATED_K} holds nearly every other one, so the "
             "weights' scores can barely differ (ties keep the default topic weight and the smaller tag weight)")
     es = EvalSet(ground_truth.stem, fitted, related=related, rated_pairs=ratings)
     uneven = uneven_ratings(es)
     if uneven:
-        log(f"tuning: warning: {ground_truth}: {uneven} (the choice is made on one kind of pair)")
+        warn(f"tuning: warning: {ground_truth}: {uneven} (the choice is made on one kind of pair)")
     measured: dict[tuple[float, float], float] = {}
     metric = ""
 
@@ -361,7 +364,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
             settings = {**params, "topic_weight": topic_weight, "tag_weight": tag_weight, "n_jobs": params.get("n_jobs", -1)}
             metric, value, n = tuning_score(es, settings)
             if not measured and value is not None and n < FEW_JUDGEMENTS:
-                log(f"tuning: warning: the half of {ground_truth} tuning reads holds only {n} judgement(s): on so few, the "
+                warn(f"tuning: warning: the half of {ground_truth} tuning reads holds only {n} judgement(s): on so few, the "
                     "weights' scores differ by chance as much as by merit, so the choice is weak (give more ground truth, "
                     "or keep the defaults: leave out --tune, or give --topic-weight and --tag-weight)")
             if value is None:  # too few judgements in the half tuning reads, or all of one rating
