@@ -248,6 +248,10 @@ def test_what_a_corpus_lacks_is_said_beside_its_figures(evalset, tmp_path):
     result = evaluate_set(replace(evalset, articles=bare), standard_systems([0.0, 0.3], min_df=1), sample=None, log=lambda m: None)
     notes = " ".join(result["notes"])
     assert "With 10 articles a list of 10 can hold every other article: a system that lists them all" in notes
+    assert "and on label P@8, which counts the empty places of a shorter list as misses" in notes  # evalset has labels
+    unlabelled = evaluate_set(replace(evalset, articles=bare, labels={}, queries=[], categories=[]), standard_systems([0.0], min_df=1),
+                              sample=None, log=lambda m: None)
+    assert "hold every other article" in " ".join(unlabelled["notes"]) and "label P@8" not in " ".join(unlabelled["notes"])
     assert "More like this" not in notes  # 10 articles can give a word in 5 of them
     assert "No article has a date" in notes and "No article has a tag: every blend is text only" in notes
     write_report([result], tmp_path, {}, "python -m train.evaluate --test")
@@ -280,10 +284,17 @@ def test_the_report_says_what_its_ground_truth_cannot_measure(evalset):
     inverted = replace(evalset, rated_pairs=[(a, b, 5.0 - r) for a, b, r in evalset.rated_pairs], queries=[], categories=[])
     assert "below 0" not in notes(inverted)  # 5 pairs: a Pearson below 0 that chance could give
     assert "below 0" not in notes(replace(evalset, queries=[], categories=[]))
-    assert "More like this lists nothing for" not in said + notes(evalset)  # the first: said why by the note above
+    assert "(more like this" not in said + notes(evalset)  # the first: said why by the note above
     headlines = replace(evalset, articles=[replace(a, body="", subtitle="") for a in evalset.articles])
-    assert "More like this lists nothing for 100% of the articles: with Elasticsearch's defaults its query keeps only " \
+    assert "Many lists are empty (more like this 100%): More Like This's query, with Elasticsearch's defaults, keeps only " \
            "words that occur at least 2 times in the article" in notes(headlines)
+    # any system, not only More Like This: yarpp's match threshold empties most lists of the 10 articles, while its
+    # Pearson, which scores every pair, can still be the best of all (found by a tester)
+    assert "Many lists are empty (yarpp 60%): YARPP lists only articles scoring at least its match threshold of 4" in notes(evalset)
+    assert "so a good Pearson does not make up for empty lists" in notes(evalset)
+    unrated = notes(replace(evalset, rated_pairs=[]))
+    assert "(yarpp 60%)" in unrated and "Pearson scores every rated pair" not in unrated
+    assert "Many lists are empty (words only 50%, text only 50%): our model lists only" in notes(headlines)
 
 
 def test_differences_point_to_held_out_halves_only_where_there_are_some(result, tmp_path):

@@ -298,7 +298,9 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
         notes.append(f"With {n} articles a list of {RELATED_K} can hold every other article: a system that lists them all "
                      "(random does) reaches full recall, hit rate and coverage by listing everything, so those figures say "
                      "little here; our model lists only articles that share a word, a topic or a tag with the article, and "
-                     "can score lower on them for that.")
+                     "can score lower on them for that"
+                     + (f", and on label P@{LIST_K}, which counts the empty places of a shorter list as misses" if es.labels else "")
+                     + ".")
     if n < MoreLikeThis.params["min_doc_freq"]:
         notes.append(f"More like this uses only words found in at least {MoreLikeThis.params['min_doc_freq']} articles "
                      f"(Elasticsearch's min_doc_freq), so with {n} its lists are all empty.")
@@ -327,27 +329,44 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
     return notes
 
 
-#: A competitor with at least this share of empty lists gets a note saying why.
+#: A system (floors aside) with at least this share of empty lists gets a note saying why.
 MANY_EMPTY = 0.5
+
+
+def _empty_why(system: dict[str, Any]) -> str:
+    """Why a system answers an article with nothing, for :func:`_figure_notes`."""
+    p = system["params"]
+    if system["system"] == MoreLikeThis.name:
+        return (f"More Like This's query, with Elasticsearch's defaults, keeps only words that occur at least "
+                f"{p['min_term_freq']} times in the article and in at least {p['min_doc_freq']} articles, which short "
+                "articles (headlines alone, briefs) seldom have")
+    if system["system"] == RelatedPosts.name:
+        return (f"YARPP lists only articles scoring at least its match threshold of {p['threshold']:g} (the plugin's "
+                "default), which few pairs of a small corpus or of short articles reach")
+    return "our model lists only articles that share an indexed word, a topic or a tag with the article (see --min-df)"
 
 
 def _figure_notes(results: list[dict[str, Any]], n_articles: int) -> list[str]:
     """What the figures themselves suggest: a rating scale that runs the other way (every Pearson of
-    our model below 0 beyond chance: on a handful of pairs one below 0 says nothing), and More Like
-    This answering most articles with nothing (its query keeps only words an article repeats; on a corpus
-    smaller than its ``min_doc_freq`` :func:`_notes` says why instead)."""
+    our model below 0 beyond chance: on a handful of pairs one below 0 says nothing), and a system
+    answering most articles with nothing (on a corpus smaller than More Like This's ``min_doc_freq``
+    :func:`_notes` says why instead; the floors are what they are)."""
     notes = []
     intervals = [r["figures"].get("pearson_interval") for r in results if r["kind"] == "model"]
     if intervals and all(i is not None and i[1] < 0 for i in intervals):
         notes.append("Every Pearson of our model is below 0: the report reads a higher rating as more similar, so if yours run "
                      "the other way (1 = very similar, as SemEval's Overall), rate each pair (lowest + highest) − rating, or "
                      "the figures are of the opposite of what they mean.")
-    mlt = next((r["figures"] for r in results if r["system"] == MoreLikeThis.name), {})
-    if mlt.get("empty_lists", 0) >= MANY_EMPTY and n_articles >= MoreLikeThis.params["min_doc_freq"]:
-        notes.append(f"More like this lists nothing for {mlt['empty_lists']:.0%} of the articles: with Elasticsearch's "
-                     f"defaults its query keeps only words that occur at least {MoreLikeThis.params['min_term_freq']} times "
-                     f"in the article and in at least {MoreLikeThis.params['min_doc_freq']} articles, which short "
-                     "articles (headlines alone, briefs) seldom have; its figures here are of those defaults.")
+    empty: dict[str, list[dict[str, Any]]] = {}  # why → the systems it empties
+    for r in results:
+        if r["figures"].get("empty_lists", 0) >= MANY_EMPTY and r["system"] not in FLOORS and not (
+                r["system"] == MoreLikeThis.name and n_articles < MoreLikeThis.params["min_doc_freq"]):
+            empty.setdefault(_empty_why(r), []).append(r)
+    for why, systems in empty.items():
+        notes.append("Many lists are empty (" + ", ".join(f"{r['system']} {r['figures']['empty_lists']:.0%}" for r in systems)
+                     + f"): {why}; the figures of those lists count an empty place as a miss"
+                     + ("; Pearson scores every rated pair, listed or not, so a good Pearson does not make up for empty lists"
+                        if any(r["figures"].get("pearson") is not None for r in systems) else "") + ".")
     return notes
 
 
