@@ -452,6 +452,39 @@ def test_a_ground_truth_file_about_no_article_says_what_of_the_corpus_was_skippe
         load_custom(corpus, related=related, max_skipped=1)
 
 
+def test_a_corpus_with_no_article_is_said_to_be_so_not_blamed_on_the_ground_truth(tmp_path):
+    related = tmp_path / "related.jsonl"
+    related.write_text(json.dumps({"id": "a", "related": ["b"]}) + "\n")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(ValueError, match=r"^\S*empty.jsonl: no articles to evaluate: it holds no records$"):
+        load_custom(empty, related=related)
+    unreadable = tmp_path / "unreadable.jsonl"
+    unreadable.write_text("not json\n" + json.dumps({"title": "No id"}) + "\n")
+    with pytest.raises(ValueError, match=r"unreadable.jsonl: no articles to evaluate: none of its 2 records could be read "
+                                         r"\(1 × id is required.*, 1 × invalid JSON.*, the first at \S*unreadable.jsonl:1\)$"):
+        load_custom(unreadable, related=related, max_skipped=1)
+
+
+def test_ground_truth_most_of_which_names_ids_not_in_the_corpus_is_warned_of(tmp_path):
+    """Zero-padded ids (found by a tester) left most of a file out with a word only in report.md."""
+    corpus = tmp_path / "mynews.jsonl"
+    corpus.write_text("".join(json.dumps({"id": str(1000 + n), "title": f"Story {n}"}) + "\n" for n in range(4)))
+    padded = tmp_path / "related.csv"
+    padded.write_text("id_a,id_b\n1000,1001\n001002,1003\n001001,1003\n")
+    warned: list[str] = []
+    es = load_custom(corpus, related=padded, warn=warned.append)
+    assert es.related == {"1000": {"1001"}, "1001": {"1000"}}
+    assert warned == [f"{padded}: 4 of its 6 judgements name ids not in the corpus (2 distinct: '001001', '001002') and are "
+                      "left out: an id must be spelt as the corpus spells it (001000 is not 1000)"]
+    padded.write_text("id_a,id_b\n1000,1001\n1002,1003\n001001,1003\n")  # a third left out: said in the description only
+    warned.clear()
+    es = load_custom(corpus, related=padded, warn=warned.append)
+    assert warned == [] and "1 distinct ground-truth id not in the corpus dropped" in es.description
+    padded.write_text("id_a,id_b\n1000,1001\n1002,1003\n")
+    assert "not in the corpus" not in load_custom(corpus, related=padded, warn=warned.append).description and warned == []
+
+
 def test_load_custom_refuses_ground_truth_about_none_of_its_articles(tmp_path):
     corpus = tmp_path / "mynews.jsonl"
     corpus.write_text(json.dumps({"id": "a", "title": "Alpha"}) + "\n" + json.dumps({"id": "b", "title": "Beta"}) + "\n")
@@ -495,7 +528,7 @@ def test_load_custom_without_ground_truth_and_missing_corpus(tmp_path):
         load_custom(tmp_path / "missing.jsonl")
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n")
-    with pytest.raises(ValueError, match="empty: no articles to evaluate"):
+    with pytest.raises(ValueError, match="empty.jsonl: no articles to evaluate: it holds no records"):
         load_custom(empty)
     odd = tmp_path / "stories.dat"  # a name that does not tell the format
     odd.write_text(corpus.read_text())

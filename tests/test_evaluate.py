@@ -435,6 +435,17 @@ def test_sample_zero_judges_every_article(tmp_path, capsys):
     assert "for every article of a data set (" in (tmp_path / "r" / "report.md").read_text()
 
 
+def test_ground_truth_mostly_about_ids_not_in_the_corpus_is_warned_of_on_stderr_even_when_quiet(tmp_path, capsys):
+    from train.evaluate import main
+
+    corpus = write_corpus(tmp_path / "c.jsonl")
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\ns1,d1\n0s2,0d2\n0f1,0f2\n")
+    assert main(["--corpus", str(corpus), "--related", str(related), "--weights", "0", "--n-jobs", "1", "-q",
+                 "--out", str(tmp_path / "r")]) == 0
+    assert f"warning: {related}: 4 of its 6 judgements name ids not in the corpus (4 distinct: " in capsys.readouterr().err
+
+
 def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, capsys):
     from train.__main__ import main as train_main
     from train.evaluate import main

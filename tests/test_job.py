@@ -465,7 +465,19 @@ def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, cap
     truth = tmp_path / "ratings.csv"
     truth.write_text("id_a,id_b,similarity\nx1,x2,3.0\n")
     code, out, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
-    assert code == 1 and "no ground truth about articles of this corpus" in err
+    assert code == 1 and "no ground truth about articles of this corpus (2 of its ids not in it)" in err
+
+
+def test_tune_warns_when_most_of_its_ground_truth_names_ids_not_in_the_corpus(tmp_path, corpus, capsys):
+    truth = tmp_path / "ratings.csv"
+    truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\ns2,d2,4\ns2,f2,1\n"
+                     + "".join(f"0s{n},0d{n},3\n" for n in range(6)))  # 6 of 11 pairs name ids spelt otherwise
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth, "-q")
+    assert code == 0 and f"tuning: warning: {truth}: 6 of its 11 judgements name ids not in the corpus (12 distinct: " in err
+    truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\ns2,d2,4\ns2,f2,1\n0s1,0d1,3\n")
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
+    assert code == 0 and "warning" not in err.split("tuning: 1 of the 6 judgements")[0][-200:]
+    assert f"tuning: 1 of the 6 judgements of {truth} name ids not in the corpus (2 distinct) and are left out" in err
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 from recommender.schema import Article, SchemaError, parse_article
 
-from .groundtruth import EvalSet
+from .groundtruth import EvalSet, mostly_dropped
 from .job import MAX_SKIPPED
 from .loaders import BadRecord, LoadError, LoadReport, first_sentence, guess_format, load_articles
 from .loaders.csv_format import csv_rows, separator_hint
@@ -602,7 +602,8 @@ def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, 
 
 
 def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | None = None,
-                fmt: str | None = None, tag_delimiter: str = "|", max_skipped: float = MAX_SKIPPED) -> EvalSet:
+                fmt: str | None = None, tag_delimiter: str = "|", max_skipped: float = MAX_SKIPPED,
+                warn: Callable[[str], None] | None = None) -> EvalSet:
     """Your own corpus with your own ground truth.
 
     Parameters
@@ -620,6 +621,9 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     max_skipped : float
         The share of the corpus's records that may be unreadable (skipped), as ``python -m train
         --max-skipped``: the corpus is refused, as the job would refuse it, beyond it.
+    warn : callable, optional
+        Told (a line) of a ground-truth file most of whose judgements name ids not in the corpus
+        (:func:`~train.groundtruth.mostly_dropped`).
 
     Returns
     -------
@@ -641,6 +645,10 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     corpus_path = Path(corpus_path)
     articles, report = _read([corpus_path], fmt, tag_delimiter)
     _as_the_job_would(corpus_path, articles, report, max_skipped)
+    if not articles:  # said before the ground truth is read: it is not the ground truth's fault
+        raise ValueError(f"{corpus_path}: no articles to evaluate: " + (
+            f"none of its {len(report.skipped):,} record{'s' if len(report.skipped) != 1 else ''} could be read "
+            f"({_reasons(report)})" if report.skipped else "it holds no records"))
     left_out = _left_out(len(report.skipped), 0, report)
     ids = {a.id for a in articles}
     unknown: set[str] = set()
@@ -657,6 +665,11 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         if a in ids and b in ids:
             pairs.append((a, b, similarity))
     for given, found, what in ((related, links, "related ids"), (ratings, pairs, "rated pairs")):
+        if warn and given is not None and found:
+            said = mostly_dropped(given, *((sum(map(len, given_links.values())), sum(map(len, links.values())))
+                                           if given is related else (len(given_pairs), len(pairs))), unknown)
+            if said:
+                warn(said)
         if given is not None and not found:
             skipped = (f"; {len(report.skipped):,} of the corpus's records could not be read and were skipped: "
                        f"{_reasons(report)}" if report.skipped else "")
@@ -672,7 +685,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
         parts.append(f"{len(pairs):,} rated pair{'s' if len(pairs) != 1 else ''}" + (f" ({again:,} rating a pair rated before: each rating counts)" if again else ""))
     if labels:
         parts.append(f"{len(labels):,} labelled articles in {len(categories)} categories")
-    if related is not None or ratings is not None:
+    if unknown:  # a query or a pair is left out only for an id the corpus does not have
         lost = ([f"{len(given_links) - len(links):,} of {len(given_links):,} queries of related ids left with none"]
                 if len(links) < len(given_links) else []) + (
             [f"{len(given_pairs) - len(pairs):,} of {len(given_pairs):,} rated pairs"] if len(pairs) < len(given_pairs) else [])

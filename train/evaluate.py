@@ -936,7 +936,8 @@ def _run(argv: Sequence[str] | None) -> int:
     else:
         loaders = [lambda: load_custom(args.corpus, related=args.related, ratings=args.ratings, fmt=args.format,
                                          tag_delimiter="|" if args.tag_delimiter is None else args.tag_delimiter,
-                                         max_skipped=MAX_SKIPPED if args.max_skipped is None else args.max_skipped)]
+                                         max_skipped=MAX_SKIPPED if args.max_skipped is None else args.max_skipped,
+                                         warn=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True))]
     began = time.perf_counter()
     sets = []
     for load in loaders:  # every data set is read before any is evaluated: a bad one costs seconds, not a run

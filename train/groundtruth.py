@@ -98,3 +98,18 @@ class EvalSet:
         for key, values in sorted(self.labels.items()):
             h.update(f"labels\t{key}\t{sorted(values)}\n".encode("utf-8", "surrogatepass"))
         return h.hexdigest()[:16]
+
+
+#: A ground-truth file more than this share of whose judgements name ids not in the corpus is warned of.
+MOSTLY_DROPPED = 0.5
+
+
+def mostly_dropped(path, given: int, kept: int, unknown: set[str]) -> str | None:
+    """A warning when most of the ``given`` judgements of a ground-truth file (related ids or rated
+    pairs) name ids that are not in the corpus (``unknown``), so that only ``kept`` are measured:
+    usually ids spelt another way than the corpus spells them."""
+    if not given or given - kept <= MOSTLY_DROPPED * given:
+        return None
+    shown = ", ".join(repr(i) for i in sorted(unknown)[:3]) + (", ..." if len(unknown) > 3 else "")
+    return (f"{path}: {given - kept:,} of its {given:,} judgements name ids not in the corpus ({len(unknown):,} distinct: "
+            f"{shown}) and are left out: an id must be spelt as the corpus spells it (001000 is not 1000)")

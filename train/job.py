@@ -330,7 +330,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     (``log`` when not given), so that ``--quiet`` keeps them."""
     warn = warn or log
     from .adapters import read_ground_truth
-    from .groundtruth import EvalSet, uneven_ratings
+    from .groundtruth import EvalSet, mostly_dropped, uneven_ratings
     from .evaluate import RELATED_K
     from .tuning import TAG_WEIGHTS, TEXT_GRID, tuning_score
 
@@ -339,10 +339,19 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     except (OSError, ValueError) as exc:
         raise JobError(f"cannot read the ground truth {ground_truth}: {exc}") from None
     known = {a.id for a in articles}
+    given = sum(map(len, related.values())) + len(ratings)
+    unknown = ({q for q in related} | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}) - known
     related = {q: rel & known for q, rel in related.items() if q in known and rel & known}
     ratings = [(a, b, r) for a, b, r in ratings if a in known and b in known]
     if not related and not ratings:
-        raise JobError(f"{ground_truth}: no ground truth about articles of this corpus")
+        raise JobError(f"{ground_truth}: no ground truth about articles of this corpus ({len(unknown):,} of its ids not in it)")
+    kept = sum(map(len, related.values())) + len(ratings)
+    said = mostly_dropped(ground_truth, given, kept, unknown)
+    if said:
+        warn(f"tuning: warning: {said}")
+    elif unknown:
+        log(f"tuning: {given - kept:,} of the {given:,} judgements of {ground_truth} name ids not in the corpus "
+            f"({len(unknown):,} distinct) and are left out")
     named = set(related) | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}
     fitted = tuning_sample(articles, named, sample)
     if len(fitted) < len(articles):
