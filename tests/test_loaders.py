@@ -498,3 +498,12 @@ def test_a_csv_with_another_separator_is_told_so(tmp_path):
     semi = write(tmp_path / "semi.csv", "id;title;body\n1;A;b\n")
     with pytest.raises(LoadError, match="single cell: separate the fields with commas, not semicolons"):
         list(csv_format.read(semi))
+
+
+@pytest.mark.parametrize("header, missing", [("id,headline,body", "title"), ("key,title,body", "id")])
+def test_a_csv_without_an_id_or_a_title_column_is_told_so_once(tmp_path, header, missing):
+    """Not an error for every row (found by a tester: 120 of them for one header)."""
+    path = write(tmp_path / "c.csv", header + "\n" + "".join(f"{n},Story {n},Text {n}\n" for n in range(120)))
+    with pytest.raises(LoadError, match=rf"c.csv: the header row has no {missing} column, which every article needs "
+                                        rf"\(its columns: {', '.join(header.split(','))}\); name the column '{missing}'"):
+        list(csv_format.read(path))

@@ -71,7 +71,7 @@ def read(
     Raises
     ------
     LoadError
-        When the file cannot be read, or its header row names neither ``id`` nor ``title``.
+        When the file cannot be read, or its header row lacks ``id`` or ``title``.
     """
     source = str(path)
     header: list[str] | None = None
@@ -83,6 +83,11 @@ def read(
             header = [name.strip().lower() for name in row]
             if "id" not in header and "title" not in header:
                 raise LoadError(f"{path}: the first row must name the fields (id,title,body,...){separator_hint(row)}")
+            missing = next((name for name in ("id", "title") if name not in header), None)
+            if missing:  # said once, not once for every row
+                shown = ", ".join(name or "''" for name in header[:12]) + (", ..." if len(header) > 12 else "")
+                raise LoadError(f"{path}: the header row has no {missing} column, which every article needs (its "
+                                f"columns: {shown}); name the column {missing!r}")
             continue
         if len(row) != len(header):
             yield BadRecord(source, line, "wrong number of cells")
