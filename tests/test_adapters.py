@@ -179,7 +179,7 @@ def test_semeval_reads_the_pairs_of_another_language_with_its_own_suffix(tmp_pat
 def test_a_data_set_of_no_usable_article_is_refused_when_read(tmp_path):
     folder = tmp_path / "semeval"
     _write_semeval(folder, [("3_4", "de", "de", "E  f", "G  h", 2.0)])
-    with pytest.raises(ValueError, match=r"semeval: no articles to evaluate \(.*1 other-language rows left out"):
+    with pytest.raises(ValueError, match=r"semeval: no articles to evaluate: .*1 other-language rows left out"):
         load_dataset(folder)
 
 
@@ -323,6 +323,8 @@ def test_read_related_csv_says_what_is_wrong_with_a_row(tmp_path, text, message)
     ('{"id": "a", "related": "b"}', 'related must be a list of ids, got "b"'),
     ('{"id": "a", "related": ["b", 1000.0]}', "each related id must be a non-empty string or a whole number, got 1000.0"),
     ('{"id": "a", "related": ["b", null]}', "each related id must be a non-empty string or a whole number, got null"),
+    ('{"id": "a"}', 'related is missing: each line is {"id": ..., "related": [ids]}'),  # not "got null" (found by a tester)
+    ('{"id": "a", "related": null}', "related must be a list of ids, got null"),
 ])
 def test_read_related_jsonl_says_whether_an_id_is_missing_or_of_the_wrong_kind(tmp_path, record, message):
     path = tmp_path / "r.jsonl"
@@ -361,6 +363,21 @@ def test_read_ratings_says_a_jsonl_file_holds_related_ids(tmp_path):
     path.write_text('{"id": "a", "related": ["b"]}\n')
     with pytest.raises(ValueError, match=re.escape("groups.jsonl: rated pairs are a CSV file with the header id_a,id_b,similarity")):
         read_ratings(path)
+
+
+def test_a_ground_truth_file_of_no_known_format_is_refused_alike_by_every_reader(tmp_path):
+    """An image given as --related, --ratings or --tune is named as of the wrong kind, not read as a CSV
+    whose header is wrong (found by a tester: --ratings said "the header row must name ...")."""
+    path = tmp_path / "plot.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    for read, message in ((read_related, "related ids must be a .jsonl or .csv file (or either gzipped)"),
+                          (read_ratings, "rated pairs must be a .csv file (or gzipped)"),
+                          (read_ground_truth, "ground truth must be a .jsonl file of related ids or a .csv file of related "
+                                              "or rated pairs (or either gzipped)")):
+        with pytest.raises(ValueError, match=re.escape(f"plot.png: {message}")):
+            read(path)
+        with pytest.raises(ValueError, match="missing.png: no such file"):
+            read(tmp_path / "missing.png")
 
 
 def test_read_related_refuses_rated_pairs(tmp_path):

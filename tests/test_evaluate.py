@@ -395,7 +395,7 @@ def test_data_sets_that_cannot_be_evaluated_are_one_line_errors(tmp_path, capsys
     out = tmp_path / "report"
     assert main(["--all", str(datasets), "--out", str(out), "--weights", "0", "--n-jobs", "1"]) == 1
     err = capsys.readouterr().err
-    assert "b-empty: no articles to evaluate" in err and "Traceback" not in err and not out.exists()
+    assert "b-empty: no articles to evaluate: 0 documents" in err and "evaluate (0" not in err and "Traceback" not in err and not out.exists()
 
     (datasets / "b-empty" / "blank.cor").write_text("The.\nAnd it.\nOf the.\n")  # read, but no word to fit on
     assert main(["--all", str(datasets), "--out", str(out), "--weights", "0", "--n-jobs", "1"]) == 1

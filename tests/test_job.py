@@ -183,6 +183,8 @@ def test_an_unwritable_output_folder_fails_before_reading(tmp_path, corpus, caps
     code, out, err = run(capsys, corpus, "--out", blocker / "models")
     assert code == 1 and out == ""
     assert err.startswith("error: cannot write to the models folder") and "read" not in err.split("error:")[0]
+    code, out, err = run(capsys, corpus, "--out", blocker)
+    assert code == 1 and err.startswith(f"error: cannot write to the models folder {blocker}: a file, not a folder (--out)")
 
 
 @pytest.mark.parametrize("error,reason", [
@@ -256,7 +258,7 @@ def test_bad_options_are_usage_errors(tmp_path, corpus, capsys, option, value):
     assert not (tmp_path / "models").exists()  # refused before any work
 
 
-def test_tune_chooses_the_topic_and_tag_weights_on_the_users_ground_truth(tmp_path, corpus, capsys):
+def test_tune_chooses_the_topic_and_tag_weights_on_the_users_ground_truth(tmp_path, corpus, capsys, monkeypatch):
     truth = tmp_path / "related.csv"
     truth.write_text("id_a,id_b\ns1,d1\ns2,s3\nf1,f2\nf3,f1\nu1,s2\n")
     models = tmp_path / "models"
@@ -280,6 +282,9 @@ def test_tune_chooses_the_topic_and_tag_weights_on_the_users_ground_truth(tmp_pa
     code, _, err = run(capsys, corpus, "--out", models, "--min-df", "1", "--tune", truth, "-q")
     assert code == 0 and "tuning: warning: the half of " in err and "holds only " in err and "tuning: topic weight" not in err
     assert manifest["tuning"]["ground_truth_sha256"] == hashlib.sha256(truth.read_bytes()).hexdigest()
+    monkeypatch.chdir(tmp_path)  # a path typed relative to where the job ran would mean nothing to a later reader
+    assert run(capsys, corpus, "--out", models, "--min-df", "1", "--tune", "related.csv", "-q")[0] == 0
+    assert artifact.load(models).manifest_["tuning"]["ground_truth"] == str(truth.resolve())
 
 
 def test_tune_keeps_a_topic_weight_given_on_the_command_line(tmp_path, corpus, capsys):

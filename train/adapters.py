@@ -528,7 +528,8 @@ def read_related(path: Path) -> dict[str, set[str]]:
             raise ValueError(f"{path}:{line}: " + (f"id must be a string or a whole number, got {json.dumps(given)}" if wrong
                                                    else "id is missing or empty"))
         if not isinstance(others, list):
-            raise ValueError(f"{path}:{line}: related must be a list of ids, got {json.dumps(others)}")
+            raise ValueError(f"{path}:{line}: " + (f"related must be a list of ids, got {json.dumps(others)}" if "related" in record
+                                                   else "related is missing: each line is {\"id\": ..., \"related\": [ids]}"))
         bad = [o for o in others if _id(o) is None]
         if bad:
             raise ValueError(f"{path}:{line}: each related id must be a non-empty string or a whole number, got {json.dumps(bad[0])}")
@@ -565,13 +566,16 @@ def read_ratings(path: Path) -> list[tuple[str, str, float]]:
     Raises
     ------
     ValueError
-        For a missing header, an empty id, a similarity that is not a finite number or a wrong
-        number of cells, naming ``file:line``.
+        For a file whose suffix is not ``.csv`` (or ``.csv.gz``); for a missing header, an empty id,
+        a similarity that is not a finite number or a wrong number of cells, naming ``file:line``.
     """
     path = Path(path)
-    if _ground_truth_suffix(path) in (".jsonl", ".ndjson", ".json"):
+    suffix = _ground_truth_suffix(path)
+    if suffix in (".jsonl", ".ndjson", ".json"):
         raise ValueError(f"{path}: rated pairs are a CSV file with the header id_a,id_b,similarity; a JSONL file holds "
                          "related ids (--related)")
+    if suffix != ".csv":  # as related ids are: the suffix says the format, and an image is not read as CSV
+        raise ValueError(f"{path}: " + ("rated pairs must be a .csv file (or gzipped)" if path.exists() else "no such file"))
     pairs = []
     for line, row in _csv_rows(path, ("id_a", "id_b", "similarity")):
         if not row["id_a"] or not row["id_b"]:
@@ -593,7 +597,11 @@ def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, 
     is read by :func:`read_ratings`, anything else by :func:`read_related`. Returns
     ``(related, ratings)`` with the other one empty."""
     path = Path(path)
-    if _ground_truth_suffix(path) == ".csv":
+    suffix = _ground_truth_suffix(path)
+    if suffix not in (".csv", ".jsonl", ".ndjson", ".json"):
+        raise ValueError(f"{path}: " + ("ground truth must be a .jsonl file of related ids or a .csv file of related or "
+                                        "rated pairs (or either gzipped)" if path.exists() else "no such file"))
+    if suffix == ".csv":
         text, _ = decode(_ground_truth_bytes(path), str(path))
         header = next((row for _, row in csv_rows(text) if not isinstance(row, csv.Error)), [])
         if "similarity" in [h.strip().lower() for h in header]:
@@ -708,7 +716,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
 def _usable(es: EvalSet) -> EvalSet:
     """``es``, or a ValueError when it holds no article to evaluate."""
     if not es.articles:
-        raise ValueError(f"{es.name}: no articles to evaluate ({es.description.rstrip('.')})")
+        raise ValueError(f"{es.name}: no articles to evaluate: {es.description.rstrip('.')}")
     return es
 
 

@@ -50,6 +50,8 @@ def log_stderr(message: str) -> None:
 
 def check_writable(out: Path) -> None:
     """Fail before the long work if the models folder cannot be created or written."""
+    if out.exists() and not out.is_dir():
+        raise JobError(f"cannot write to the models folder {out}: a file, not a folder (--out)")
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
@@ -337,7 +339,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     try:
         related, ratings = read_ground_truth(ground_truth)
     except (OSError, ValueError) as exc:
-        raise JobError(f"cannot read the ground truth {ground_truth}: {exc}") from None
+        raise JobError(f"cannot read the ground truth (--tune): {exc}") from None  # exc names the file
     known = {a.id for a in articles}
     given = sum(map(len, related.values())) + len(ratings)
     unknown = ({q for q in related} | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}) - known
@@ -404,7 +406,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
         best = max(scores, key=lambda w: (scores[w], -w))
         log(f"tuning: chose tag weight {best:g}")
     return {
-        "ground_truth": str(ground_truth), "ground_truth_sha256": file_digest(ground_truth), "metric": metric, "articles": len(fitted),
+        "ground_truth": str(Path(ground_truth).resolve()), "ground_truth_sha256": file_digest(ground_truth), "metric": metric, "articles": len(fitted),
         "topic_scores": None if topic_scores is None else {f"{w:g}": v for w, v in topic_scores.items()}, "topic_weight": topic,
         "scores": None if scores is None else {f"{w:g}": v for w, v in scores.items()}, "tag_weight": best,
     }
