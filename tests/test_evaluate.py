@@ -839,12 +839,13 @@ def test_post_is_timed_with_the_corpus_own_articles_when_there_are_no_unseen_one
     assert all(s["figures"]["post_query_ms"] >= 0 for s in result["systems"])
 
 
-def test_related_ids_our_model_counts_as_the_same_story_are_said_to_be_misses(evalset):
+def test_related_ids_our_model_counts_as_the_same_story_are_said_to_be_misses(evalset, tmp_path):
     """Our model never lists an article's near-duplicate, so a related pair that is the same story
     twice is a miss of ours by design: the report must say how many there are (found on a corpus
     whose related articles were copies of each other, where recall@10 was 0 with no word of why)."""
     s1 = next(a for a in evalset.articles if a.id == "s1")
-    copied = replace(evalset, articles=[*evalset.articles, replace(s1, id="s1-again")],
+    copied = replace(evalset, articles=[*evalset.articles, replace(s1, id="s1-again", title="Storm delays the launch",
+                                                                   body=s1.body + " Engineers checked the fuel lines.")],
                      related={**evalset.related, "s1": {"d1", "d2", "s1-again"}}, queries=[], categories=[])
     result = evaluate_set(copied, standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)
     notes = " ".join(result["notes"])
@@ -853,3 +854,18 @@ def test_related_ids_our_model_counts_as_the_same_story_are_said_to_be_misses(ev
     assert "s1-again" not in [j for j, _ in standard_systems([0.0], min_df=1)[-1].fit(copied.articles).related("s1", 10)]
     plain = evaluate_set(replace(evalset, queries=[], categories=[]), standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)
     assert "the same story as the article asked" not in " ".join(plain["notes"])
+
+    # a published model with near-duplicate settings of its own is counted by its own groups, not the defaults'
+    from recommender import artifact
+    from recommender.model import RelatedArticles
+    from train.systems import Published
+
+    for threshold, counted in ((0.99, False), (0.8, True)):
+        models = tmp_path / f"models-{threshold}"
+        model = RelatedArticles(min_df=1, duplicate_threshold=threshold, headline_threshold=threshold).fit(copied.articles)
+        artifact.publish(model, models)
+        published = Published(models)
+        result = evaluate_set(copied, standard_systems([0.0], min_df=1) + [published], sample=None, log=lambda m: None)
+        notes = " ".join(result["notes"])
+        assert "related ids (25%) are of articles our model counts as the same story" in notes
+        assert (f"related ids (25%) are of articles {published.name} counts as the same story" in notes) is counted

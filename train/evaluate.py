@@ -236,7 +236,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "dataset": es.name,
         "description": es.description,
         "notes": _notes(es, days) + [f"The training job warns of this corpus: {w.removeprefix('warning: ')}." for w in judge.model.fit_warnings()]
-                 + _same_story_notes(es, judge.model) + _figure_notes(results, len(es.articles)) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
+                 + _same_story_notes(es, [("our model", judge.model)] + [(s.name, s.model) for s in systems if s.kind == "published"]) + _figure_notes(results, len(es.articles)) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
                  + [_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune",
                                    TUNED_FIGURE[kind]) for kind in (() if tuned_on or not best else published_tuned)]
                  + [f"The halves of the held-out split are uneven: {uneven}, or read the held-out figures with care."
@@ -329,21 +329,25 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
     return notes
 
 
-def _same_story_notes(es: EvalSet, model) -> list[str]:
-    """Related ids that our model never lists because it counts them as the same story as the article
-    asked (its near-duplicate group, ``model`` being fitted with the systems' settings): they are
-    misses of ours by design, which a reader of recall must know."""
-    groups = model.duplicate_group_
+def _same_story_notes(es: EvalSet, models: list[tuple[str, Any]]) -> list[str]:
+    """Related ids that a model of ours never lists because it counts them as the same story as the
+    article asked (its near-duplicate group): misses by design, which a reader of recall must know.
+    ``models``: (who, fitted model) for our model at the systems' settings and a published one, which
+    may have near-duplicate settings of its own."""
     pairs = [(q, i) for q, items in es.related.items() for i in items]
-    same = sum(1 for q, i in pairs if groups[model.index_of(q)] == groups[model.index_of(i)])
-    if not same:
-        return []
-    return [f"{same:,} of the {len(pairs):,} related ids ({same / len(pairs):.0%}) are of articles our model counts as the same "
-            f"story as the article asked (text cosine at least {model.duplicate_threshold:g}, or "
-            f"{model.headline_threshold:g} under the same headline, or a brief and its story): it never lists an "
-            "article's near-duplicates, which a reader would see as the same story twice, so those count as misses of "
-            "ours, while other systems may list them. Where your related pairs are meant to be near-duplicates "
-            "(reposts, versions of one story), train with a higher --duplicate-threshold and evaluate with --model."]
+    notes = []
+    for who, model in models:
+        groups = model.duplicate_group_
+        same = sum(1 for q, i in pairs if groups[model.index_of(q)] == groups[model.index_of(i)])
+        if same:
+            notes.append(
+                f"{same:,} of the {len(pairs):,} related ids ({same / len(pairs):.0%}) are of articles {who} counts as the "
+                f"same story as the article asked (text cosine at least {model.duplicate_threshold:g}, or "
+                f"{model.headline_threshold:g} under the same headline, or a brief and its story): it never lists an "
+                "article's near-duplicates, which a reader would see as the same story twice, so they count as its misses, "
+                "while other systems may list them. Where your related pairs are meant to be near-duplicates "
+                "(reposts, versions of one story), train with a higher --duplicate-threshold and evaluate with --model.")
+    return notes
 
 
 #: A system (floors aside) with at least this share of empty lists gets a note saying why.
