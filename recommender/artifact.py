@@ -366,7 +366,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 def resolve(path: Path) -> Path:
     """A version folder from either a models folder (via ``CURRENT``) or a version folder itself."""
     path = Path(path)
-    if path.exists() and not path.is_dir():
+    if not path.exists():
+        raise ArtifactError(f"{path}: no such folder; train a model into it first (python -m train ... --out {path})")
+    if not path.is_dir():
         raise ArtifactError(f"{path}: not a models folder (nor a version folder)")
     if (path / MANIFEST).is_file():
         return path

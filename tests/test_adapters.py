@@ -464,8 +464,9 @@ def test_a_ground_truth_file_about_no_article_says_what_of_the_corpus_was_skippe
     corpus.write_text(json.dumps({"id": "a", "title": "Alpha"}) + "\n" + json.dumps({"id": "b", "title": " "}) + "\n")
     related = tmp_path / "related.csv"
     related.write_text("id_a,id_b\nb,c\n")
-    with pytest.raises(ValueError, match=r"2 of its ids not in mynews.jsonl; 1 of the corpus's records could not be read "
-                                         r"and were skipped: 1 × title is required .*mynews.jsonl:2\)"):
+    with pytest.raises(ValueError, match=r"2 distinct ids not in the corpus \('b', 'c'\): they may be of the 1 unreadable record "
+                                         r"of the corpus skipped, or spelt otherwise than the corpus spells them; why records "
+                                         r"were skipped: 1 × title is required .*mynews.jsonl:2\)"):
         load_custom(corpus, related=related, max_skipped=1)
 
 
@@ -492,8 +493,8 @@ def test_ground_truth_most_of_which_names_ids_not_in_the_corpus_is_warned_of(tmp
     warned: list[str] = []
     es = load_custom(corpus, related=padded, warn=warned.append)
     assert es.related == {"1000": {"1001"}, "1001": {"1000"}}
-    assert warned == [f"{padded}: 4 of its 6 judgements name ids not in the corpus (2 distinct: '001001', '001002') and are "
-                      "left out: an id must be spelt as the corpus spells it (001000 is not 1000)"]
+    assert warned == [f"{padded}: 4 of its 6 judgements are left out for 2 distinct ids not in the corpus ('001001', '001002'): "
+                      "some differ from the corpus's ids only in leading zeros (001000 is not 1000)"]
     padded.write_text("id_a,id_b\n1000,1001\n1002,1003\n001001,1003\n")  # a third left out: said in the description only
     warned.clear()
     es = load_custom(corpus, related=padded, warn=warned.append)
@@ -502,12 +503,34 @@ def test_ground_truth_most_of_which_names_ids_not_in_the_corpus_is_warned_of(tmp
     assert "not in the corpus" not in load_custom(corpus, related=padded, warn=warned.append).description and warned == []
 
 
+def test_each_ground_truth_file_is_counted_and_named_by_its_own_ids(tmp_path):
+    """Given --related and --ratings together, each file's warning and error named both files' ids
+    (found by a tester)."""
+    corpus = tmp_path / "mynews.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"a{n}", "title": f"Story {n}"}) + "\n" for n in range(6)))
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\na0,a1\na2,x1\na3,x2\n")
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("id_a,id_b,similarity\na0,a1,4\na4,zz1,1\na5,zz2,2\n")
+    warned: list[str] = []
+    load_custom(corpus, related=related, ratings=ratings, warn=warned.append)
+    assert warned == [f"{related}: 4 of its 6 judgements are left out for 2 distinct ids not in the corpus ('x1', 'x2'): "
+                      "an id must be spelt as the corpus spells it",
+                      f"{ratings}: 2 of its 3 judgements are left out for 2 distinct ids not in the corpus ('zz1', 'zz2'): "
+                      "an id must be spelt as the corpus spells it"]
+    ratings.write_text("id_a,id_b,similarity\nq1,q2,4\n")
+    with pytest.raises(ValueError, match=r"ratings.csv: no rated pairs about articles of this corpus \(2 distinct ids not in "
+                                         r"the corpus \('q1', 'q2'\)"):
+        load_custom(corpus, related=related, ratings=ratings)
+
+
 def test_load_custom_refuses_ground_truth_about_none_of_its_articles(tmp_path):
     corpus = tmp_path / "mynews.jsonl"
     corpus.write_text(json.dumps({"id": "a", "title": "Alpha"}) + "\n" + json.dumps({"id": "b", "title": "Beta"}) + "\n")
     other = tmp_path / "other.csv"
     other.write_text("id_a,id_b\nx1,x2\n")
-    with pytest.raises(ValueError, match=r"other.csv: no related ids about articles of this corpus \(2 of its ids not in mynews.jsonl\)"):
+    with pytest.raises(ValueError, match=r"other.csv: no related ids about articles of this corpus \(2 distinct ids not in the "
+                                         r"corpus \('x1', 'x2'\): an id must be spelt as the corpus spells it\)"):
         load_custom(corpus, related=other)
     empty = tmp_path / "empty.csv"
     empty.write_text("id_a,id_b\n")

@@ -294,7 +294,9 @@ def test_the_report_says_what_its_ground_truth_cannot_measure(evalset):
     assert "so a good Pearson does not make up for empty lists" in notes(evalset)
     unrated = notes(replace(evalset, rated_pairs=[]))
     assert "(yarpp 60%)" in unrated and "Pearson scores every rated pair" not in unrated
-    assert "Many lists are empty (words only 50%, text only 50%): our model lists only" in notes(headlines)
+    assert "Many lists are empty (words only 50%, text only 50%): our model lists only articles that share an indexed word, " \
+           "a topic or a tag with the article and are not the same story as it (a near-duplicate; see --min-df and " \
+           "--duplicate-threshold)" in notes(headlines)
 
 
 def test_differences_point_to_held_out_halves_only_where_there_are_some(result, tmp_path):
@@ -378,7 +380,8 @@ def test_the_command_takes_a_published_model_only_with_one_corpus(tmp_path, caps
     corpus = tmp_path / "c.jsonl"
     corpus.write_text("")
     assert main(["--corpus", str(corpus), "--model", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 1
-    assert "error: " in capsys.readouterr().err and not (tmp_path / "r").exists()
+    assert f"error: {tmp_path / 'none'}: no such folder; train a model into it first" in capsys.readouterr().err  # not "no model here"
+    assert not (tmp_path / "r").exists()
     assert main(["--corpus", str(corpus), "--model", str(tmp_path / "file"), "--out", str(tmp_path / "r")]) == 1
     assert "file: not a models folder" in capsys.readouterr().err
 
@@ -443,7 +446,26 @@ def test_ground_truth_mostly_about_ids_not_in_the_corpus_is_warned_of_on_stderr_
     related.write_text("id_a,id_b\ns1,d1\n0s2,0d2\n0f1,0f2\n")
     assert main(["--corpus", str(corpus), "--related", str(related), "--weights", "0", "--n-jobs", "1", "-q",
                  "--out", str(tmp_path / "r")]) == 0
-    assert f"warning: {related}: 4 of its 6 judgements name ids not in the corpus (4 distinct: " in capsys.readouterr().err
+    assert f"warning: {related}: 4 of its 6 judgements are left out for 4 distinct ids not in the corpus ('0d2', '0f1', '0f2', " \
+           "...): some differ from the corpus's ids only in leading zeros" in capsys.readouterr().err
+
+
+def test_a_report_with_no_held_out_figure_does_not_send_the_reader_to_one(tmp_path, capsys):
+    """Tuned on a file whose held-out half names nothing: "ship on" the held-out rows pointed at
+    rows that did not exist (found by a tester)."""
+    from train.__main__ import main as train_main
+    from train.evaluate import main
+
+    corpus = write_corpus(tmp_path / "c.jsonl")
+    related = tmp_path / "related.csv"
+    related.write_text("id_a,id_b\ns1,d1\n")  # the one pair is the tuning half's
+    models = tmp_path / "models"
+    assert train_main([str(corpus), "--out", str(models), "--min-df", "1", "--tune", str(related), "-q"]) == 0
+    assert main(["--corpus", str(corpus), "--related", str(related), "--model", str(models), "--weights", "0",
+                 "--n-jobs", "1", "-q", "--out", str(tmp_path / "r")]) == 0
+    text = (tmp_path / "r" / "report.md").read_text()
+    assert "ship on those" not in text and "held-out half" not in text
+    assert "the other half, which tuning never read, gives no figure here" in text
 
 
 def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, capsys):
@@ -562,6 +584,8 @@ def test_undefined_correlations_keep_their_columns_as_dashes(tmp_path, capsys):
     assert "(– where there are fewer than 3 pairs, or the scores or the ratings do not vary)" in text
     assert "most recent with minus the days between the two articles" in text  # how a baseline scores a pair
     assert "No figure to judge c by, so no summary row" in text and "## Summary" not in text  # it has no labels either
+    # the one-screen summary says so too, not that there is no ground truth (there is: it gives no figure)
+    assert "no figure to judge by (no ground truth, or none that gives a figure; report.md says which): c" in capsys.readouterr().out
 
 
 def test_without_out_only_the_standard_suite_writes_reports_latest(tmp_path, capsys, monkeypatch):
@@ -867,5 +891,7 @@ def test_related_ids_our_model_counts_as_the_same_story_are_said_to_be_misses(ev
         published = Published(models)
         result = evaluate_set(copied, standard_systems([0.0], min_df=1) + [published], sample=None, log=lambda m: None)
         notes = " ".join(result["notes"])
-        assert "related ids (25%) are of articles our model counts as the same story" in notes
+        assert "related ids (25%) are of articles our model at the defaults counts as the same story" in notes
         assert (f"related ids (25%) are of articles {published.name} counts as the same story" in notes) is counted
+        assert (f"{published.name} (duplicate threshold 0.99, headline threshold 0.99) counts none of them as the same "
+                "story, so it can list them." in notes) is not counted

@@ -42,3 +42,19 @@ def test_halves_whose_ratings_differ_beyond_chance_are_told():
     assert uneven_ratings(_set(rated_pairs=[(a, b, 2.0) for a, b in pairs])) is None  # all alike: nothing to differ
     assert uneven_ratings(_set(rated_pairs=[("a", "b", 4.0), ("c", "d", 1.0), ("e", "f", 4.0)])) is None  # one in a half
     assert uneven_ratings(_set(related={"a": {"b"}})) is None  # no ratings
+
+
+def test_ids_not_in_the_corpus_are_shown_with_their_likely_reason():
+    from train.groundtruth import unknown_ids
+
+    nfc, nfd = "caf\u00e9-9", "cafe\u0301-9"  # alike to the eye
+    assert unknown_ids({nfd}, {nfc}) == ("1 distinct id not in the corpus ('cafe\\u0301-9'): some differ from the corpus's "
+                                         "ids only in Unicode normalisation (an accent written as one character or as two, "
+                                         "NFC against NFD); write both in one form, NFC")
+    assert unknown_ids({"001000", "1002"}, {"1000"}).endswith("only in leading zeros (001000 is not 1000)")
+    assert unknown_ids({"1000"}, {"001000"}).endswith("only in leading zeros (001000 is not 1000)")  # either way
+    assert unknown_ids({"A7"}, {"a7"}).endswith("only in upper and lower case")
+    assert unknown_ids({"a7", "b", "c", "d"}, {"x"}, skipped=26) == (
+        "4 distinct ids not in the corpus ('a7', 'b', 'c', ...): they may be of the 26 unreadable records of the corpus "
+        "skipped, or spelt otherwise than the corpus spells them")
+    assert unknown_ids({"a7"}, {"x"}) == "1 distinct id not in the corpus ('a7'): an id must be spelt as the corpus spells it"

@@ -435,6 +435,11 @@ def test_a_missing_tune_file_is_said_before_the_corpus_is_read(tmp_path, corpus,
     assert not fit_inputs and not (tmp_path / "models").exists()
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", tmp_path)  # as train.evaluate says it
     assert code == 1 and err == f"error: {tmp_path}: a folder, not a file (--tune)\n" and not fit_inputs
+    (tmp_path / "plot.png").write_bytes(b"\x89PNG")  # no ground-truth format: said before reading too (found by a tester)
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", tmp_path / "plot.png")
+    assert code == 1 and err == (f"error: cannot read the ground truth (--tune): {tmp_path / 'plot.png'}: ground truth must be "
+                                 "a .jsonl file of related ids or a .csv file of related or rated pairs (or either gzipped)\n")
+    assert not fit_inputs and not (tmp_path / "models").exists()
 
 
 def test_a_stemmer_is_named_in_any_case(tmp_path, corpus, capsys):
@@ -458,6 +463,48 @@ def test_the_job_function_refuses_an_invalid_setting_before_it_reads(tmp_path, c
     assert not fit_inputs and not (tmp_path / "models").exists()
 
 
+def test_tune_warns_of_ratings_that_run_the_other_way(tmp_path, corpus, capsys):
+    """1 = very similar made every Pearson negative and tuning chose the worst weights in silence
+    (found by a tester)."""
+    from itertools import combinations
+
+    ids = [json.loads(line)["id"] for line in corpus.read_text().splitlines() if line.strip()]
+    topic = {i: "food" if i.startswith("f") else "space" for i in ids}
+    truth = tmp_path / "ratings.csv"
+    truth.write_text("id_a,id_b,similarity\n" + "".join(f"{a},{b},{1 if topic[a] == topic[b] else 4}\n"
+                                                         for a, b in combinations(ids, 2)))
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--tune", truth, "-q")
+    assert code == 0 and f"tuning: warning: every weight tried has a Pearson below 0 on {truth}" in err
+    truth.write_text("id_a,id_b,similarity\n" + "".join(f"{a},{b},{4 if topic[a] == topic[b] else 1}\n"
+                                                         for a, b in combinations(ids, 2)))
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--tune", truth, "-q")
+    assert code == 0 and "Pearson below 0" not in err
+
+
+def test_tune_warns_when_no_weight_scores_apart_from_another(tmp_path, capsys):
+    """Related pairs that are near-copies are never listed: recall 0 at every weight, and tuning
+    "chose" the defaults with no word (found by a tester)."""
+    words = ["orbit rocket launch pad", "bread flour oven yeast", "goal match league coach", "vote ballot party poll",
+             "storm flood rain levee", "court judge trial jury"]
+    rows = [{"id": f"{n}{copy}", "title": f"Story {n}{copy}", "body": f"{text} {text} report", "tags": [f"t{n % 2}"]}
+            for n, text in enumerate(words) for copy in ("", "-again")]
+    corpus = tmp_path / "copies.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    truth = tmp_path / "related.csv"
+    truth.write_text("id_a,id_b\n" + "".join(f"{n},{n}-again\n" for n in range(len(words))))
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--tune", truth, "-q")
+    assert code == 0 and f"tuning: warning: every weight tried scores recall@10" in err
+    assert "so it cannot tell them apart and the default weights are kept; a recall of 0 at every weight: if the related " \
+           "pairs are near-copies of each other, the model never lists them" in err
+
+
+def test_tune_on_a_file_with_no_judgement_says_so(tmp_path, corpus, capsys):
+    truth = tmp_path / "related.csv"
+    truth.write_text("id_a,id_b\n")
+    code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
+    assert code == 1 and f"{truth}: holds no related ids or rated pairs to tune on" in err and "0 of its ids" not in err
+
+
 def test_tune_on_too_few_rated_pairs_is_an_error_not_a_traceback(tmp_path, corpus, capsys):
     truth = tmp_path / "ratings.csv"
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\n")  # the half tuning reads: 2 pairs
@@ -470,7 +517,7 @@ def test_tune_with_ground_truth_about_other_articles_fails(tmp_path, corpus, cap
     truth = tmp_path / "ratings.csv"
     truth.write_text("id_a,id_b,similarity\nx1,x2,3.0\n")
     code, out, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
-    assert code == 1 and "no ground truth about articles of this corpus (2 of its ids not in it)" in err
+    assert code == 1 and "no ground truth about articles of this corpus (2 distinct ids not in the corpus ('x1', 'x2'): an id must be spelt as the corpus spells it)" in err
 
 
 def test_tune_warns_when_most_of_its_ground_truth_names_ids_not_in_the_corpus(tmp_path, corpus, capsys):
@@ -478,11 +525,11 @@ def test_tune_warns_when_most_of_its_ground_truth_names_ids_not_in_the_corpus(tm
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\ns2,d2,4\ns2,f2,1\n"
                      + "".join(f"0s{n},0d{n},3\n" for n in range(6)))  # 6 of 11 pairs name ids spelt otherwise
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth, "-q")
-    assert code == 0 and f"tuning: warning: {truth}: 6 of its 11 judgements name ids not in the corpus (12 distinct: " in err
+    assert code == 0 and f"tuning: warning: {truth}: 6 of its 11 judgements are left out for 12 distinct ids not in the corpus ('0d0', '0d1', '0d2', ...)" in err
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\ns2,d2,4\ns2,f2,1\n0s1,0d1,3\n")
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
     assert code == 0 and "warning" not in err.split("tuning: 1 of the 6 judgements")[0][-200:]
-    assert f"tuning: 1 of the 6 judgements of {truth} name ids not in the corpus (2 distinct) and are left out" in err
+    assert f"tuning: 1 of the 6 judgements of {truth} are left out for 2 distinct ids not in the corpus ('0d1', '0s1')" in err
 
 
 @pytest.fixture

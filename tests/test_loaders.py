@@ -500,6 +500,13 @@ def test_a_csv_with_another_separator_is_told_so(tmp_path):
         list(csv_format.read(semi))
 
 
+def test_a_csv_header_naming_no_field_shows_what_it_names(tmp_path):
+    path = write(tmp_path / "c.csv", "ident,headline,body\n1,A,b\n")
+    with pytest.raises(LoadError, match=r"c.csv: the first row must name the fields \(id,title,body,...\); it names ident, "
+                                        r"headline, body$"):
+        list(csv_format.read(path))
+
+
 @pytest.mark.parametrize("header, missing", [("id,headline,body", "title"), ("key,title,body", "id")])
 def test_a_csv_without_an_id_or_a_title_column_is_told_so_once(tmp_path, header, missing):
     """Not an error for every row (found by a tester: 120 of them for one header)."""
@@ -507,3 +514,19 @@ def test_a_csv_without_an_id_or_a_title_column_is_told_so_once(tmp_path, header,
     with pytest.raises(LoadError, match=rf"c.csv: the header row has no {missing} column, which every article needs "
                                         rf"\(its columns: {', '.join(header.split(','))}\); name the column '{missing}'"):
         list(csv_format.read(path))
+
+
+def test_a_jsonl_line_python_cannot_read_costs_that_line_not_the_file(tmp_path):
+    """A number of more than 4,300 digits made json.loads raise a ValueError that is no
+    JSONDecodeError, and the whole job stopped (found by a tester); so did nesting too deep."""
+    path = write(tmp_path / "a.jsonl", json.dumps({"id": "1", "title": "Kept"}) + "\n"
+                 + '{"id": ' + "9" * 5000 + ', "title": "Huge id"}\n'
+                 + '{"id": "2", "title": "A\tcontrol character"}\n'
+                 + "[" * 100_000 + "\n"
+                 + json.dumps({"id": "3", "title": "Kept too"}) + "\n")
+    items = list(jsonl.read(path))
+    assert [i.id for i in items if isinstance(i, Article)] == ["1", "3"]
+    assert [(b.line, b.reason) for b in items if isinstance(b, BadRecord)] == [
+        (2, "a number too long to read (more than 4,300 digits)"),
+        (3, "invalid JSON: Invalid control character"),  # not "... character at", cut where the position was
+        (4, "invalid JSON: nested too deeply")]

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from recommender.schema import Article, SchemaError, parse_article
 
-from .groundtruth import EvalSet, mostly_dropped
+from .groundtruth import EvalSet, mostly_dropped, unknown_ids
 from .job import MAX_SKIPPED
 from .loaders import BadRecord, LoadError, LoadReport, first_sentence, guess_format, load_articles
 from .loaders.csv_format import csv_rows, separator_hint
-from .loaders.jsonl import json_lines
+from .loaders.jsonl import BadJSON, json_lines
 from .loaders.reuters import FILE_PATTERN, read_splits
 from .loaders.text_encoding import decode, read_bytes
 
@@ -517,8 +517,8 @@ def read_related(path: Path) -> dict[str, set[str]]:
         raise ValueError(f"{path}: {found}")
     text, _ = decode(_ground_truth_bytes(path), str(path))
     for line, record in json_lines(text.split("\n")):
-        if isinstance(record, json.JSONDecodeError):
-            raise ValueError(f"{path}:{line}: invalid JSON: {record.msg}")
+        if isinstance(record, BadJSON):
+            raise ValueError(f"{path}:{line}: {record}")
         if not isinstance(record, dict):
             raise ValueError(f"{path}:{line}: expected an object {{\"id\": ..., \"related\": [...]}}")  # noqa: TRY004 (bad input)
         query, others = _id(record.get("id")), record.get("related")
@@ -592,16 +592,21 @@ def read_ratings(path: Path) -> list[tuple[str, str, float]]:
     return pairs
 
 
+def check_ground_truth_name(path: Path) -> None:
+    """A ValueError unless ``path`` is named as ground truth is (:func:`read_ground_truth`): said
+    before a long job reads its corpus."""
+    if _ground_truth_suffix(Path(path)) not in (".csv", ".jsonl", ".ndjson", ".json"):
+        raise ValueError(f"{path}: " + ("ground truth must be a .jsonl file of related ids or a .csv file of related or "
+                                        "rated pairs (or either gzipped)" if Path(path).exists() else "no such file"))
+
+
 def read_ground_truth(path: Path) -> tuple[dict[str, set[str]], list[tuple[str, str, float]]]:
     """Either kind of user ground truth from one file: a CSV whose header has a ``similarity`` column
     is read by :func:`read_ratings`, anything else by :func:`read_related`. Returns
     ``(related, ratings)`` with the other one empty."""
     path = Path(path)
-    suffix = _ground_truth_suffix(path)
-    if suffix not in (".csv", ".jsonl", ".ndjson", ".json"):
-        raise ValueError(f"{path}: " + ("ground truth must be a .jsonl file of related ids or a .csv file of related or "
-                                        "rated pairs (or either gzipped)" if path.exists() else "no such file"))
-    if suffix == ".csv":
+    check_ground_truth_name(path)
+    if _ground_truth_suffix(path) == ".csv":
         text, _ = decode(_ground_truth_bytes(path), str(path))
         header = next((row for _, row in csv_rows(text) if not isinstance(row, csv.Error)), [])
         if "similarity" in [h.strip().lower() for h in header]:
@@ -659,35 +664,34 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
             f"({_reasons(report)})" if report.skipped else "it holds no records"))
     left_out = _left_out(len(report.skipped), 0, report)
     ids = {a.id for a in articles}
-    unknown: set[str] = set()
     links: dict[str, set[str]] = {}
     given_links = read_related(related) if related is not None else {}
+    unknown_links = {i for query, others in given_links.items() for i in others | {query}} - ids
     for query, others in given_links.items():
-        unknown |= {i for i in others | {query} if i not in ids}
         if query in ids and others & ids:
             links[query] = others & ids
-    pairs = []
     given_pairs = read_ratings(ratings) if ratings is not None else []
-    for a, b, similarity in given_pairs:
-        unknown |= {i for i in (a, b) if i not in ids}
-        if a in ids and b in ids:
-            pairs.append((a, b, similarity))
-    for given, found, what in ((related, links, "related ids"), (ratings, pairs, "rated pairs")):
-        if warn and given is not None and found:
-            said = mostly_dropped(given, *((sum(map(len, given_links.values())), sum(map(len, links.values())))
-                                           if given is related else (len(given_pairs), len(pairs))), unknown)
-            if said:
-                warn(said)
-        if given is not None and not found:
-            skipped = (f"; {len(report.skipped):,} of the corpus's records could not be read and were skipped: "
-                       f"{_reasons(report)}" if report.skipped else "")
-            raise ValueError(f"{given}: no {what} about articles of this corpus ({len(unknown):,} of its ids not in "
-                             f"{corpus_path.name}{skipped})" if unknown else f"{given}: holds no {what}")
+    unknown_pairs = {i for a, b, _ in given_pairs for i in (a, b)} - ids
+    pairs = [(a, b, similarity) for a, b, similarity in given_pairs if a in ids and b in ids]
+    unknown = unknown_links | unknown_pairs
+    skipped = len(report.skipped)
+    for given, found, what, missing, counts in (
+            (related, links, "related ids", unknown_links, (sum(map(len, given_links.values())), sum(map(len, links.values())))),
+            (ratings, pairs, "rated pairs", unknown_pairs, (len(given_pairs), len(pairs)))):
+        if given is None:
+            continue
+        if not found:
+            raise ValueError(f"{given}: no {what} about articles of this corpus ({unknown_ids(missing, ids, skipped)}"
+                             + (f"; why records were skipped: {_reasons(report)}" if skipped else "") + ")"
+                             if missing else f"{given}: holds no {what}")
+        said = mostly_dropped(given, *counts, missing, ids, skipped)
+        if warn and said:
+            warn(said)
     labels = {a.id: set(a.labels) for a in articles if a.labels}
     categories = sorted(set().union(*labels.values()))
     parts = [f"{len(articles):,} articles{left_out}"]
     if links:
-        parts.append(f"{len(links):,} queries with related ids")
+        parts.append(f"{len(links):,} quer{'ies' if len(links) != 1 else 'y'} with related ids")
     if pairs:
         again = len(pairs) - len({frozenset((a, b)) for a, b, _ in pairs})
         parts.append(f"{len(pairs):,} rated pair{'s' if len(pairs) != 1 else ''}" + (f" ({again:,} rating a pair rated before: each rating counts)" if again else ""))

@@ -189,6 +189,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     related_queries = [q for q in ids if es.related.get(q)]
     posted = es.articles[::max(1, len(es.articles) // POSTED)][:POSTED]
     results, questions_of, held_of = [], {}, {}
+    published = [s for s in systems if s.kind == "published"]
     for system in systems:
         began = time.perf_counter()
         system.fit(es.articles)
@@ -236,7 +237,8 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "dataset": es.name,
         "description": es.description,
         "notes": _notes(es, days) + [f"The training job warns of this corpus: {w.removeprefix('warning: ')}." for w in judge.model.fit_warnings()]
-                 + _same_story_notes(es, [("our model", judge.model)] + [(s.name, s.model) for s in systems if s.kind == "published"]) + _figure_notes(results, len(es.articles)) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
+                 + _same_story_notes(es, [("our model" + (" at the defaults" if published else ""), judge.model)]
+                                    + [(s.name, s.model) for s in published]) + _figure_notes(results, len(es.articles)) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
                  + [_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune",
                                    TUNED_FIGURE[kind]) for kind in (() if tuned_on or not best else published_tuned)]
                  + [f"The halves of the held-out split are uneven: {uneven}, or read the held-out figures with care."
@@ -339,7 +341,10 @@ def _same_story_notes(es: EvalSet, models: list[tuple[str, Any]]) -> list[str]:
     for who, model in models:
         groups = model.duplicate_group_
         same = sum(1 for q, i in pairs if groups[model.index_of(q)] == groups[model.index_of(i)])
-        if same:
+        if not same and notes:  # a published model trained as the note above advises
+            notes.append(f"{who} (duplicate threshold {model.duplicate_threshold:g}, headline threshold "
+                         f"{model.headline_threshold:g}) counts none of them as the same story, so it can list them.")
+        elif same:
             notes.append(
                 f"{same:,} of the {len(pairs):,} related ids ({same / len(pairs):.0%}) are of articles {who} counts as the "
                 f"same story as the article asked (text cosine at least {model.duplicate_threshold:g}, or "
@@ -364,7 +369,8 @@ def _empty_why(system: dict[str, Any]) -> str:
     if system["system"] == RelatedPosts.name:
         return (f"YARPP lists only articles scoring at least its match threshold of {p['threshold']:g} (the plugin's "
                 "default), which few pairs of a small corpus or of short articles reach")
-    return "our model lists only articles that share an indexed word, a topic or a tag with the article (see --min-df)"
+    return ("our model lists only articles that share an indexed word, a topic or a tag with the article and are not "
+            "the same story as it (a near-duplicate; see --min-df and --duplicate-threshold)")
 
 
 def _figure_notes(results: list[dict[str, Any]], n_articles: int) -> list[str]:
@@ -565,17 +571,20 @@ def _own_settings(published: dict[str, Any], defaults: dict[str, Any]) -> dict[s
             if k in defaults and k != "n_jobs" and plain(v) != plain(defaults[k])}
 
 
-def _published_text(published: dict[str, Any], defaults: dict[str, Any]) -> str:
+def _published_text(published: dict[str, Any], defaults: dict[str, Any], held_rows: bool) -> str:
     """What a report says of the ``--model`` it measured: the settings it was trained with that are
-    not the defaults, and whether ``--tune`` chose its weights on ground truth (maybe this one)."""
+    not the defaults, and whether ``--tune`` chose its weights on ground truth (maybe this one);
+    ``held_rows``: whether the report has figures of the half tuning never read."""
     own = _own_settings(published, defaults)
     text = f"published {published['version']} was trained with " + (
         f"these settings unlike the defaults: {_settings_text(own, hidden=())}" if own else "the default settings")
     if published.get("tuned_on_this_ground_truth"):
         text += (f"; its weights were chosen with --tune on {published['tuned_on']}, the ground truth evaluated here: "
                  "tuning read half its judgements, so half of these questions are ones it was tuned on, which can "
-                 "flatter its figures; the rows and figures marked \"held-out half\" are of the other half, which tuning "
-                 "never read: ship on those")
+                 "flatter its figures; " + (
+                     "the rows and figures marked \"held-out half\" are of the other half, which tuning never read: ship on those"
+                     if held_rows else "the other half, which tuning never read, gives no figure here (too few of its "
+                     "judgements are about this corpus), so every figure of it may be flattered"))
     elif published.get("tuned_on"):
         text += (f"; its weights were chosen with --tune on {published['tuned_on']}, not the ground truth evaluated here "
                  "(if that file holds the same judgements, about half of these questions are ones it was tuned on)")
@@ -706,7 +715,9 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["Our model has the training job's default settings except for the tag weight: "
                   + _settings_text(report["settings"]["model_defaults"]) + ".", ""]
     if report["settings"].get("published_model"):
-        lines += [_published_text(report["settings"]["published_model"], report["settings"].get("model_defaults") or {}), ""]
+        held_rows = any(key.endswith("_held_out") and value is not None
+                        for ds in report["datasets"] for r in ds["systems"] if r["kind"] == "published" for key, value in r["figures"].items())
+        lines += [_published_text(report["settings"]["published_model"], report["settings"].get("model_defaults") or {}, held_rows), ""]
     shown = {k for ds in report["datasets"] for s in ds["systems"] for k in s["figures"] if _present(k, s["figures"])}
     lines += ["- " + SYSTEMS_TEXT] + ["- " + GLOSSARY[k] for k in GLOSSARY if k in shown]
     if any(k.endswith("_interval") for k in shown):
@@ -1017,7 +1028,8 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
                 f"{row['metric']}{' (held-out half)' if row.get('questions') else ''} {_standing(row)}" for row in rows))
     unjudged = _unjudged(report)
     if unjudged:
-        lines.append(f"no ground truth to judge by (reader figures only, in report.md): {', '.join(unjudged)}")
+        lines.append(f"no figure to judge by (no ground truth, or none that gives a figure; report.md says which): "
+                     f"{', '.join(unjudged)}")
     lines.append(f"({seconds:.0f} s; tables in report.md" + (", plot in tag_weight.png)" if report.get("plot") else
                  "; no plot: it needs the plot extra, pip install -e '.[plot]')" if report.get("summary") else ")"))
     return "\n".join(lines)

@@ -14,6 +14,7 @@ set is; ``categories`` are the labels scored by kNN F1 on them.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable
 
@@ -104,12 +105,35 @@ class EvalSet:
 MOSTLY_DROPPED = 0.5
 
 
-def mostly_dropped(path, given: int, kept: int, unknown: set[str]) -> str | None:
-    """A warning when most of the ``given`` judgements of a ground-truth file (related ids or rated
-    pairs) name ids that are not in the corpus (``unknown``), so that only ``kept`` are measured:
-    usually ids spelt another way than the corpus spells them."""
+def unknown_ids(unknown: set[str], known: set[str], skipped: int = 0) -> str:
+    """The ids of a ground-truth file that are not in the corpus (``known``), in words: how many,
+    the first few (escaped where not ASCII, so ids alike to the eye are told apart) and the likely
+    reason: ids that differ from the corpus's only in Unicode normalisation, leading zeros or case,
+    else the ``skipped`` unreadable records of the corpus, else their spelling."""
+    shown = ", ".join(repr(i) if i.isascii() else ascii(i) for i in sorted(unknown)[:3]) + (", ..." if len(unknown) > 3 else "")
+    text = f"{len(unknown):,} distinct id{'s' if len(unknown) != 1 else ''} not in the corpus ({shown})"
+
+    def differ_by(spelling) -> bool:
+        spelt = {spelling(k) for k in known}
+        return any(spelling(i) in spelt for i in unknown)
+
+    if differ_by(lambda i: unicodedata.normalize("NFC", i)):
+        return text + (": some differ from the corpus's ids only in Unicode normalisation (an accent written as one "
+                       "character or as two, NFC against NFD); write both in one form, NFC")
+    if differ_by(lambda i: i.lstrip("0") or "0"):
+        return text + ": some differ from the corpus's ids only in leading zeros (001000 is not 1000)"
+    if differ_by(str.casefold):
+        return text + ": some differ from the corpus's ids only in upper and lower case"
+    if skipped:
+        return text + (f": they may be of the {skipped:,} unreadable record{'s' if skipped != 1 else ''} of the corpus "
+                       "skipped, or spelt otherwise than the corpus spells them")
+    return text + ": an id must be spelt as the corpus spells it"
+
+
+def mostly_dropped(path, given: int, kept: int, unknown: set[str], known: set[str], skipped: int = 0) -> str | None:
+    """A warning when most of the ``given`` judgements of a ground-truth file (related ids, each
+    way it is asked, or rated pairs) name ids that are not in the corpus (``unknown``, see
+    :func:`unknown_ids`), so that only ``kept`` are measured."""
     if not given or given - kept <= MOSTLY_DROPPED * given:
         return None
-    shown = ", ".join(repr(i) for i in sorted(unknown)[:3]) + (", ..." if len(unknown) > 3 else "")
-    return (f"{path}: {given - kept:,} of its {given:,} judgements name ids not in the corpus ({len(unknown):,} distinct: "
-            f"{shown}) and are left out: an id must be spelt as the corpus spells it (001000 is not 1000)")
+    return f"{path}: {given - kept:,} of its {given:,} judgements are left out for {unknown_ids(unknown, known, skipped)}"

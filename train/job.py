@@ -119,6 +119,13 @@ def train(
         raise InvalidSetting("--tune chooses the topic weight and the tag weight, and both are given: leave one out, or --tune")
     if tune is not None and not Path(tune).is_file():  # said before the corpus is read, which can take hours
         raise JobError(f"{tune}: {'a folder, not a file' if Path(tune).is_dir() else 'no such file'} (--tune)")
+    if tune is not None:
+        from .adapters import check_ground_truth_name
+
+        try:
+            check_ground_truth_name(Path(tune))
+        except ValueError as exc:
+            raise JobError(f"cannot read the ground truth (--tune): {exc}") from None
     check_writable(out)
     try:
         with artifact.publishing(out):
@@ -203,7 +210,7 @@ def _train_holding(inputs, out, *, fmt, strict, max_skipped, max_shrink, keep, t
             raise JobError(str(exc)) from None
         if not articles:
             raise empty()
-        tuning = tune_weights(articles, Path(tune), params, note, sample=tune_sample, warn=log)
+        tuning = tune_weights(articles, Path(tune), params, note, sample=tune_sample, warn=log, skipped=len(report.skipped))
         params |= {"topic_weight": tuning["topic_weight"], "tag_weight": tuning["tag_weight"]}
     model = RelatedArticles(**{**params, "verbose": not quiet})
     mark, read_before = time.perf_counter(), seconds["read"]
@@ -322,17 +329,18 @@ def _why_listless(model: RelatedArticles) -> str:
 
 
 def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log: Log, sample: int = 0,
-                 warn: Log | None = None) -> dict[str, Any]:
+                 warn: Log | None = None, skipped: int = 0) -> dict[str, Any]:
     """Measure the user's ground truth and choose the weights by it: first the topic weight (at tag
     weight 0; skipped when ``params`` sets it), then the tag weight at that topic weight (skipped when
     ``params`` sets it or no article has a tag; its ``scores`` are then None), fitting on
     :func:`tuning_sample` of ``sample`` articles. Returns the scores at every weight tried, the
     weights chosen and the articles fitted on. Ties go to the default topic weight and to the
     smaller tag weight, so tags must earn their place. Progress goes to ``log``, warnings to ``warn``
-    (``log`` when not given), so that ``--quiet`` keeps them."""
+    (``log`` when not given), so that ``--quiet`` keeps them; ``skipped``: how many of the corpus's
+    records were unreadable (the ground truth's missing ids may be theirs)."""
     warn = warn or log
     from .adapters import read_ground_truth
-    from .groundtruth import EvalSet, mostly_dropped, uneven_ratings
+    from .groundtruth import EvalSet, mostly_dropped, uneven_ratings, unknown_ids
     from .evaluate import RELATED_K
     from .tuning import TAG_WEIGHTS, TEXT_GRID, tuning_score
 
@@ -343,17 +351,19 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     known = {a.id for a in articles}
     given = sum(map(len, related.values())) + len(ratings)
     unknown = ({q for q in related} | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}) - known
+    if not given:
+        raise JobError(f"{ground_truth}: holds no related ids or rated pairs to tune on")
     related = {q: rel & known for q, rel in related.items() if q in known and rel & known}
     ratings = [(a, b, r) for a, b, r in ratings if a in known and b in known]
     if not related and not ratings:
-        raise JobError(f"{ground_truth}: no ground truth about articles of this corpus ({len(unknown):,} of its ids not in it)")
+        raise JobError(f"{ground_truth}: no ground truth about articles of this corpus ({unknown_ids(unknown, known, skipped)})")
     kept = sum(map(len, related.values())) + len(ratings)
-    said = mostly_dropped(ground_truth, given, kept, unknown)
+    said = mostly_dropped(ground_truth, given, kept, unknown, known, skipped)
     if said:
         warn(f"tuning: warning: {said}")
     elif unknown:
-        log(f"tuning: {given - kept:,} of the {given:,} judgements of {ground_truth} name ids not in the corpus "
-            f"({len(unknown):,} distinct) and are left out")
+        log(f"tuning: {given - kept:,} of the {given:,} judgements of {ground_truth} are left out for "
+            f"{unknown_ids(unknown, known, skipped)}")
     named = set(related) | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}
     fitted = tuning_sample(articles, named, sample)
     if len(fitted) < len(articles):
@@ -405,6 +415,18 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
         scores = {w: measure(topic, w) for w in TAG_WEIGHTS}
         best = max(scores, key=lambda w: (scores[w], -w))
         log(f"tuning: chose tag weight {best:g}")
+    values = set(measured.values())
+    if len(measured) > 1 and len(values) == 1:  # ties go to the defaults: say that nothing chose them
+        value = values.pop()
+        warn(f"tuning: warning: every weight tried scores {metric} = {value:.4f} on {ground_truth}, so it cannot tell them "
+             "apart and the default weights are kept" + (
+                 "; a recall of 0 at every weight: if the related pairs are near-copies of each other, the model never "
+                 "lists them (it lists one telling of a story; see --duplicate-threshold, and python -m train.evaluate "
+                 "--model, which counts them)" if value == 0 and related else ""))
+    elif metric.startswith("pearson") and measured and max(values) < 0:
+        warn(f"tuning: warning: every weight tried has a Pearson below 0 on {ground_truth}: a higher rating is read as more "
+             "similar, so if yours run the other way (1 = very similar, as SemEval's Overall), rate each pair "
+             "(lowest + highest) − rating; tuned on them as they are, the weights chosen are the worst for what they mean")
     return {
         "ground_truth": str(Path(ground_truth).resolve()), "ground_truth_sha256": file_digest(ground_truth), "metric": metric, "articles": len(fitted),
         "topic_scores": None if topic_scores is None else {f"{w:g}": v for w, v in topic_scores.items()}, "topic_weight": topic,

@@ -81,11 +81,12 @@ def read(
             continue
         if header is None:
             header = [name.strip().lower() for name in row]
+            shown = ", ".join(name or "''" for name in header[:12]) + (", ..." if len(header) > 12 else "")
             if "id" not in header and "title" not in header:
-                raise LoadError(f"{path}: the first row must name the fields (id,title,body,...){separator_hint(row)}")
+                raise LoadError(f"{path}: the first row must name the fields (id,title,body,...); it names {shown}"
+                                f"{separator_hint(row)}")
             missing = next((name for name in ("id", "title") if name not in header), None)
             if missing:  # said once, not once for every row
-                shown = ", ".join(name or "''" for name in header[:12]) + (", ..." if len(header) > 12 else "")
                 raise LoadError(f"{path}: the header row has no {missing} column, which every article needs (its "
                                 f"columns: {shown}); name the column {missing!r}")
             continue

@@ -11,15 +11,24 @@ from . import BadRecord, LoadError
 from .text_encoding import read_lines
 
 
+class BadJSON(str):
+    """Why a line of JSON Lines could not be read, as :func:`json_lines` yields it in place of a value."""
+
+
 def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
-    """``(line, value)`` for each non-blank line of JSON Lines, or ``(line, error)`` for a line
-    that is not valid JSON."""
+    """``(line, value)`` for each non-blank line of JSON Lines, or ``(line, BadJSON(why))`` for a
+    line that cannot be read: not valid JSON, nested too deeply, or holding a number too long for
+    Python to read (more than 4,300 digits), which must cost that line, not the whole file."""
     for number, line in enumerate(lines, start=1):
         if line.strip():
             try:
                 yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, exc
+            except json.JSONDecodeError as exc:  # one reason for alike lines: no column, and no "at" left hanging
+                yield number, BadJSON(f"invalid JSON: {exc.msg.removesuffix(' at')}")
+            except RecursionError:
+                yield number, BadJSON("invalid JSON: nested too deeply")
+            except ValueError:  # int() past sys.get_int_max_str_digits()
+                yield number, BadJSON("a number too long to read (more than 4,300 digits)")
 
 
 def _one_per_line(path: Path, lines: Iterator[str]) -> Iterator[str]:
@@ -63,8 +72,8 @@ def read(path: Path, *, warn: Callable[[str], None] | None = None) -> Iterator[A
     """
     source = str(path)
     for number, record in json_lines(_one_per_line(path, read_lines(path, warn))):
-        if isinstance(record, json.JSONDecodeError):
-            yield BadRecord(source, number, f"invalid JSON: {record.msg}")
+        if isinstance(record, BadJSON):
+            yield BadRecord(source, number, record)
             continue
         try:
             yield parse_article(record)
