@@ -446,7 +446,7 @@ def test_ground_truth_mostly_about_ids_not_in_the_corpus_is_warned_of_on_stderr_
     related.write_text("id_a,id_b\ns1,d1\n0s2,0d2\n0f1,0f2\n")
     assert main(["--corpus", str(corpus), "--related", str(related), "--weights", "0", "--n-jobs", "1", "-q",
                  "--out", str(tmp_path / "r")]) == 0
-    assert f"warning: {related}: 4 of its 6 judgements are left out for 4 distinct ids not in the corpus ('0d2', '0f1', '0f2', " \
+    assert f"warning: {related}: 4 of its 6 related ids (a pair counts once each way it is asked) are left out for 4 distinct ids not in the corpus ('0d2', '0f1', '0f2', " \
            "...): some differ from the corpus's ids only in leading zeros" in capsys.readouterr().err
 
 

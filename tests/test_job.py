@@ -525,11 +525,11 @@ def test_tune_warns_when_most_of_its_ground_truth_names_ids_not_in_the_corpus(tm
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\ns2,d2,4\ns2,f2,1\n"
                      + "".join(f"0s{n},0d{n},3\n" for n in range(6)))  # 6 of 11 pairs name ids spelt otherwise
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth, "-q")
-    assert code == 0 and f"tuning: warning: {truth}: 6 of its 11 judgements are left out for 12 distinct ids not in the corpus ('0d0', '0d1', '0d2', ...)" in err
+    assert code == 0 and f"tuning: warning: {truth}: 6 of its 11 rated pairs are left out for 12 distinct ids not in the corpus ('0d0', '0d1', '0d2', ...)" in err
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\ns2,d2,4\ns2,f2,1\n0s1,0d1,3\n")
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
-    assert code == 0 and "warning" not in err.split("tuning: 1 of the 6 judgements")[0][-200:]
-    assert f"tuning: 1 of the 6 judgements of {truth} are left out for 2 distinct ids not in the corpus ('0d1', '0s1')" in err
+    assert code == 0 and "warning" not in err.split("tuning: 1 of the 6 rated pairs")[0][-200:]
+    assert f"tuning: 1 of the 6 rated pairs of {truth} are left out for 2 distinct ids not in the corpus ('0d1', '0s1')" in err
 
 
 @pytest.fixture

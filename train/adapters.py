@@ -684,7 +684,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
             raise ValueError(f"{given}: no {what} about articles of this corpus ({unknown_ids(missing, ids, skipped)}"
                              + (f"; why records were skipped: {_reasons(report)}" if skipped else "") + ")"
                              if missing else f"{given}: holds no {what}")
-        said = mostly_dropped(given, *counts, missing, ids, skipped)
+        said = mostly_dropped(given, given is related, *counts, missing, ids, skipped)
         if warn and said:
             warn(said)
     labels = {a.id: set(a.labels) for a in articles if a.labels}

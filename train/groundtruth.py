@@ -130,10 +130,12 @@ def unknown_ids(unknown: set[str], known: set[str], skipped: int = 0) -> str:
     return text + ": an id must be spelt as the corpus spells it"
 
 
-def mostly_dropped(path, given: int, kept: int, unknown: set[str], known: set[str], skipped: int = 0) -> str | None:
-    """A warning when most of the ``given`` judgements of a ground-truth file (related ids, each
-    way it is asked, or rated pairs) name ids that are not in the corpus (``unknown``, see
+def mostly_dropped(path, related: bool, given: int, kept: int, unknown: set[str], known: set[str],
+                   skipped: int = 0) -> str | None:
+    """A warning when most of the ``given`` judgements of a ground-truth file (``related`` ids, each
+    way a pair is asked, or rated pairs) name ids that are not in the corpus (``unknown``, see
     :func:`unknown_ids`), so that only ``kept`` are measured."""
     if not given or given - kept <= MOSTLY_DROPPED * given:
         return None
-    return f"{path}: {given - kept:,} of its {given:,} judgements are left out for {unknown_ids(unknown, known, skipped)}"
+    what = "related ids (a pair counts once each way it is asked)" if related else "rated pairs"
+    return f"{path}: {given - kept:,} of its {given:,} {what} are left out for {unknown_ids(unknown, known, skipped)}"

@@ -353,16 +353,17 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     unknown = ({q for q in related} | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}) - known
     if not given:
         raise JobError(f"{ground_truth}: holds no related ids or rated pairs to tune on")
+    of_related = bool(related)  # the file's kind, before its judgements about other articles are left out
     related = {q: rel & known for q, rel in related.items() if q in known and rel & known}
     ratings = [(a, b, r) for a, b, r in ratings if a in known and b in known]
     if not related and not ratings:
         raise JobError(f"{ground_truth}: no ground truth about articles of this corpus ({unknown_ids(unknown, known, skipped)})")
     kept = sum(map(len, related.values())) + len(ratings)
-    said = mostly_dropped(ground_truth, given, kept, unknown, known, skipped)
+    said = mostly_dropped(ground_truth, of_related, given, kept, unknown, known, skipped)
     if said:
         warn(f"tuning: warning: {said}")
     elif unknown:
-        log(f"tuning: {given - kept:,} of the {given:,} judgements of {ground_truth} are left out for "
+        log(f"tuning: {given - kept:,} of the {given:,} {'related ids' if of_related else 'rated pairs'} of {ground_truth} are left out for "
             f"{unknown_ids(unknown, known, skipped)}")
     named = set(related) | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}
     fitted = tuning_sample(articles, named, sample)
