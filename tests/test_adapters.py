@@ -494,7 +494,7 @@ def test_ground_truth_most_of_which_names_ids_not_in_the_corpus_is_warned_of(tmp
     es = load_custom(corpus, related=padded, warn=warned.append)
     assert es.related == {"1000": {"1001"}, "1001": {"1000"}}
     assert warned == [f"{padded}: 4 of its 6 related ids (a pair counts once each way it is asked) are left out for 2 distinct ids not in the corpus ('001001', '001002'): "
-                      "some differ from the corpus's ids only in leading zeros (001000 is not 1000)"]
+                      "they differ from the corpus's ids only in leading zeros (001000 is not 1000)"]
     padded.write_text("id_a,id_b\n1000,1001\n1002,1003\n001001,1003\n")  # a third left out: said in the description only
     warned.clear()
     es = load_custom(corpus, related=padded, warn=warned.append)
@@ -516,7 +516,7 @@ def test_each_ground_truth_file_is_counted_and_named_by_its_own_ids(tmp_path):
     load_custom(corpus, related=related, ratings=ratings, warn=warned.append)
     assert warned == [f"{related}: 4 of its 6 related ids (a pair counts once each way it is asked) are left out for 2 distinct ids not in the corpus ('x1', 'x2'): "
                       "an id must be spelt as the corpus spells it",
-                      f"{ratings}: 2 of its 3 rated pairs are left out for 2 distinct ids not in the corpus ('zz1', 'zz2'): "
+                      f"{ratings}: 2 of its 3 ratings are left out for 2 distinct ids not in the corpus ('zz1', 'zz2'): "
                       "an id must be spelt as the corpus spells it"]
     ratings.write_text("id_a,id_b,similarity\nq1,q2,4\n")
     with pytest.raises(ValueError, match=r"ratings.csv: no rated pairs about articles of this corpus \(2 distinct ids not in "

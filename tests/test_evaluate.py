@@ -276,6 +276,9 @@ def test_the_report_says_what_its_ground_truth_cannot_measure(evalset):
     assert "More like this uses only words found in at least 5 articles" in said and "with 4 its lists are all empty" in said
     assert "Every rated pair has the same rating (3): a correlation needs ratings that vary" in said
     assert "Only 2 rated pairs about the corpus" in notes(replace(four, rated_pairs=four.rated_pairs[:2]))
+    once = notes(replace(four, rated_pairs=[("s1", "s2", 1.0), ("s1", "s2", 3.0), ("s2", "s1", 5.0)]))  # found by a tester
+    assert "Every rating is of one pair (rated 3 times): a model scores that pair once, so its scores do not vary" in once
+    assert "Every rating is of one pair" not in notes(replace(four, rated_pairs=[("s1", "s2", 1.0), ("s1", "s2", 3.0), ("s1", "s3", 5.0)]))
     from itertools import combinations
 
     by_label = [(a.id, b.id, 1.0 if evalset.labels[a.id] == evalset.labels[b.id] else 4.0)  # 1 = alike: the other way
@@ -447,7 +450,7 @@ def test_ground_truth_mostly_about_ids_not_in_the_corpus_is_warned_of_on_stderr_
     assert main(["--corpus", str(corpus), "--related", str(related), "--weights", "0", "--n-jobs", "1", "-q",
                  "--out", str(tmp_path / "r")]) == 0
     assert f"warning: {related}: 4 of its 6 related ids (a pair counts once each way it is asked) are left out for 4 distinct ids not in the corpus ('0d2', '0f1', '0f2', " \
-           "...): some differ from the corpus's ids only in leading zeros" in capsys.readouterr().err
+           "...): they differ from the corpus's ids only in leading zeros" in capsys.readouterr().err
 
 
 def test_a_report_with_no_held_out_figure_does_not_send_the_reader_to_one(tmp_path, capsys):
@@ -466,6 +469,15 @@ def test_a_report_with_no_held_out_figure_does_not_send_the_reader_to_one(tmp_pa
     text = (tmp_path / "r" / "report.md").read_text()
     assert "ship on those" not in text and "held-out half" not in text
     assert "the other half, which tuning never read, gives no figure here" in text
+    # nor when the held-out half's ratings do not vary: no empty "pearson is: ." note either (found by a tester)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,s2,3\ns1,f1,1\nf1,s3,3\nf1,f2,4\nd1,f3,3\n")  # held out: all 3
+    assert train_main([str(corpus), "--out", str(models), "--min-df", "1", "--tune", str(ratings), "-q"]) == 0
+    assert main(["--corpus", str(corpus), "--ratings", str(ratings), "--model", str(models), "--weights", "0",
+                 "--n-jobs", "1", "-q", "--out", str(tmp_path / "r2")]) == 0
+    text = (tmp_path / "r2" / "report.md").read_text()
+    assert "questions), which that choice never read" not in text and "is: ." not in text and "ship on those" not in text
+    assert "(too few of its judgements about this corpus, or ratings that do not vary)" in text
 
 
 def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, capsys):
@@ -874,7 +886,7 @@ def test_related_ids_our_model_counts_as_the_same_story_are_said_to_be_misses(ev
     result = evaluate_set(copied, standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)
     notes = " ".join(result["notes"])
     assert "1 of the 4 related ids (25%) are of articles our model counts as the same story as the article asked " \
-           "(text cosine at least 0.8" in notes and "--duplicate-threshold" in notes
+           "(text cosine at least 0.8" in notes and "train with higher thresholds, --duplicate-threshold and, for versions under one headline, --headline-threshold" in notes
     assert "s1-again" not in [j for j, _ in standard_systems([0.0], min_df=1)[-1].fit(copied.articles).related("s1", 10)]
     plain = evaluate_set(replace(evalset, queries=[], categories=[]), standard_systems([0.0], min_df=1), sample=None, log=lambda m: None)
     assert "the same story as the article asked" not in " ".join(plain["notes"])

@@ -494,7 +494,7 @@ def test_tune_warns_when_no_weight_scores_apart_from_another(tmp_path, capsys):
     truth.write_text("id_a,id_b\n" + "".join(f"{n},{n}-again\n" for n in range(len(words))))
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--min-df", "1", "--tune", truth, "-q")
     assert code == 0 and f"tuning: warning: every weight tried scores recall@10" in err
-    assert "so it cannot tell them apart and the default weights are kept; a recall of 0 at every weight: if the related " \
+    assert "so it cannot tell them apart and keeps the default of each weight it tunes; a recall of 0 at every weight: if the related " \
            "pairs are near-copies of each other, the model never lists them" in err
 
 
@@ -509,7 +509,8 @@ def test_tune_on_too_few_rated_pairs_is_an_error_not_a_traceback(tmp_path, corpu
     truth = tmp_path / "ratings.csv"
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\n")  # the half tuning reads: 2 pairs
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
-    assert code == 1 and "cannot tune on it: pearson (tuning half) is undefined on the 2 judgement(s) tuning reads" in err
+    assert code == 1 and "cannot tune on it: pearson (tuning half) is undefined on the 2 judgements tuning reads" in err
+    assert "they must hold at least 3 ratings that differ, of at least 2 different pairs" in err
     assert "Traceback" not in err and artifact.current_version(tmp_path / "models") is None
 
 
@@ -525,11 +526,11 @@ def test_tune_warns_when_most_of_its_ground_truth_names_ids_not_in_the_corpus(tm
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\ns2,d2,4\ns2,f2,1\n"
                      + "".join(f"0s{n},0d{n},3\n" for n in range(6)))  # 6 of 11 pairs name ids spelt otherwise
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth, "-q")
-    assert code == 0 and f"tuning: warning: {truth}: 6 of its 11 rated pairs are left out for 12 distinct ids not in the corpus ('0d0', '0d1', '0d2', ...)" in err
+    assert code == 0 and f"tuning: warning: {truth}: 6 of its 11 ratings are left out for 12 distinct ids not in the corpus ('0d0', '0d1', '0d2', ...)" in err
     truth.write_text("id_a,id_b,similarity\ns1,d1,4\ns1,f1,1\nf1,f2,4\ns2,d2,4\ns2,f2,1\n0s1,0d1,3\n")
     code, _, err = run(capsys, corpus, "--out", tmp_path / "models", "--tune", truth)
-    assert code == 0 and "warning" not in err.split("tuning: 1 of the 6 rated pairs")[0][-200:]
-    assert f"tuning: 1 of the 6 rated pairs of {truth} are left out for 2 distinct ids not in the corpus ('0d1', '0s1')" in err
+    assert code == 0 and "warning" not in err.split("tuning: 1 of the 6 ratings")[0][-200:]
+    assert f"tuning: 1 of the 6 ratings of {truth} are left out for 2 distinct ids not in the corpus ('0d1', '0s1')" in err
 
 
 @pytest.fixture
@@ -662,3 +663,21 @@ def test_articles_without_an_indexed_word_are_a_warning(tmp_path, capsys):
     assert code == 0, err
     assert "warning: articles with no word the model indexes: 1 (only stop words" in err
     assert "RuntimeWarning" not in err
+
+
+@pytest.mark.parametrize("command", [["train", "{corpus}", "--out", "{models}", "--min-df", "1", "-q"],
+                                     ["train.evaluate", "--corpus", "{corpus}", "--out", "{models}", "--weights", "0",
+                                      "--n-jobs", "1", "-q"]])
+def test_a_reader_that_goes_away_is_no_failure_of_the_job(tmp_path, corpus, command):
+    """`python -m train ... | head` ended in a BrokenPipeError traceback and exit 1 after the new
+    version was made current (found by a tester); so did train.evaluate after writing its report."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", *(a.format(corpus=corpus, models=tmp_path / "out") for a in command)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    proc.stdout.close()  # nobody reads the result
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "Traceback" not in err, err
+    assert (tmp_path / "out" / ("CURRENT" if command[0] == "train" else "report.json")).exists()

@@ -13,7 +13,7 @@ from recommender import artifact
 
 from .job import MAX_SHRINK, MAX_SKIPPED, TUNE_SAMPLE, InvalidSetting, JobError, train
 from .loaders import FORMATS
-from .options import nonempty, share, sigterm_as_interrupt, whole
+from .options import nonempty, print_result, share, sigterm_as_interrupt, whole
 
 
 def _number(text: str) -> float:
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print(f"error: {stop.word}; the previous model stays current", file=sys.stderr)
             return stop.exit_code
-    print(manifest["version"])
+    print_result(manifest["version"])
     return 0
 
 

@@ -30,7 +30,7 @@ from . import targets
 from .groundtruth import HELD_OUT, EvalSet, half, uneven_ratings
 from .loaders import FORMATS
 from .job import MAX_SKIPPED, file_digest
-from .options import nonempty, share, sigterm_as_interrupt, whole
+from .options import nonempty, print_result, share, sigterm_as_interrupt, whole
 from .systems import WORDS_ONLY, Blend, MoreLikeThis, Published, RelatedPosts, standard_systems
 
 LIST_K = 8  # the service's default list length
@@ -233,14 +233,16 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
     best = best_weight(results)
+    held_notes = ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else []) + [
+        _held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune", TUNED_FIGURE[kind])
+        for kind in (() if tuned_on or not best else published_tuned)]
     return {
         "dataset": es.name,
         "description": es.description,
         "notes": _notes(es, days) + [f"The training job warns of this corpus: {w.removeprefix('warning: ')}." for w in judge.model.fit_warnings()]
                  + _same_story_notes(es, [("our model" + (" at the defaults" if published else ""), judge.model)]
-                                    + [(s.name, s.model) for s in published]) + _figure_notes(results, len(es.articles)) + ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else [])
-                 + [_held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune",
-                                   TUNED_FIGURE[kind]) for kind in (() if tuned_on or not best else published_tuned)]
+                                     + [(s.name, s.model) for s in published])
+                 + _figure_notes(results, len(es.articles)) + [note for note in held_notes if note]
                  + [f"The halves of the held-out split are uneven: {uneven}, or read the held-out figures with care."
                     for uneven in [uneven_ratings(es)] if uneven and (tuned_on or "ratings" in published_tuned)],
         "content_digest": digest,
@@ -261,16 +263,19 @@ def published_tuned_name(systems: list) -> str:
     return next(s.name for s in systems if s.kind == "published")
 
 
-def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: str, key: str | None = None) -> str:
+def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: str, key: str | None = None) -> str | None:
     """The primary figure (or ``key``) of the main systems on the held-out half, for the data set's
-    section; ``tuned`` says whose settings were chosen on the other half."""
+    section; ``tuned`` says whose settings were chosen on the other half. None where the held-out
+    half gives no such figure (too few judgements, or ratings that do not vary)."""
     key = key or best["metric"]
     best_blend = next((r["system"] for r in results if r["kind"] == "model" and r["params"]["tag_weight"] == best["tag_weight"]), None)
     shown = [r for r in results if (r["system"] in (WORDS_ONLY, *(name for name, _, _ in COMPETITORS), "text only", best_blend)
                                     or r["kind"] == "published") and r["figures"].get(f"{key}_held_out") is not None]
-    n = max((r["figures"][f"{key}_held_out_questions"] for r in shown), default=0)
+    if not shown:
+        return None
+    n = max(r["figures"][f"{key}_held_out_questions"] for r in shown)
     return (f"{tuned} on half of this data set's judgements (every other related pair, with both its ends, or rated "
-            f"pair; or the articles at even positions for labels). On the other half ({n:,} questions), "
+            f"pair; or the articles at even positions for labels). On the other half ({n:,} question{'s' if n != 1 else ''}), "
             f"which that choice never read, {key} is: "
             + ", ".join(f"{r['system']} {_fmt(r['figures'][f'{key}_held_out'])}{_between(r['figures'].get(f'{key}_held_out_interval'))}"
                         for r in dict((r["system"], r) for r in shown).values()) + ".")
@@ -313,6 +318,9 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
     elif len(ratings) == 1:
         notes.append(f"Every rated pair has the same rating ({next(iter(ratings)):g}): a correlation needs ratings that "
                      "vary, so Pearson and Spearman are –.")
+    elif len({frozenset((a, b)) for a, b, _ in es.rated_pairs}) == 1:
+        notes.append(f"Every rating is of one pair (rated {len(es.rated_pairs)} times): a model scores that pair once, so "
+                     "its scores do not vary and Pearson and Spearman are –; a correlation needs several pairs.")
     if all(math.isnan(d) for d in days.values()):
         notes.append("No article has a date: \"most recent\" lists articles in the corpus's order, and there is no age gap.")
     if not any(a.tags for a in es.articles):
@@ -351,7 +359,8 @@ def _same_story_notes(es: EvalSet, models: list[tuple[str, Any]]) -> list[str]:
                 f"{model.headline_threshold:g} under the same headline, or a brief and its story): it never lists an "
                 "article's near-duplicates, which a reader would see as the same story twice, so they count as its misses, "
                 "while other systems may list them. Where your related pairs are meant to be near-duplicates "
-                "(reposts, versions of one story), train with a higher --duplicate-threshold and evaluate with --model.")
+                "(reposts, versions of one story), train with higher thresholds, --duplicate-threshold and, for versions "
+                "under one headline, --headline-threshold (--brief-threshold for briefs), and evaluate with --model.")
     return notes
 
 
@@ -584,7 +593,7 @@ def _published_text(published: dict[str, Any], defaults: dict[str, Any], held_ro
                  "flatter its figures; " + (
                      "the rows and figures marked \"held-out half\" are of the other half, which tuning never read: ship on those"
                      if held_rows else "the other half, which tuning never read, gives no figure here (too few of its "
-                     "judgements are about this corpus), so every figure of it may be flattered"))
+                     "judgements about this corpus, or ratings that do not vary), so every figure of it may be flattered"))
     elif published.get("tuned_on"):
         text += (f"; its weights were chosen with --tune on {published['tuned_on']}, not the ground truth evaluated here "
                  "(if that file holds the same judgements, about half of these questions are ones it was tuned on)")
@@ -1004,7 +1013,7 @@ def _run(argv: Sequence[str] | None) -> int:
         print(f"error: the report could not be written to {args.out}: {exc}", file=sys.stderr)
         return 1
     report["out"] = str(args.out)
-    print(summary_text(report, time.perf_counter() - began))
+    print_result(summary_text(report, time.perf_counter() - began))
     if failed:
         print(f"error: not evaluated (see above): {', '.join(f['dataset'] for f in failed)}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ set is; ``categories`` are the labels scored by kNN F1 on them.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable
@@ -105,29 +106,43 @@ class EvalSet:
 MOSTLY_DROPPED = 0.5
 
 
+_SPELLINGS = (  # ways an id is written differently by two systems: what it says, and the id written one way
+    ("Unicode normalisation (an accent written as one character or as two, NFC against NFD; write both in one "
+     "form, NFC)", lambda i: unicodedata.normalize("NFC", i)),
+    ("leading zeros (001000 is not 1000)", lambda i: re.sub(r"(?<!\d)0+(?=\d)", "", i).lstrip("0") or "0"),
+    ("upper and lower case", str.casefold),
+)
+
+
 def unknown_ids(unknown: set[str], known: set[str], skipped: int = 0) -> str:
     """The ids of a ground-truth file that are not in the corpus (``known``), in words: how many,
     the first few (escaped where not ASCII, so ids alike to the eye are told apart) and the likely
-    reason: ids that differ from the corpus's only in Unicode normalisation, leading zeros or case,
-    else the ``skipped`` unreadable records of the corpus, else their spelling."""
+    reasons, each with how many ids it explains: ids that differ from the corpus's only in Unicode
+    normalisation, leading zeros (of any run of digits) or case; then, for the others, the
+    ``skipped`` unreadable records of the corpus, else their spelling."""
     shown = ", ".join(repr(i) if i.isascii() else ascii(i) for i in sorted(unknown)[:3]) + (", ..." if len(unknown) > 3 else "")
     text = f"{len(unknown):,} distinct id{'s' if len(unknown) != 1 else ''} not in the corpus ({shown})"
-
-    def differ_by(spelling) -> bool:
+    reasons, left = [], set(unknown)
+    for how, spelling in _SPELLINGS:
         spelt = {spelling(k) for k in known}
-        return any(spelling(i) in spelt for i in unknown)
+        alike = {i for i in left if spelling(i) in spelt}
+        if alike:
+            reasons.append(f"{_count(alike, left == alike and not reasons)} from the corpus's ids only in {how}")
+            left -= alike
+    if left and skipped:
+        who = f"the other {len(left):,}" if reasons else "they" if len(left) != 1 else "it"
+        reasons.append(f"{who} may be of the {skipped:,} unreadable "
+                       f"record{'s' if skipped != 1 else ''} of the corpus skipped, or spelt otherwise than the corpus spells "
+                       f"{'them' if len(left) != 1 else 'it'}")
+    elif left and not reasons:
+        reasons.append("an id must be spelt as the corpus spells it")
+    return text + ": " + "; ".join(reasons)
 
-    if differ_by(lambda i: unicodedata.normalize("NFC", i)):
-        return text + (": some differ from the corpus's ids only in Unicode normalisation (an accent written as one "
-                       "character or as two, NFC against NFD); write both in one form, NFC")
-    if differ_by(lambda i: i.lstrip("0") or "0"):
-        return text + ": some differ from the corpus's ids only in leading zeros (001000 is not 1000)"
-    if differ_by(str.casefold):
-        return text + ": some differ from the corpus's ids only in upper and lower case"
-    if skipped:
-        return text + (f": they may be of the {skipped:,} unreadable record{'s' if skipped != 1 else ''} of the corpus "
-                       "skipped, or spelt otherwise than the corpus spells them")
-    return text + ": an id must be spelt as the corpus spells it"
+
+def _count(ids: set[str], every: bool) -> str:
+    if every:
+        return "they differ" if len(ids) != 1 else "it differs"
+    return f"{len(ids):,} differ{'s' if len(ids) == 1 else ''}"
 
 
 def mostly_dropped(path, related: bool, given: int, kept: int, unknown: set[str], known: set[str],
@@ -137,5 +152,5 @@ def mostly_dropped(path, related: bool, given: int, kept: int, unknown: set[str]
     :func:`unknown_ids`), so that only ``kept`` are measured."""
     if not given or given - kept <= MOSTLY_DROPPED * given:
         return None
-    what = "related ids (a pair counts once each way it is asked)" if related else "rated pairs"
+    what = "related ids (a pair counts once each way it is asked)" if related else "ratings"
     return f"{path}: {given - kept:,} of its {given:,} {what} are left out for {unknown_ids(unknown, known, skipped)}"

@@ -363,7 +363,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     if said:
         warn(f"tuning: warning: {said}")
     elif unknown:
-        log(f"tuning: {given - kept:,} of the {given:,} {'related ids' if of_related else 'rated pairs'} of {ground_truth} are left out for "
+        log(f"tuning: {given - kept:,} of the {given:,} {'related ids' if of_related else 'ratings'} of {ground_truth} are left out for "
             f"{unknown_ids(unknown, known, skipped)}")
     named = set(related) | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}
     fitted = tuning_sample(articles, named, sample)
@@ -386,13 +386,13 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
             settings = {**params, "topic_weight": topic_weight, "tag_weight": tag_weight, "n_jobs": params.get("n_jobs", -1)}
             metric, value, n = tuning_score(es, settings)
             if not measured and value is not None and n < FEW_JUDGEMENTS:
-                warn(f"tuning: warning: the half of {ground_truth} tuning reads holds only {n} judgement(s): on so few, the "
+                warn(f"tuning: warning: the half of {ground_truth} tuning reads holds only {n} judgement{'s' if n != 1 else ''}: on so few, the "
                     "weights' scores differ by chance as much as by merit, so the choice is weak (give more ground truth, "
                     "or keep the defaults: leave out --tune, or give --topic-weight and --tag-weight)")
             if value is None:  # too few judgements in the half tuning reads, or all of one rating
-                raise JobError(f"{ground_truth}: cannot tune on it: {metric} is undefined on the {n} judgement(s) tuning "
-                               f"reads (every other pair of the file: they must hold at least 3 rated pairs whose ratings "
-                               f"differ, or an article with related ids)")
+                raise JobError(f"{ground_truth}: cannot tune on it: {metric} is undefined on the {n} judgement{'s' if n != 1 else ''} "
+                               f"tuning reads (every other pair of the file: they must hold at least 3 ratings that "
+                               f"differ, of at least 2 different pairs, or an article with related ids)")
             measured[topic_weight, tag_weight] = value
             log(f"tuning: topic weight {topic_weight:g}, tag weight {tag_weight:g}: {metric} = {measured[topic_weight, tag_weight]:.4f}")
         return measured[topic_weight, tag_weight]
@@ -420,9 +420,9 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     if len(measured) > 1 and len(values) == 1:  # ties go to the defaults: say that nothing chose them
         value = values.pop()
         warn(f"tuning: warning: every weight tried scores {metric} = {value:.4f} on {ground_truth}, so it cannot tell them "
-             "apart and the default weights are kept" + (
+             "apart and keeps the default of each weight it tunes" + (
                  "; a recall of 0 at every weight: if the related pairs are near-copies of each other, the model never "
-                 "lists them (it lists one telling of a story; see --duplicate-threshold, and python -m train.evaluate "
+                 "lists them (it lists one telling of a story; see --duplicate-threshold and --headline-threshold, and python -m train.evaluate "
                  "--model, which counts them)" if value == 0 and related else ""))
     elif metric.startswith("pearson") and measured and max(values) < 0:
         warn(f"tuning: warning: every weight tried has a Pearson below 0 on {ground_truth}: a higher rating is read as more "

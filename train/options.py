@@ -1,9 +1,12 @@
-"""What the command lines of ``train`` and ``train.evaluate`` share: argparse types, and SIGTERM."""
+"""What the command lines of ``train`` and ``train.evaluate`` share: argparse types, SIGTERM, and
+printing the result."""
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -71,3 +74,14 @@ def sigterm_as_interrupt() -> Iterator[Stop]:
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
+
+
+def print_result(text: str) -> None:
+    """Print a job's result on stdout. A reader that went away (``| head``, ``| true``) is no failure
+    of the job, whose work is done and stands: the rest of the output goes nowhere instead of ending
+    in a traceback and exit 1."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
