@@ -241,6 +241,9 @@ def test_the_command_finds_data_sets_by_name_or_layout_and_rejects_the_rest(tmp_
     assert err.startswith("error: ") and "nor laid out like one" in err and "Traceback" not in err
     assert main(["--all", str(datasets / "scratch"), "--out", str(tmp_path / "no")]) == 1
     assert "no known data set" in capsys.readouterr().err and not (tmp_path / "no").exists()
+    assert main(["--all", str(background), "--out", str(tmp_path / "no")]) == 1  # one data set given as a folder of them
+    assert f"error: {background} is itself a data set, with no data set folders inside it: evaluate it with --dataset " \
+           f"{background}" in capsys.readouterr().err and not (tmp_path / "no").exists()
 
 
 def test_what_a_corpus_lacks_is_said_beside_its_figures(evalset, tmp_path):
@@ -283,7 +286,9 @@ def test_the_report_says_what_its_ground_truth_cannot_measure(evalset):
 
     by_label = [(a.id, b.id, 1.0 if evalset.labels[a.id] == evalset.labels[b.id] else 4.0)  # 1 = alike: the other way
                 for a, b in combinations(evalset.articles, 2)]
-    assert "Every Pearson of our model is below 0" in notes(replace(evalset, rated_pairs=by_label, queries=[], categories=[]))
+    below = notes(replace(evalset, rated_pairs=by_label, queries=[], categories=[]))
+    assert "Every Pearson of our model is below 0" in below
+    assert "a file in SemEval's layout is flipped when read (5 − Overall), so there check that its Overall runs as SemEval's" in below
     inverted = replace(evalset, rated_pairs=[(a, b, 5.0 - r) for a, b, r in evalset.rated_pairs], queries=[], categories=[])
     assert "below 0" not in notes(inverted)  # 5 pairs: a Pearson below 0 that chance could give
     assert "below 0" not in notes(replace(evalset, queries=[], categories=[]))

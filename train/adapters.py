@@ -15,6 +15,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def _left_out(unreadable: int, repeated: int, report: LoadReport | None = None) 
         [f"{repeated:,} repeating an earlier id left out"] if repeated else [])
     warnings = report.warnings if report is not None else []
     if warnings:  # what the training job would print: an encoding guessed, a date kept in part, future dates
-        parts.append(f"warning: {warnings[0]}" + (f" (and {len(warnings) - 1:,} more warnings)" if len(warnings) > 1 else ""))
+        parts.append(f"warning: {warnings[0]}" + (f" (and {len(warnings) - 1:,} more warning{_s(len(warnings) - 1)})" if len(warnings) > 1 else ""))
     return f" ({'; '.join(parts)})" if parts else ""
 
 
@@ -119,13 +120,16 @@ def _ground_truth_suffix(path: Path) -> str:
     return suffixes[-2] if suffixes[-1:] == [".gz"] and len(suffixes) > 1 else suffixes[-1] if suffixes else ""
 
 
-def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _csv_rows(path: Path, required: tuple[str, ...], warnings: list[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line, row)`` for each data row of a CSV file whose header names ``required``.
 
     Header names are compared lower-cased; cells are stripped; blank rows are skipped; ``line`` is
-    the physical line where the row starts. Raises ValueError naming ``file:line``.
+    the physical line where the row starts. Raises ValueError naming ``file:line``. A file that is
+    not UTF-8 is decoded as a corpus is, and ``warnings`` (when given) gets the warning that says so.
     """
-    text, _ = decode(_ground_truth_bytes(Path(path)), str(path))
+    text, warning = decode(_ground_truth_bytes(Path(path)), str(path))
+    if warning and warnings is not None:
+        warnings.append(warning)
     header: list[str] | None = None
     for line, row in csv_rows(text):
         if isinstance(row, csv.Error):
@@ -240,6 +244,13 @@ def load_reuters(folder: Path) -> EvalSet:
                    categories=categories, description=description)
 
 
+def _without_sections(articles: list[Article]) -> list[Article]:
+    """``articles`` read by the folder format without the ``section`` it gives them: it is their
+    sub-folder, which is also their label, so a system that reads sections (YARPP scores a shared
+    category) would be handed the ground truth it is judged by."""
+    return [replace(a, section="") for a in articles]
+
+
 def load_bbc(folder: Path) -> EvalSet:
     """The BBC News corpus: one topical class per article, no pairwise judgements.
 
@@ -256,11 +267,15 @@ def load_bbc(folder: Path) -> EvalSet:
     """
     folder = Path(folder)
     articles, left_out = _load([folder], "folder")
-    labels = {a.id: set(a.labels) for a in articles}
+    articles = _without_sections(articles)
+    labels = {a.id: set(a.labels) for a in articles if a.labels}
     categories = sorted(set().union(*labels.values()))
+    unlabelled = len(articles) - len(labels)
     description = (
         f"{len(articles):,} articles in class folders{left_out}; ground truth is the class (folder) of each "
-        f"article ({len(categories)} classes: {', '.join(categories)}), no pairwise judgements."
+        f"article ({len(categories)} classes: {', '.join(categories)}), no pairwise judgements"
+        + (f"; {unlabelled:,} article{'s' if unlabelled != 1 else ''} directly in the folder, without a class: a list "
+           "place holding one counts as a miss in label P@8, so it cannot reach 1" if unlabelled else "") + "."
     )
     return EvalSet(name=folder.absolute().name, articles=articles, labels=labels, categories=categories,
                    description=description)
@@ -318,7 +333,8 @@ def load_semeval(folder: Path, language: str = "en") -> EvalSet:
     conflicts = other_rows = translated = self_pairs = 0
     unrated: list[int] = []  # lines whose Overall is empty or not a number
     unreadable: set[str] = set()
-    for line, row in _csv_rows(path, required):
+    warnings: list[str] = []
+    for line, row in _csv_rows(path, required, warnings):
         pair = pair_id.fullmatch(row["pair_id"])
         if not row["lang1"].lower() == row["lang2"].lower() == language:
             other_rows += 1
@@ -354,13 +370,14 @@ def load_semeval(folder: Path, language: str = "en") -> EvalSet:
     description = (
         f"{len(pairs)} {both} article pair{'s' if len(pairs) != 1 else ''} with human similarity ratings "
         f"(5 - Overall: 1 = very dissimilar, 4 = very similar) over {len(articles)} articles; "
-        f"{other_rows} other-language rows left out"
-        + (f", {translated} {name} rows with a suffixed pair_id (translations) left out" if translated else "")
-        + (f", {len(unrated)} rows without a number in Overall left out (the first at line {unrated[0]})" if unrated else "")
-        + (f", {averaged} pairs rated in several rows: their ratings averaged" if averaged else "")
-        + (f", {conflicts} repeated ids with a different text kept their first text" if conflicts else "")
-        + (f", {self_pairs} pairs of an article with itself left out" if self_pairs else "")
-        + (f", {len(ratings) - len(pairs)} pairs dropped for an empty text" if len(pairs) < len(ratings) else "")
+        f"{other_rows} other-language row{_s(other_rows)} left out"
+        + (f", {translated} {name} row{_s(translated)} with a suffixed pair_id (translations) left out" if translated else "")
+        + (f", {len(unrated)} row{_s(len(unrated))} without a number in Overall left out (the first at line {unrated[0]})" if unrated else "")
+        + (f", {averaged} pair{_s(averaged)} rated in several rows: their ratings averaged" if averaged else "")
+        + (f", {conflicts} repeated id{_s(conflicts)} with a different text kept their first text" if conflicts else "")
+        + (f", {self_pairs} pair{_s(self_pairs)} of an article with itself left out" if self_pairs else "")
+        + (f", {len(ratings) - len(pairs)} pair{_s(len(ratings) - len(pairs))} dropped for an empty text" if len(pairs) < len(ratings) else "")
+        + "".join(f"; warning: {w}" for w in warnings)
         + "."
     )
     return EvalSet(name=folder.absolute().name, articles=articles, rated_pairs=pairs, description=description)
@@ -658,6 +675,8 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     corpus_path = Path(corpus_path)
     articles, report = _read([corpus_path], fmt, tag_delimiter)
     _as_the_job_would(corpus_path, articles, report, max_skipped)
+    if (fmt or guess_format(corpus_path)) == "folder":
+        articles = _without_sections(articles)
     if not articles:  # said before the ground truth is read: it is not the ground truth's fault
         raise ValueError(f"{corpus_path}: no articles to evaluate: " + (
             f"none of its {len(report.skipped):,} record{'s' if len(report.skipped) != 1 else ''} could be read "
@@ -717,6 +736,11 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
                            labels=labels, categories=categories, description=description))
 
 
+def _s(n: int) -> str:
+    """The plural ending for ``n`` things."""
+    return "" if n == 1 else "s"
+
+
 def _usable(es: EvalSet) -> EvalSet:
     """``es``, or a ValueError when it holds no article to evaluate."""
     if not es.articles:
@@ -735,12 +759,14 @@ ADAPTERS = {
 
 
 def kind_of(folder: Path) -> str | None:
-    """Which known data set ``folder`` holds: its name when that is a key of :data:`ADAPTERS`,
-    otherwise recognised by its files, so a renamed copy or another data set of the same shape (the
+    """Which known data set ``folder`` holds: recognised by its files, else by its name when that is
+    a key of :data:`ADAPTERS`, so a renamed copy or another data set of the same shape (the
     dump of another Stack Exchange site, a corpus laid out like BBC's) loads too; files of another
-    data set's layout win over the name. ``None`` when it is neither.
+    data set's layout win over the name, which decides only where the files do not. ``None`` when it
+    is neither.
 
-    By files: ``reut2-*.sgm`` → Reuters; ``Posts.xml`` and ``PostLinks.xml`` → Stack Exchange;
+    By files: ``reut2-*.sgm`` → Reuters; ``Posts.xml`` or ``PostLinks.xml`` → Stack Exchange (which
+    needs both, and says so);
     ``training_set.csv`` or another ``*.csv`` with SemEval's columns → SemEval; a ``*.cor`` file →
     Lee; two or more sub-folders with ``*.txt`` files (one per class), none of them laid out like
     another data set → BBC.
@@ -751,19 +777,19 @@ def kind_of(folder: Path) -> str | None:
     kind = _kind_by_files(folder)  # the files first: a Stack Exchange dump in a folder called bbc is a dump
     if kind:
         return kind
-    if folder.absolute().name in ADAPTERS:
-        return folder.absolute().name
     subfolders = [d for d in folder.iterdir() if d.is_dir()]
     if any(_kind_by_files(d) for d in subfolders):  # a folder of data sets is not one data set
         return None
     classes = [d for d in subfolders if any(f.suffix.lower() == ".txt" for f in d.rglob("*"))]
-    return "bbc" if len(classes) >= 2 else None
+    if len(classes) >= 2:  # class folders, whatever the folder is called
+        return "bbc"
+    return folder.absolute().name if folder.absolute().name in ADAPTERS else None  # the name last
 
 
 def _kind_by_files(folder: Path) -> str | None:
     if any(folder.glob(FILE_PATTERN)):
         return "reuters21578"
-    if (folder / "Posts.xml").is_file() and (folder / "PostLinks.xml").is_file():
+    if (folder / "Posts.xml").is_file() or (folder / "PostLinks.xml").is_file():  # half a dump: its loader says what is missing
         return "stackexchange_cstheory_meta"
     if _semeval_file(folder):
         return "semeval2022_task8_hfl_sample"

@@ -391,8 +391,9 @@ def _figure_notes(results: list[dict[str, Any]], n_articles: int) -> list[str]:
     intervals = [r["figures"].get("pearson_interval") for r in results if r["kind"] == "model"]
     if intervals and all(i is not None and i[1] < 0 for i in intervals):
         notes.append("Every Pearson of our model is below 0: the report reads a higher rating as more similar, so if yours run "
-                     "the other way (1 = very similar, as SemEval's Overall), rate each pair (lowest + highest) − rating, or "
-                     "the figures are of the opposite of what they mean.")
+                     "the other way (1 = very similar), rate each pair (lowest + highest) − rating, or the figures are of the "
+                     "opposite of what they mean; a file in SemEval's layout is flipped when read (5 − Overall), so there "
+                     "check that its Overall runs as SemEval's, 1 = very similar.")
     empty: dict[str, list[dict[str, Any]]] = {}  # why → the systems it empties
     for r in results:
         if r["figures"].get("empty_lists", 0) >= MANY_EMPTY and r["system"] not in FLOORS and not (
@@ -909,7 +910,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    from .adapters import ADAPTERS, find_datasets, load_custom, load_dataset
+    from .adapters import ADAPTERS, find_datasets, kind_of, load_custom, load_dataset
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -946,6 +947,10 @@ def _run(argv: Sequence[str] | None) -> int:
         return 1
     if args.all:
         folders = find_datasets(args.all)
+        if not folders and kind_of(args.all):
+            print(f"error: {args.all} is itself a data set, with no data set folders inside it: evaluate it with --dataset "
+                  f"{args.all}", file=sys.stderr)
+            return 1
         if not folders:
             print(f"error: no known data set in {args.all} (looked for {', '.join(ADAPTERS)} and folders laid out "
                   "like them; see README \"Evaluation\"); --dataset FOLDER reads one such folder, --corpus FILE your "
