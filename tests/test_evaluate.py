@@ -806,6 +806,10 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
     md = (tmp_path / "report.md").read_text()
     assert "label_precision@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md
     assert "## Held-out halves" in md and "half the questions of bbc:" in md
+    # the Summary itself shows the default's and words only's held-out figures, which a reader ships on (found by a reader)
+    summary_row = next(line for line in md.splitlines() if line.startswith("| bbc |"))
+    assert f"{summary['words_only']:.3f} (held-out half {summary['words_only_held_out']:.3f}) | " \
+           f"{summary['text_only']:.3f} (held-out half {summary['text_only_held_out']:.3f}) |" in summary_row
     assert any(note.startswith("The defaults were tuned on half of this data set's judgements (every other related pair, "
                                "with both its ends, or rated pair; or the articles at even positions for labels). On the "
                                "other half (3 questions), which that choice never read, recall@10 is: ") and "text only " in note

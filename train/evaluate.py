@@ -451,7 +451,8 @@ HELD_OUT_TEXT = ("The training job's defaults were chosen (`python -m train.tuni
                  "question, so half of each is of questions the defaults were chosen on; \"held-out half\" is the figure on "
                  "the other half alone, which no choice of the defaults read, with its own interval (wider: half the "
                  "questions, so a held-out figure above the whole set's is noise, not firmer evidence). Each of these data "
-                 "sets' sections gives its held-out figures, and Targets and Differences have them too. (Reuters' queries "
+                 "sets' sections gives its held-out figures, the Summary gives words only's and text only's, and Targets "
+                 "and Differences have them too. (Reuters' queries "
                  "are the ModApte test articles, which tuning never read: it used training articles only.)")
 
 _SHOWN = {"knn_micro_f1", "label_precision@8", "recall@10", "pearson", "near_duplicate_pairs", "coverage"}
@@ -619,10 +620,12 @@ def _standing(row: dict[str, Any]) -> str:
     return f"level within chance: {row['difference']:+.3f} [{interval[0]:+.3f}, {interval[1]:+.3f}]"
 
 
-def _published_held_out(row: dict[str, Any]) -> str:
-    """The published model's figure on the held-out half, beside its whole-file figure in the Summary
-    (which is flattered when --tune read half of these questions)."""
-    return f" (held-out half {_fmt(row['published_held_out'])})" if row.get("published_held_out") is not None else ""
+def _held_out_cell(row: dict[str, Any], key: str) -> str:
+    """A Summary figure's value on the held-out half (``key``: ``published``, ``text_only`` or
+    ``words_only``), beside its figure on every question, which is flattered where tuning read half
+    of those questions."""
+    value = row.get(f"{key}_held_out")
+    return f" (held-out half {_fmt(value)})" if value is not None else ""
 
 
 def _unjudged(report: dict[str, Any]) -> list[str]:
@@ -659,9 +662,9 @@ def markdown(report: dict[str, Any]) -> str:
                   "|---|---|---|---|---|---|---|---|" + ("---|" if published else "")]
         for row in report["summary"]:
             lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('more_like_this'))} | {_fmt(row.get('yarpp'))} | "
-                         f"{_fmt(row.get('words_only'))} | {_fmt(row['text_only'])} | "
+                         f"{_fmt(row.get('words_only'))}{_held_out_cell(row, 'words_only')} | {_fmt(row['text_only'])}{_held_out_cell(row, 'text_only')} | "
                          f"{_fmt(row['value'])}{_between(row.get('interval'))} | {row['tag_weight']:g} |"
-                         + (f" {_fmt(row.get('published'))}{_published_held_out(row)} |" if published else ""))
+                         + (f" {_fmt(row.get('published'))}{_held_out_cell(row, 'published')} |" if published else ""))
         lines.append("")
         lines += ["Best tag weight: the best of the weights tried on the data above, for reporting. It is chosen on the "
                   "very questions it is scored on, so the best blend's figure flatters it a little (a best weight whose "
