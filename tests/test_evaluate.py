@@ -808,6 +808,7 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
     assert "## Held-out halves" in md and "half the questions of bbc:" in md
     # the Summary itself shows the default's and words only's held-out figures, which a reader ships on (found by a reader)
     summary_row = next(line for line in md.splitlines() if line.startswith("| bbc |"))
+    assert summary_row.startswith("| bbc | R@10 | ")  # recall@10 under the column's name, as the tables and glossary say it
     assert f"{summary['words_only']:.3f} (held-out half {summary['words_only_held_out']:.3f}) | " \
            f"{summary['text_only']:.3f} (held-out half {summary['text_only_held_out']:.3f}) |" in summary_row
     assert any(note.startswith("The defaults were tuned on half of this data set's judgements (every other related pair, "

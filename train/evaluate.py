@@ -661,7 +661,7 @@ def markdown(report: dict[str, Any]) -> str:
                   + (" published |" if published else ""),
                   "|---|---|---|---|---|---|---|---|" + ("---|" if published else "")]
         for row in report["summary"]:
-            lines.append(f"| {row['dataset']} | {row['metric']} | {_fmt(row.get('more_like_this'))} | {_fmt(row.get('yarpp'))} | "
+            lines.append(f"| {row['dataset']} | {dict(TABLE_COLUMNS).get(row['metric'], row['metric'])} | {_fmt(row.get('more_like_this'))} | {_fmt(row.get('yarpp'))} | "
                          f"{_fmt(row.get('words_only'))}{_held_out_cell(row, 'words_only')} | {_fmt(row['text_only'])}{_held_out_cell(row, 'text_only')} | "
                          f"{_fmt(row['value'])}{_between(row.get('interval'))} | {row['tag_weight']:g} |"
                          + (f" {_fmt(row.get('published'))}{_held_out_cell(row, 'published')} |" if published else ""))
