@@ -21,7 +21,7 @@ from pathlib import Path
 
 from recommender.schema import Article, SchemaError, parse_article
 
-from .groundtruth import EvalSet, mostly_dropped, unknown_ids
+from .groundtruth import EvalSet, about_corpus, judgements, mostly_dropped, unknown_ids
 from .job import MAX_SKIPPED
 from .loaders import BadRecord, LoadError, LoadReport, first_sentence, guess_format, load_articles
 from .loaders.csv_format import csv_rows, separator_hint
@@ -683,19 +683,14 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
             f"({_reasons(report)})" if report.skipped else "it holds no records"))
     left_out = _left_out(len(report.skipped), 0, report)
     ids = {a.id for a in articles}
-    links: dict[str, set[str]] = {}
     given_links = read_related(related) if related is not None else {}
-    unknown_links = {i for query, others in given_links.items() for i in others | {query}} - ids
-    for query, others in given_links.items():
-        if query in ids and others & ids:
-            links[query] = others & ids
+    links, _, unknown_links = about_corpus(given_links, [], ids)
     given_pairs = read_ratings(ratings) if ratings is not None else []
-    unknown_pairs = {i for a, b, _ in given_pairs for i in (a, b)} - ids
-    pairs = [(a, b, similarity) for a, b, similarity in given_pairs if a in ids and b in ids]
+    _, pairs, unknown_pairs = about_corpus({}, given_pairs, ids)
     unknown = unknown_links | unknown_pairs
     skipped = len(report.skipped)
     for given, found, what, missing, counts in (
-            (related, links, "related ids", unknown_links, (sum(map(len, given_links.values())), sum(map(len, links.values())))),
+            (related, links, "related ids", unknown_links, (judgements(given_links, []), judgements(links, []))),
             (ratings, pairs, "rated pairs", unknown_pairs, (len(given_pairs), len(pairs)))):
         if given is None:
             continue

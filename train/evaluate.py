@@ -234,7 +234,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
     best = best_weight(results)
     held_notes = ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else []) + [
-        _held_out_note(results, best, f"{published_tuned_name(systems)}'s weights were chosen with --tune", TUNED_FIGURE[kind])
+        _held_out_note(results, best, f"{published[0].name}'s weights were chosen with --tune", TUNED_FIGURE[kind])
         for kind in (() if tuned_on or not best else published_tuned)]
     return {
         "dataset": es.name,
@@ -257,10 +257,6 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "differences": sorted(differences(results, questions_of, best) + differences(results, held_of, best, held_out=True),
                               key=lambda row: row["metric"] != best["metric"] if best else False),  # stable: all, then held out
     }
-
-
-def published_tuned_name(systems: list) -> str:
-    return next(s.name for s in systems if s.kind == "published")
 
 
 def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: str, key: str | None = None) -> str | None:

@@ -102,6 +102,20 @@ class EvalSet:
         return h.hexdigest()[:16]
 
 
+def about_corpus(related: dict[str, set[str]], ratings: list[tuple[str, str, float]],
+                 known: set[str]) -> tuple[dict[str, set[str]], list[tuple[str, str, float]], set[str]]:
+    """The ground truth about the articles ``known``: the related ids and the rated pairs both of
+    whose ends are among them, and the ids named that are not."""
+    named = set(related) | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}
+    return ({q: rel & known for q, rel in related.items() if q in known and rel & known},
+            [(a, b, r) for a, b, r in ratings if a in known and b in known], named - known)
+
+
+def judgements(related: dict[str, set[str]], ratings: list[tuple[str, str, float]]) -> int:
+    """How many judgements ground truth holds: a related id each way it is asked, and a rating."""
+    return sum(map(len, related.values())) + len(ratings)
+
+
 #: A ground-truth file more than this share of whose judgements name ids not in the corpus is warned of.
 MOSTLY_DROPPED = 0.5
 

@@ -340,7 +340,7 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     records were unreadable (the ground truth's missing ids may be theirs)."""
     warn = warn or log
     from .adapters import read_ground_truth
-    from .groundtruth import EvalSet, mostly_dropped, uneven_ratings, unknown_ids
+    from .groundtruth import EvalSet, about_corpus, judgements, mostly_dropped, uneven_ratings, unknown_ids
     from .evaluate import RELATED_K
     from .tuning import TAG_WEIGHTS, TEXT_GRID, tuning_score
 
@@ -349,16 +349,14 @@ def tune_weights(articles: list, ground_truth: Path, params: dict[str, Any], log
     except (OSError, ValueError) as exc:
         raise JobError(f"cannot read the ground truth (--tune): {exc}") from None  # exc names the file
     known = {a.id for a in articles}
-    given = sum(map(len, related.values())) + len(ratings)
-    unknown = ({q for q in related} | {i for rel in related.values() for i in rel} | {i for a, b, _ in ratings for i in (a, b)}) - known
+    given = judgements(related, ratings)
     if not given:
         raise JobError(f"{ground_truth}: holds no related ids or rated pairs to tune on")
     of_related = bool(related)  # the file's kind, before its judgements about other articles are left out
-    related = {q: rel & known for q, rel in related.items() if q in known and rel & known}
-    ratings = [(a, b, r) for a, b, r in ratings if a in known and b in known]
+    related, ratings, unknown = about_corpus(related, ratings, known)
     if not related and not ratings:
         raise JobError(f"{ground_truth}: no ground truth about articles of this corpus ({unknown_ids(unknown, known, skipped)})")
-    kept = sum(map(len, related.values())) + len(ratings)
+    kept = judgements(related, ratings)
     said = mostly_dropped(ground_truth, of_related, given, kept, unknown, known, skipped)
     if said:
         warn(f"tuning: warning: {said}")
