@@ -675,7 +675,8 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
     corpus_path = Path(corpus_path)
     articles, report = _read([corpus_path], fmt, tag_delimiter)
     _as_the_job_would(corpus_path, articles, report, max_skipped)
-    if (fmt or guess_format(corpus_path)) == "folder":
+    form = fmt or guess_format(corpus_path)
+    if form == "folder":
         articles = _without_sections(articles)
     if not articles:  # said before the ground truth is read: it is not the ground truth's fault
         raise ValueError(f"{corpus_path}: no articles to evaluate: " + (
@@ -719,7 +720,7 @@ def load_custom(corpus_path: Path, related: Path | None = None, ratings: Path | 
                      + (f" ({', '.join(lost)})" if lost else "")
                      + (" (some may be of the unreadable records skipped above)" if unknown and report.skipped else ""))
     split = sum(1 for a in articles if any(";" in t or "," in t for t in a.tags))
-    if split and tag_delimiter == "|" and (fmt or guess_format(corpus_path)) == "csv":
+    if split and tag_delimiter == "|" and form == "csv":
         parts.append(f"{split:,} article{' has' if split == 1 else 's have'} a tag with ';' or ',' in it: if your CSV separates tags with one of them, "
                      "pass --tag-delimiter ';' (or ','), as to python -m train")
     if labels and len(labels) < len(articles):
