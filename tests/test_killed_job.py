@@ -3,6 +3,7 @@ version: the version that was current stays current and loads, no half-written f
 a version, and the next job publishes as if nothing had happened."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -24,8 +25,25 @@ def corpus(tmp_path_factory):
     return path
 
 
-def job(corpus: Path, models: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "train", str(corpus), "--out", str(models), "--n-jobs", "1", "--quiet"],
+#: Runs the training job, stopping itself (SIGSTOP) just before it moves ``CURRENT`` to the new
+#: version, so that it can be killed at exactly that moment: polling for the renamed folder missed
+#: that window, a few microseconds on tmpfs, when the machine was busy (the job ran on and published).
+STOP_BEFORE_POINTER = """
+import os, signal, sys
+from recommender import artifact
+from train.__main__ import main
+move = artifact._point_to
+def stop_first(*args):
+    os.kill(os.getpid(), signal.SIGSTOP)
+    move(*args)
+artifact._point_to = stop_first
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def job(corpus: Path, models: Path, stop_before_pointer: bool = False) -> subprocess.Popen:
+    run = ["-c", STOP_BEFORE_POINTER] if stop_before_pointer else ["-m", "train"]
+    return subprocess.Popen([sys.executable, *run, str(corpus), "--out", str(models), "--n-jobs", "1", "--quiet"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -36,6 +54,15 @@ def kill_when(process: subprocess.Popen, seen) -> None:
         assert process.poll() is None, f"the job ended before it could be killed: {process.communicate()}"
         assert time.monotonic() < deadline, "the job never reached the point to kill it at"
         time.sleep(0.0005)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    assert process.returncode == -signal.SIGKILL
+
+
+def kill_when_stopped(process: subprocess.Popen) -> None:
+    """SIGKILL ``process`` once it has stopped itself; fail if it ended first."""
+    _, status = os.waitpid(process.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), f"the job ended before it stopped to be killed (wait status {status})"
     process.send_signal(signal.SIGKILL)
     process.communicate()
     assert process.returncode == -signal.SIGKILL
@@ -53,10 +80,10 @@ def test_a_job_killed_while_publishing_leaves_the_current_version_serving(corpus
     assert first.returncode == 0, err
     before = artifact.current_version(models)
     if moment == "writing the new version":
-        seen = lambda: bool(scratch(models))
+        kill_when(job(corpus, models), lambda: bool(scratch(models)))
     else:
-        seen = lambda: len(artifact.versions(models)) > 1
-    kill_when(job(corpus, models), seen)
+        kill_when_stopped(job(corpus, models, stop_before_pointer=True))
+        assert len(artifact.versions(models)) == 2  # the new version was renamed into place before the pointer moves
 
     assert artifact.current_version(models) == before
     assert len(artifact.load(models)) == 1200
