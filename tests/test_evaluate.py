@@ -917,3 +917,68 @@ def test_related_ids_our_model_counts_as_the_same_story_are_said_to_be_misses(ev
         assert (f"related ids (25%) are of articles {published.name} counts as the same story" in notes) is counted
         assert (f"{published.name} (duplicate threshold 0.99, headline threshold 0.99) counts none of them as the same "
                 "story, so it can list them." in notes) is not counted
+
+
+def test_the_comparative_targets_set_the_blend_against_text_only(evalset, monkeypatch, tmp_path):
+    from train import metrics as M
+    from train import targets
+    from train.groundtruth import TUNING, half
+
+    tuned = replace(evalset, queries=[], categories=[], related={**evalset.related, "s2": {"s3"}, "f2": {"f3", "f4"}})
+    monkeypatch.setattr(targets, "TUNED", {"stackexchange_cstheory_meta": tuned.digest()})  # "tiny" stands in for it
+    result = evaluate_set(tuned, standard_systems([0.0, 0.3], min_df=1), sample=None, log=lambda m: None)
+    chosen, key = result["tuned_tag_weight"], result["tuned_tag_weight"]["metric"]
+    models = {s["params"]["tag_weight"]: s["figures"] for s in result["systems"] if s["kind"] == "model"}
+    # the tuning half's figure, measured here on its own, is what the weight was chosen by
+    system = next(s for s in standard_systems([0.0], min_df=1) if s.name == "text only").fit(tuned.articles)
+    tuning = half(tuned, TUNING).related
+    assert key == "recall@10" and models[0.0]["recall@10_tuning_half"] == pytest.approx(M.mean(
+        M.recall_at_k([i for i, _ in system.related(q, 10)], rel, 10) for q, rel in tuning.items()))
+    assert chosen["tag_weight"] == max(models, key=lambda w: (models[w][f"{key}_tuning_half"], -w))
+    assert chosen["difference"] == pytest.approx(models[chosen["tag_weight"]][f"{key}_held_out"] - models[0.0][f"{key}_held_out"])
+    report = write_report([{**result, "dataset": "stackexchange_cstheory_meta"}], tmp_path, {}, "test")
+    rows = {row["target"]: row for row in report["targets"]}
+    assert set(rows) == {targets.TAGS_AGAINST_TEXT[1], targets.NEVER_WORSE}
+    tags = rows[targets.TAGS_AGAINST_TEXT[1]]
+    assert tags["reached"].startswith(f"text only {models[0.0][key]:.3f}") and tags["verdict"].startswith("reported: ")
+    assert rows[targets.NEVER_WORSE]["held_out_verdict"].startswith("met")
+    md = (tmp_path / "report.md").read_text()
+    assert f"| stackexchange_cstheory_meta | {targets.NEVER_WORSE} | w = {chosen['tag_weight']:g}, chosen on the tuning half" in md
+
+
+def _with_blend(tuned=None, differences=()):
+    """A data set's section as the report holds it: text only and a blend at 0.1, best by recall@10."""
+    systems = [{"system": "text only", "kind": "model", "params": {"tag_weight": 0.0}, "figures": {"recall@10": 0.40}},
+               {"system": "blend w=0.1", "kind": "model", "params": {"tag_weight": 0.1}, "figures": {"recall@10": 0.42}}]
+    return {"dataset": "news", "content_digest": "d", "tagged_articles": 5, "systems": systems,
+            "best_tag_weight": {"metric": "recall@10", "tag_weight": 0.1}, "tuned_tag_weight": tuned,
+            "differences": list(differences)}
+
+
+def test_a_blend_the_tuning_half_chooses_is_short_where_the_held_out_half_puts_it_behind(monkeypatch):
+    from train import targets
+
+    monkeypatch.setattr(targets, "TUNED", {"news": "d"})
+    behind = {"metric": "recall@10", "tag_weight": 0.1, "system": "blend w=0.1", "tuning_half": 0.45, "held_out": 0.30,
+              "text_only_held_out": 0.36, "difference": -0.06, "interval": [-0.09, -0.02]}
+    ds = _with_blend(behind)
+    [row] = targets.comparisons(ds, ds["systems"][0])
+    assert row["target"] == targets.NEVER_WORSE
+    assert row["held_out_verdict"] == "short: the blend behind by 0.060, beyond chance"
+    level = {**behind, "difference": -0.01, "interval": [-0.04, +0.02]}
+    [row] = targets.comparisons(_with_blend(level), ds["systems"][0])
+    assert row["held_out_verdict"] == "met: -0.010, within chance (the interval holds 0)"
+
+
+def test_without_a_tuning_half_the_job_would_choose_its_default_and_the_sweeps_best_is_reported(monkeypatch):
+    from train import targets
+
+    monkeypatch.setattr(targets, "TUNED", {"news": "d"})
+    lists = {"metric": "label_precision@8", "system": "blend w=0.1", "against": "text only", "difference": -0.01,
+             "interval": [-0.012, -0.008]}
+    ds = _with_blend(None, [lists])
+    [row] = targets.comparisons(ds, ds["systems"][0])
+    assert row["reached"].startswith("w = 0, the job's default") and "label_precision@8 -0.010 [-0.012, -0.008]" in row["reached"]
+    assert row["verdict"] == "met at the default; the sweep's best weight is behind beyond chance on label_precision@8"
+    monkeypatch.setattr(targets, "TUNED", {})
+    assert targets.comparisons(ds, ds["systems"][0]) == []  # a corpus the project does not bundle is held to nothing

@@ -27,7 +27,7 @@ from recommender.schema import date_to_days
 
 from . import metrics as M
 from . import targets
-from .groundtruth import HELD_OUT, EvalSet, half, uneven_ratings
+from .groundtruth import HELD_OUT, TUNING, EvalSet, half, uneven_ratings
 from .loaders import FORMATS
 from .job import MAX_SKIPPED, file_digest
 from .options import nonempty, print_result, share, sigterm_as_interrupt, whole
@@ -223,13 +223,16 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         figures |= {f"{key}_interval": M.interval(q) for key, q in questions.items()}
         questions_of[system.name] = questions
         if tuned_on or published_tuned:
-            held = held_out_questions(system, es, lists)
+            held = half_questions(system, es, lists)
             if not tuned_on:  # --tune read one ground-truth file: only its figure has a half it never read
                 held = {key: q for key, q in held.items() if key in {TUNED_FIGURE[kind] for kind in published_tuned}}
             figures |= {f"{key}_held_out{part}": value for key, q in held.items() if q is not None
                         for part, value in (("", float(q.statistic(*q.columns))), ("_interval", M.interval(q)),
                                             ("_questions", q.size))}
             held_of[system.name] = held
+            if tuned_on and system.kind == "model":  # the figures a tag weight is chosen by, as --tune would
+                figures |= {f"{key}_tuning_half": float(q.statistic(*q.columns))
+                            for key, q in half_questions(system, es, lists, TUNING).items() if q is not None}
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
     best = best_weight(results)
@@ -254,6 +257,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "sampled_lists": len(asked),
         "systems": results,
         "best_tag_weight": best,
+        "tuned_tag_weight": tuned_weight(results, held_of) if tuned_on else None,
         "differences": sorted(differences(results, questions_of, best) + differences(results, held_of, best, held_out=True),
                               key=lambda row: row["metric"] != best["metric"] if best else False),  # stable: all, then held out
     }
@@ -277,10 +281,10 @@ def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: s
                         for r in dict((r["system"], r) for r in shown).values()) + ".")
 
 
-def held_out_questions(system, es: EvalSet, lists: dict[str, list[str]]) -> QuestionsOf:
-    """The primary figures on the half of the questions the tuning search never reads
-    (:func:`~train.groundtruth.half`) of a data set the defaults were tuned on."""
-    held = half(es, HELD_OUT)
+def half_questions(system, es: EvalSet, lists: dict[str, list[str]], which: int = HELD_OUT) -> QuestionsOf:
+    """The primary figures on the half of the questions the tuning search never reads (``HELD_OUT``)
+    or reads (``TUNING``; :func:`~train.groundtruth.half`) of a data set the defaults were tuned on."""
+    held = half(es, which)
     questions: QuestionsOf = {}
     if held.related:
         questions |= related_metrics(system, held.related, list(held.related), RELATED_K)[1]
@@ -409,7 +413,7 @@ def differences(results: list[dict[str, Any]], questions_of: dict[str, Questions
     a paired interval: the topics (text only − words only), the competitors, the tags (the best blend
     − text only), a published model (− text only), and the :data:`FLOORS` where the default does not
     clear them beyond chance; ``best`` is :func:`best_weight`'s choice. With
-    ``held_out``, the figures on the held-out half (:func:`held_out_questions`), rows marked so."""
+    ``held_out``, the figures on the held-out half (:func:`half_questions`), rows marked so."""
     if best is None or not questions_of:
         return []
     suffix = "_held_out" if held_out else ""
@@ -471,6 +475,25 @@ def _cell(key: str, figures: dict[str, Any]) -> str:
 
 def _between(interval: list[float] | None) -> str:
     return f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else ""
+
+
+def tuned_weight(results: list[dict[str, Any]], held_of: dict[str, QuestionsOf]) -> dict[str, Any] | None:
+    """The tag weight the tuning half of a data set's questions chooses by its primary figure (ties go
+    to the smaller weight), as ``--tune`` would choose it on them, and that weight's figure on the
+    held-out half against text only's, with a paired interval (None when the weight is 0: text only)."""
+    key = primary_metric(results)
+    models = [r for r in results if r["kind"] == "model" and r["figures"].get(f"{key}_tuning_half") is not None
+              and r["figures"].get(f"{key}_held_out") is not None]
+    ours = next((r for r in models if r["params"]["tag_weight"] == 0.0), None)
+    if ours is None:
+        return None
+    chosen = max(models, key=lambda r: (r["figures"][f"{key}_tuning_half"], -r["params"]["tag_weight"]))
+    value, text_only = chosen["figures"][f"{key}_held_out"], ours["figures"][f"{key}_held_out"]
+    return {"metric": key, "tag_weight": chosen["params"]["tag_weight"], "system": chosen["system"],
+            "tuning_half": chosen["figures"][f"{key}_tuning_half"], "held_out": value, "text_only_held_out": text_only,
+            "difference": value - text_only,
+            "interval": None if chosen is ours else M.difference_interval(held_of[chosen["system"]].get(key),
+                                                                          held_of[ours["system"]].get(key))}
 
 
 def primary_metric(results: list[dict[str, Any]]) -> str | None:
@@ -679,12 +702,15 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["## Targets", "",
                   "The figures the data sets bundled with the project (`../shared/datasets`, recognised by their content) "
                   "are held to, judged on the default model (text only: the training job's default tag weight is 0) by the "
-                  "figure and its interval.", ""]
+                  "figure and its interval. The rows of the two comparative targets set the blend with tags against text "
+                  "only, by the difference of their figures on the same questions and its paired interval (as under "
+                  "Differences); the blend the job would choose is the one the tuning half of the questions chooses, "
+                  "as `--tune` would, judged on the held-out half.", ""]
         held = any("held_out_value" in row for row in report["targets"])
         lines += ["| data set | target | reached | verdict |" + (" held-out half | its verdict |" if held else ""),
                   "|---|---|---|---|" + ("---|---|" if held else "")]
-        lines += [f"| {row['dataset']} | {row['target']} | {_fmt(row['value'])}{_between(row['interval'])} | {row['verdict']} |"
-                  + ((f" {_fmt(row['held_out_value'])}{_between(row['held_out_interval'])} | {row['held_out_verdict']} |"
+        lines += [f"| {row['dataset']} | {row['target']} | {row.get('reached') or _fmt(row['value']) + _between(row['interval'])} | {row['verdict']} |"
+                  + ((f" {row.get('held_out_reached') or _fmt(row['held_out_value']) + _between(row['held_out_interval'])} | {row['held_out_verdict']} |"
                       if "held_out_value" in row else " – | – |") if held else "")
                   for row in report["targets"]]
         lines.append("")
@@ -789,7 +815,7 @@ def _draw(plt: Any, panels: list[dict[str, Any]], goals: list[dict[str, Any]], p
             ax.errorbar([w for w, _, _ in spans], [v for _, v, _ in spans], linestyle="", color="tab:blue", capsize=2,
                         yerr=[[v - i[0] for _, v, i in spans], [i[1] - v for _, v, i in spans]])
         for goal in goals:
-            if goal["dataset"] == ds["dataset"] and goal["metric"] == key:
+            if goal["dataset"] == ds["dataset"] and goal["metric"] == key and goal["threshold"] is not None:
                 ax.axhline(goal["threshold"], color="black", linewidth=0.8, label=f"target {goal['threshold']:g}")
         for s in ds["systems"]:
             if s["kind"] == "published" and s["figures"].get(key) is not None:
