@@ -163,7 +163,7 @@ def test_figures_come_with_their_intervals(evalset, tmp_path):
     assert topics["difference"] == pytest.approx(ours["pearson"] - figures(result, "words only")["pearson"])
     lo, hi = topics["interval"]
     assert lo <= topics["difference"] <= hi
-    assert "## Differences on the same questions" in md and f"| tiny | pearson | text only | words only | {topics['difference']:+.3f} |" in md
+    assert "## Differences on the same questions" in md and f"| tiny | Pearson | text only | words only | {topics['difference']:+.3f} |" in md
 
 
 def test_a_bundled_data_set_is_judged_against_its_targets(result, tmp_path, monkeypatch):
@@ -542,6 +542,7 @@ def test_the_report_says_how_a_published_model_was_trained_and_tuned(tmp_path, c
 def test_only_the_ground_truth_tune_read_gets_a_held_out_half(tmp_path, capsys):
     from train.__main__ import main as train_main
     from train.evaluate import main
+    from train import metrics as M
 
     corpus = write_corpus(tmp_path / "c.jsonl")
     related = tmp_path / "related.csv"
@@ -560,7 +561,7 @@ def test_only_the_ground_truth_tune_read_gets_a_held_out_half(tmp_path, capsys):
         assert f"{held}_held_out" in mine and f"{not_held}_held_out" not in mine, tuned
         assert all(r.get("questions") != "held-out half" or r["metric"] == held for r in ds["differences"])
         note = next(n for n in ds["notes"] if "'s weights were chosen with --tune on half" in n)
-        assert f"which that choice never read, {held} is:" in note
+        assert f"which that choice never read, {M.name(held)} is:" in note
         assert not any("halves of the held-out split are uneven" in n for n in ds["notes"])
 
 
@@ -725,8 +726,8 @@ def test_the_report_lists_where_the_default_is_behind_beyond_chance(result, tmp_
              "difference": 0.031, "interval": [0.012, 0.068]}]
     write_report([{**result, "differences": rows}], tmp_path, {}, "test")
     md = (tmp_path / "report.md").read_text()
-    assert "- tiny, knn_micro_f1: words only ahead by 0.017 [0.009, 0.025]" in md
-    assert "- tiny, recall@10 (held-out half): blend w=0.3 ahead by 0.031 [0.012, 0.068]" in md
+    assert "- tiny, kNN micro-F1: words only ahead by 0.017 [0.009, 0.025]" in md
+    assert "- tiny, R@10 (held-out half): blend w=0.3 ahead by 0.031 [0.012, 0.068] (at the tag weight chosen on all questions, this half among them)" in md
     assert "yarpp ahead" not in md  # within chance
 
 
@@ -740,14 +741,14 @@ def test_the_report_says_where_a_published_model_is_behind_as_well_as_ahead(resu
             {"system": "published v1", "against": "text only", "metric": "ndcg@10", "difference": 1.475, "interval": None}]
     report = write_report([{**result, "systems": [*result["systems"], published], "differences": rows}], tmp_path, {}, "test")
     md = (tmp_path / "report.md").read_text()
-    assert "- tiny, label_precision@8: published v1 behind by 0.104 [0.080, 0.130], beyond chance" in md
-    assert "- tiny, recall@10: published v1 ahead by 0.031 [0.012, 0.068], beyond chance" in md
-    assert "- tiny, pearson: published v1 level within chance: +0.004 [-0.020, +0.030]" in md
-    assert "- tiny, ndcg@10: published v1 cannot be judged: +1.475 with no interval" in md  # not "level"
+    assert "- tiny, label P@8: published v1 behind by 0.104 [0.080, 0.130], beyond chance" in md
+    assert "- tiny, R@10: published v1 ahead by 0.031 [0.012, 0.068], beyond chance" in md
+    assert "- tiny, Pearson: published v1 level within chance: +0.004 [-0.020, +0.030]" in md
+    assert "- tiny, nDCG@10: published v1 cannot be judged: +1.475 with no interval" in md  # not "level"
     assert "published v1 ahead by 0.031 [0.012, 0.068]\n" not in md  # not also among where the default is behind
     printed = summary_text({**report, "out": str(tmp_path)}, 1.0)
-    assert "tiny: published v1 against text only: recall@10 ahead by 0.031" in printed
-    assert "label_precision@8 behind by 0.104 [0.080, 0.130], beyond chance" in printed
+    assert "tiny: published v1 against text only: R@10 ahead by 0.031" in printed
+    assert "label P@8 behind by 0.104 [0.080, 0.130], beyond chance" in printed
 
 
 def test_the_plot_says_when_the_published_model_is_not_a_point_of_the_curve(result, tmp_path, monkeypatch):
@@ -804,7 +805,7 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
     assert summary["words_only_held_out"] == figures(result, "words only")[f"{key}_held_out"]
     assert f"(held-out half: text only {summary['text_only_held_out']:.3f}, words only " in summary_text({**report, "out": tmp_path}, 1.0)
     md = (tmp_path / "report.md").read_text()
-    assert "label_precision@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md
+    assert "label P@8, held-out half" in md and "| held-out half | its verdict |" in md and "| – | – |" in md
     assert "## Held-out halves" in md and "half the questions of bbc:" in md
     # the Summary itself shows the default's and words only's held-out figures, which a reader ships on (found by a reader)
     summary_row = next(line for line in md.splitlines() if line.startswith("| bbc |"))
@@ -813,7 +814,7 @@ def test_a_data_set_the_defaults_were_tuned_on_also_gets_its_held_out_half(evals
            f"{summary['text_only']:.3f} (held-out half {summary['text_only_held_out']:.3f}) |" in summary_row
     assert any(note.startswith("The defaults were tuned on half of this data set's judgements (every other related pair, "
                                "with both its ends, or rated pair; or the articles at even positions for labels). On the "
-                               "other half (3 questions), which that choice never read, recall@10 is: ") and "text only " in note
+                               "other half (3 questions), which that choice never read, R@10 is: ") and "text only " in note
                for note in result["notes"])
 
 
@@ -936,6 +937,11 @@ def test_the_comparative_targets_set_the_blend_against_text_only(evalset, monkey
         M.recall_at_k([i for i, _ in system.related(q, 10)], rel, 10) for q, rel in tuning.items()))
     assert chosen["tag_weight"] == max(models, key=lambda w: (models[w][f"{key}_tuning_half"], -w))
     assert chosen["difference"] == pytest.approx(models[chosen["tag_weight"]][f"{key}_held_out"] - models[0.0][f"{key}_held_out"])
+    assert chosen["text_only_tuning_half"] == models[0.0][f"{key}_tuning_half"]
+    margin, interval = chosen["tuning_half"] - chosen["text_only_tuning_half"], chosen["tuning_half_interval"]
+    assert interval is None if chosen["tag_weight"] == 0 else interval[0] <= margin <= interval[1]
+    both = sum(1 for q, rel in tuned.related.items() for i in rel if q in tuned.related.get(i, ())) // 2
+    assert result["pairs_asked_both_ends"] == both
     report = write_report([{**result, "dataset": "stackexchange_cstheory_meta"}], tmp_path, {}, "test")
     rows = {row["target"]: row for row in report["targets"]}
     assert set(rows) == {targets.TAGS_AGAINST_TEXT[1], targets.NEVER_WORSE}
@@ -944,6 +950,7 @@ def test_the_comparative_targets_set_the_blend_against_text_only(evalset, monkey
     assert rows[targets.NEVER_WORSE]["held_out_verdict"].startswith("met")
     md = (tmp_path / "report.md").read_text()
     assert f"| stackexchange_cstheory_meta | {targets.NEVER_WORSE} | w = {chosen['tag_weight']:g}, chosen on the tuning half" in md
+    assert (f"stackexchange_cstheory_meta asks {both:,} linked pair" in md) == bool(both)
 
 
 def _with_blend(tuned=None, differences=()):
@@ -960,14 +967,47 @@ def test_a_blend_the_tuning_half_chooses_is_short_where_the_held_out_half_puts_i
 
     monkeypatch.setattr(targets, "TUNED", {"news": "d"})
     behind = {"metric": "recall@10", "tag_weight": 0.1, "system": "blend w=0.1", "tuning_half": 0.45, "held_out": 0.30,
+              "text_only_tuning_half": 0.40, "tuning_half_interval": [0.01, 0.09],
               "text_only_held_out": 0.36, "difference": -0.06, "interval": [-0.09, -0.02]}
     ds = _with_blend(behind)
     [row] = targets.comparisons(ds, ds["systems"][0])
-    assert row["target"] == targets.NEVER_WORSE
+    assert row["target"] == targets.NEVER_WORSE and row["value"] is None  # no figure of all questions judges it
+    assert "(R@10 0.450 against text only's 0.400 there: +0.050 [+0.010, +0.090], beyond chance)" in row["reached"]
     assert row["held_out_verdict"] == "short: the blend behind by 0.060, beyond chance"
-    level = {**behind, "difference": -0.01, "interval": [-0.04, +0.02]}
+    level = {**behind, "difference": -0.01, "interval": [-0.04, +0.02], "tuning_half_interval": [-0.02, 0.12]}
     [row] = targets.comparisons(_with_blend(level), ds["systems"][0])
     assert row["held_out_verdict"] == "met: -0.010, within chance (the interval holds 0)"
+    assert "+0.050 [-0.020, +0.120], within chance: that half can hardly tell the weights apart)" in row["reached"]
+    # without an interval the sign decides: behind is worse
+    [row] = targets.comparisons(_with_blend({**level, "interval": None}), ds["systems"][0])
+    assert row["held_out_verdict"] == "short: -0.010 (no interval)"
+    [row] = targets.comparisons(_with_blend({**level, "difference": 0.01, "interval": None}), ds["systems"][0])
+    assert row["held_out_verdict"] == "met: +0.010 (no interval)"
+
+
+def test_the_job_would_choose_only_among_the_weights_tune_tries():
+    from train.evaluate import tuned_weight
+    from train.tuning import TAG_WEIGHTS
+
+    assert 0.7 not in TAG_WEIGHTS
+    figures = lambda tuning: {"recall@10": 0.4, "recall@10_tuning_half": tuning, "recall@10_held_out": 0.3}
+    results = [{"system": "text only", "kind": "model", "params": {"tag_weight": 0.0}, "figures": figures(0.40)},
+               {"system": "blend w=0.7", "kind": "model", "params": {"tag_weight": 0.7}, "figures": figures(0.50)}]
+    chosen = tuned_weight(results, {}, {})
+    assert chosen["tag_weight"] == 0.0 and chosen["interval"] is None and chosen["tuning_half_interval"] is None
+
+
+def test_every_question_of_a_set_tuning_never_read_is_held_out():
+    from train import targets
+
+    ours = {"system": "text only", "kind": "model", "params": {"tag_weight": 0.0},
+            "figures": {"knn_micro_f1": 0.8, "label_precision@8": 0.85}}
+    ds = {"dataset": "reuters21578", "content_digest": targets.BUNDLED["reuters21578"], "corpus_size": 10, "systems": [ours],
+          "best_tag_weight": {"metric": "knn_micro_f1", "tag_weight": 0.0}, "tuned_tag_weight": None, "differences": []}
+    rows = targets.judge([ds])
+    assert len(rows) == 3 and all(row["held_out_verdict"] == "the same" for row in rows)
+    bbc = {**ds, "dataset": "bbc", "content_digest": targets.BUNDLED["bbc"]}
+    assert not any("held_out_verdict" in row for row in targets.judge([bbc]) if row["metric"] == "near_duplicate_pairs")
 
 
 def test_without_a_tuning_half_the_job_would_choose_its_default_and_the_sweeps_best_is_reported(monkeypatch):
@@ -978,7 +1018,7 @@ def test_without_a_tuning_half_the_job_would_choose_its_default_and_the_sweeps_b
              "interval": [-0.012, -0.008]}
     ds = _with_blend(None, [lists])
     [row] = targets.comparisons(ds, ds["systems"][0])
-    assert row["reached"].startswith("w = 0, the job's default") and "label_precision@8 -0.010 [-0.012, -0.008]" in row["reached"]
-    assert row["verdict"] == "met at the default; the sweep's best weight is behind beyond chance on label_precision@8"
+    assert row["reached"].startswith("w = 0, the job's default") and "label P@8 -0.010 [-0.012, -0.008]" in row["reached"]
+    assert row["verdict"] == "met at the default; the sweep's best weight is behind beyond chance on label P@8"
     monkeypatch.setattr(targets, "TUNED", {})
     assert targets.comparisons(ds, ds["systems"][0]) == []  # a corpus the project does not bundle is held to nothing

@@ -188,7 +188,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
     asked = _sample(ids, sample)
     related_queries = [q for q in ids if es.related.get(q)]
     posted = es.articles[::max(1, len(es.articles) // POSTED)][:POSTED]
-    results, questions_of, held_of = [], {}, {}
+    results, questions_of, held_of, tuning_of = [], {}, {}, {}
     published = [s for s in systems if s.kind == "published"]
     for system in systems:
         began = time.perf_counter()
@@ -231,8 +231,9 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
                                             ("_questions", q.size))}
             held_of[system.name] = held
             if tuned_on and system.kind == "model":  # the figures a tag weight is chosen by, as --tune would
+                tuning_of[system.name] = half_questions(system, es, lists, TUNING)
                 figures |= {f"{key}_tuning_half": float(q.statistic(*q.columns))
-                            for key, q in half_questions(system, es, lists, TUNING).items() if q is not None}
+                            for key, q in tuning_of[system.name].items() if q is not None}
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
     best = best_weight(results)
@@ -254,10 +255,11 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "corpus_size": len(es.articles),
         "queries": len(es.queries),
         "tagged_articles": sum(1 for a in es.articles if a.tags),
+        "pairs_asked_both_ends": asked_both_ends(es),
         "sampled_lists": len(asked),
         "systems": results,
         "best_tag_weight": best,
-        "tuned_tag_weight": tuned_weight(results, held_of) if tuned_on else None,
+        "tuned_tag_weight": tuned_weight(results, held_of, tuning_of) if tuned_on else None,
         "differences": sorted(differences(results, questions_of, best) + differences(results, held_of, best, held_out=True),
                               key=lambda row: row["metric"] != best["metric"] if best else False),  # stable: all, then held out
     }
@@ -276,7 +278,7 @@ def _held_out_note(results: list[dict[str, Any]], best: dict[str, Any], tuned: s
     n = max(r["figures"][f"{key}_held_out_questions"] for r in shown)
     return (f"{tuned} on half of this data set's judgements (every other related pair, with both its ends, or rated "
             f"pair; or the articles at even positions for labels). On the other half ({n:,} question{'s' if n != 1 else ''}), "
-            f"which that choice never read, {key} is: "
+            f"which that choice never read, {M.name(key)} is: "
             + ", ".join(f"{r['system']} {_fmt(r['figures'][f'{key}_held_out'])}{_between(r['figures'].get(f'{key}_held_out_interval'))}"
                         for r in dict((r["system"], r) for r in shown).values()) + ".")
 
@@ -332,11 +334,16 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
                      "one list of stop words (English by default), so the figures mix how well it reads each; a newsroom "
                      "publishing in several languages is better served by one model per language, each with its own "
                      "--stemmer (README, \"Languages\").")
-    both_ends = sum(1 for q, items in es.related.items() for i in items if q in es.related.get(i, ())) // 2
+    both_ends = asked_both_ends(es)
     if both_ends:
         notes.append(f"{both_ends:,} linked pair{'s are' if both_ends != 1 else ' is'} asked from both ends (each end is a question of its own), so the questions "
                      "are not independent of each other: the intervals of recall, nDCG and the like are likely too narrow.")
     return notes
+
+
+def asked_both_ends(es: EvalSet) -> int:
+    """How many related pairs are asked from both ends: questions that are not independent of each other."""
+    return sum(1 for q, items in es.related.items() for i in items if q in es.related.get(i, ())) // 2
 
 
 def _same_story_notes(es: EvalSet, models: list[tuple[str, Any]]) -> list[str]:
@@ -477,21 +484,27 @@ def _between(interval: list[float] | None) -> str:
     return f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else ""
 
 
-def tuned_weight(results: list[dict[str, Any]], held_of: dict[str, QuestionsOf]) -> dict[str, Any] | None:
-    """The tag weight the tuning half of a data set's questions chooses by its primary figure (ties go
-    to the smaller weight), as ``--tune`` would choose it on them, and that weight's figure on the
-    held-out half against text only's, with a paired interval (None when the weight is 0: text only)."""
+def tuned_weight(results: list[dict[str, Any]], held_of: dict[str, QuestionsOf],
+                 tuning_of: dict[str, QuestionsOf]) -> dict[str, Any] | None:
+    """The tag weight the tuning half of a data set's questions chooses by its primary figure among
+    the weights ``--tune`` tries (ties go to the smaller weight), as ``--tune`` would choose it on them,
+    with its lead over text only on that half, and that weight's figure on the held-out half against
+    text only's; each difference with a paired interval (None when the weight is 0: text only)."""
+    from .tuning import TAG_WEIGHTS  # the weights --tune tries (train.tuning imports this module)
     key = primary_metric(results)
-    models = [r for r in results if r["kind"] == "model" and r["figures"].get(f"{key}_tuning_half") is not None
-              and r["figures"].get(f"{key}_held_out") is not None]
+    models = [r for r in results if r["kind"] == "model" and r["params"]["tag_weight"] in TAG_WEIGHTS
+              and r["figures"].get(f"{key}_tuning_half") is not None and r["figures"].get(f"{key}_held_out") is not None]
     ours = next((r for r in models if r["params"]["tag_weight"] == 0.0), None)
     if ours is None:
         return None
     chosen = max(models, key=lambda r: (r["figures"][f"{key}_tuning_half"], -r["params"]["tag_weight"]))
     value, text_only = chosen["figures"][f"{key}_held_out"], ours["figures"][f"{key}_held_out"]
     return {"metric": key, "tag_weight": chosen["params"]["tag_weight"], "system": chosen["system"],
-            "tuning_half": chosen["figures"][f"{key}_tuning_half"], "held_out": value, "text_only_held_out": text_only,
-            "difference": value - text_only,
+            "tuning_half": chosen["figures"][f"{key}_tuning_half"],
+            "text_only_tuning_half": ours["figures"][f"{key}_tuning_half"],
+            "tuning_half_interval": None if chosen is ours else M.difference_interval(tuning_of[chosen["system"]].get(key),
+                                                                                      tuning_of[ours["system"]].get(key)),
+            "held_out": value, "text_only_held_out": text_only, "difference": value - text_only,
             "interval": None if chosen is ours else M.difference_interval(held_of[chosen["system"]].get(key),
                                                                           held_of[ours["system"]].get(key))}
 
@@ -531,15 +544,6 @@ def best_weight(results: list[dict[str, Any]]) -> dict[str, Any] | None:
 REPORT_FILES = ("report.json", "tag_weight.png", "report.md")
 # report.json's shape: raised when a key is renamed, removed or changes meaning (added keys keep it)
 REPORT_VERSION = 1
-TABLE_COLUMNS = (
-    ("knn_micro_f1", "kNN micro-F1"), ("knn_macro_f1", "kNN macro-F1"), ("knn_k", "kNN k"), ("knn_vote_power", "vote power"),
-    ("label_precision@8", "label P@8"),
-    ("precision@10", "P@10"), ("recall@10", "R@10"), ("ndcg@10", "nDCG@10"), ("mrr", "MRR"), ("hit_rate@10", "hit@10"),
-    ("pearson", "Pearson"), ("spearman", "Spearman"),
-    ("empty_lists", "empty"), ("short_lists", "short"), ("near_duplicate_pairs", "dup pairs"), ("coverage", "coverage"),
-    ("mean_age_gap_days", "age gap (days)"), ("intra_list_similarity", "intra-list sim"),
-    ("fit_seconds", "fit s"), ("related_query_ms", "GET ms"), ("post_query_ms", "POST ms"),
-)
 
 
 SYSTEMS_TEXT = ("**systems**: random (the same random articles for the same question), most recent (the newest "
@@ -680,7 +684,7 @@ def markdown(report: dict[str, Any]) -> str:
                   + (" published |" if published else ""),
                   "|---|---|---|---|---|---|---|---|" + ("---|" if published else "")]
         for row in report["summary"]:
-            lines.append(f"| {row['dataset']} | {dict(TABLE_COLUMNS).get(row['metric'], row['metric'])} | {_fmt(row.get('more_like_this'))} | {_fmt(row.get('yarpp'))} | "
+            lines.append(f"| {row['dataset']} | {M.name(row['metric'])} | {_fmt(row.get('more_like_this'))} | {_fmt(row.get('yarpp'))} | "
                          f"{_fmt(row.get('words_only'))}{_held_out_cell(row, 'words_only')} | {_fmt(row['text_only'])}{_held_out_cell(row, 'text_only')} | "
                          f"{_fmt(row['value'])}{_between(row.get('interval'))} | {row['tag_weight']:g} |"
                          + (f" {_fmt(row.get('published'))}{_held_out_cell(row, 'published')} |" if published else ""))
@@ -705,13 +709,17 @@ def markdown(report: dict[str, Any]) -> str:
                   "figure and its interval. The rows of the two comparative targets set the blend with tags against text "
                   "only, by the difference of their figures on the same questions and its paired interval (as under "
                   "Differences); the blend the job would choose is the one the tuning half of the questions chooses, "
-                  "as `--tune` would, judged on the held-out half.", ""]
-        held = any("held_out_value" in row for row in report["targets"])
+                  "as `--tune` would, judged on the held-out half."
+                  + "".join(f" {ds['dataset']} asks {ds['pairs_asked_both_ends']:,} linked pairs from both ends, so its "
+                            "questions are not independent and its intervals are likely too narrow: read its \"beyond "
+                            "chance\" with care." for ds in report["datasets"] if ds.get("pairs_asked_both_ends")
+                            and any(row["dataset"] == ds["dataset"] for row in report["targets"])), ""]
+        held = any("held_out_verdict" in row for row in report["targets"])
         lines += ["| data set | target | reached | verdict |" + (" held-out half | its verdict |" if held else ""),
                   "|---|---|---|---|" + ("---|---|" if held else "")]
         lines += [f"| {row['dataset']} | {row['target']} | {row.get('reached') or _fmt(row['value']) + _between(row['interval'])} | {row['verdict']} |"
                   + ((f" {row.get('held_out_reached') or _fmt(row['held_out_value']) + _between(row['held_out_interval'])} | {row['held_out_verdict']} |"
-                      if "held_out_value" in row else " – | – |") if held else "")
+                      if "held_out_verdict" in row else " – | – |") if held else "")
                   for row in report["targets"]]
         lines.append("")
     compared = [(ds["dataset"], row) for ds in report["datasets"] for row in ds.get("differences", ())]
@@ -724,7 +732,7 @@ def markdown(report: dict[str, Any]) -> str:
                   + (" A row marked \"held-out half\" is on the half of the questions that tuning never read, and on "
                      "those alone (see the data set's section)." if any(row.get("questions") for _, row in compared) else ""), "",
                   "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
-        lines += [f"| {name} | {row['metric']}{', held-out half' if row.get('questions') else ''} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
+        lines += [f"| {name} | {M.name(row['metric'])}{', held-out half' if row.get('questions') else ''} | {row['system']} | {row['against']} | {row['difference']:+.3f} | "
                   + (f"[{row['interval'][0]:+.3f}, {row['interval'][1]:+.3f}]" if row["interval"] else "–") + " |"
                   for name, row in compared]
         lines.append("")
@@ -737,13 +745,15 @@ def markdown(report: dict[str, Any]) -> str:
                 ours_first = row["system"] == "text only"  # text only − X < 0: X ahead by the difference's opposite
                 ahead, by = (row["against"], -row["difference"]) if ours_first else (row["system"], row["difference"])
                 low, high = (-row["interval"][1], -row["interval"][0]) if ours_first else row["interval"]
-                lines.append(f"- {name}, {row['metric']}{' (held-out half)' if row.get('questions') else ''}: "
-                             f"{ahead} ahead by {by:.3f} [{low:.3f}, {high:.3f}]")
+                lines.append(f"- {name}, {M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''}: "
+                             f"{ahead} ahead by {by:.3f} [{low:.3f}, {high:.3f}]"
+                             + (" (at the tag weight chosen on all questions, this half among them)"
+                                if row.get("questions") and row["against"] == "text only" and row["system"].startswith("blend") else ""))
             lines.append("")
         if published:
             lines += ["The published model against the default (text only), on every figure of the table above, ahead or "
                       "behind:", ""]
-            lines += [f"- {name}, {row['metric']}{' (held-out half)' if row.get('questions') else ''}: {row['system']} "
+            lines += [f"- {name}, {M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''}: {row['system']} "
                       f"{_standing(row)}" for name, row in compared if (name, row["system"]) in published]
             lines.append("")
     if report["settings"].get("model_defaults"):
@@ -773,7 +783,7 @@ def markdown(report: dict[str, Any]) -> str:
                      "asked: kNN, label P@8 and POST ms)" if knn and knn["knn_queries"] != ds["queries"] else "")
                   + (f"; lists judged: {ds['sampled_lists']:,} (a sample)" if ds.get("sampled_lists", ds["corpus_size"]) < ds["corpus_size"] else "")
                   + ".", ""]
-        present = [(k, label) for k, label in TABLE_COLUMNS if any(_present(k, s["figures"]) for s in ds["systems"])]
+        present = [(k, label) for k, label in M.NAMES if any(_present(k, s["figures"]) for s in ds["systems"])]
         lines.append("| system | " + " | ".join(label for _, label in present) + " |")
         lines.append("|---|" + "---|" * len(present))
         for s in ds["systems"]:
@@ -1053,7 +1063,7 @@ def _run(argv: Sequence[str] | None) -> int:
 def summary_text(report: dict[str, Any], seconds: float) -> str:
     lines = [f"evaluation report in {report['out']}"]
     for row in report["summary"]:
-        lines.append(f"{row['dataset']:<30} {row['metric']:<18} MLT {_fmt(row.get('more_like_this'))}  YARPP {_fmt(row.get('yarpp'))}  "
+        lines.append(f"{row['dataset']:<30} {M.name(row['metric']):<18} MLT {_fmt(row.get('more_like_this'))}  YARPP {_fmt(row.get('yarpp'))}  "
                      f"words only {_fmt(row.get('words_only'))}  text only "
                      f"{_fmt(row['text_only'])}  best {_fmt(row['value'])}{_between(row.get('interval'))} at tag weight {row['tag_weight']:g}"
                      + (f"  published {_fmt(row['published'])}" if "published" in row else "")
@@ -1064,7 +1074,7 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
         rows = _published_rows(ds)
         if rows:
             lines.append(f"{ds['dataset']}: {rows[0]['system']} against text only: " + "; ".join(
-                f"{row['metric']}{' (held-out half)' if row.get('questions') else ''} {_standing(row)}" for row in rows))
+                f"{M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''} {_standing(row)}" for row in rows))
     unjudged = _unjudged(report)
     if unjudged:
         lines.append(f"no figure to judge by (no ground truth, or none that gives a figure; report.md says which): "

@@ -325,3 +325,20 @@ def mean(values: Iterable[float | None]) -> float | None:
     """Mean over the defined values; None when there are none."""
     kept = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     return float(np.mean(kept)) if kept else None
+
+
+#: How the report names each figure, in the order of its tables' columns.
+NAMES = (
+    ("knn_micro_f1", "kNN micro-F1"), ("knn_macro_f1", "kNN macro-F1"), ("knn_k", "kNN k"), ("knn_vote_power", "vote power"),
+    ("label_precision@8", "label P@8"),
+    ("precision@10", "P@10"), ("recall@10", "R@10"), ("ndcg@10", "nDCG@10"), ("mrr", "MRR"), ("hit_rate@10", "hit@10"),
+    ("pearson", "Pearson"), ("spearman", "Spearman"),
+    ("empty_lists", "empty"), ("short_lists", "short"), ("near_duplicate_pairs", "dup pairs"), ("coverage", "coverage"),
+    ("mean_age_gap_days", "age gap (days)"), ("intra_list_similarity", "intra-list sim"),
+    ("fit_seconds", "fit s"), ("related_query_ms", "GET ms"), ("post_query_ms", "POST ms"),
+)
+
+
+def name(key: str) -> str:
+    """The report's name of a figure (its key where it has none)."""
+    return dict(NAMES).get(key, key)

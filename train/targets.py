@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .metrics import name as figure_name
+
 
 @dataclass(frozen=True)
 class Target:
@@ -92,6 +94,10 @@ def judge(datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
             rows.append(row)
         if ours and ds.get("best_tag_weight"):
             rows += comparisons(ds, ours)
+        if ours and ds.get("content_digest") not in TUNED.values():  # every question is one the tuning never read
+            rows = [row if row["dataset"] != ds["dataset"] or "held_out_verdict" in row else
+                    row | {"held_out_reached": "the same: every question is held out", "held_out_verdict": "the same"}
+                    for row in rows]
     return rows
 
 
@@ -103,10 +109,15 @@ def _difference(value: float, interval: list[float] | None) -> str:
     return f"{value:+.3f}" + (f" [{interval[0]:+.3f}, {interval[1]:+.3f}]" if interval else "")
 
 
+def _worse(difference: float, interval: list[float] | None) -> bool:
+    """Whether the blend is worse than text only: behind beyond chance, or behind with no interval to say."""
+    return interval[1] < 0 if interval else difference < 0
+
+
 def _standing(difference: float, interval: list[float] | None) -> str:
     """Whether a difference (blend − text only) is beyond chance, by its paired interval."""
     if interval is None:
-        return "no interval"
+        return f"{difference:+.3f} (no interval)"
     if interval[0] > 0:
         return f"the blend ahead by {difference:.3f}, beyond chance"
     if interval[1] < 0:
@@ -148,35 +159,44 @@ def comparisons(ds: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]
                         f"{part}reached": f"{text}, {blend['system']} "
                                           f"{_figure(blend['figures'][key + suffix], blend['figures'].get(f'{key}{suffix}_interval'))}: "
                                           + _difference(found["difference"], found["interval"]),
-                        f"{part}verdict": "reported: " + _standing(found["difference"], found["interval"])}
+                        f"{part}verdict": "reported: " + _standing(found["difference"], found["interval"])
+                                          + ("; the weight was chosen on all questions, this half among them (the "
+                                             "tuning half's own choice is judged in the next row)" if held_out else "")}
         if "value" in row:
             rows.append(row)
     tuned = ds.get("tuned_tag_weight")
     if tuned:  # chosen on the tuning half, judged on the other
-        chosen = f"w = {tuned['tag_weight']:g}, chosen on the tuning half ({key} {tuned['tuning_half']:.3f}" + (
+        margin = tuned["tuning_half"] - tuned["text_only_tuning_half"]
+        chosen = f"w = {tuned['tag_weight']:g}, chosen on the tuning half ({figure_name(key)} {tuned['tuning_half']:.3f}" + (
             "; no article has tags, so every weight scores as text only does and ties go to the smallest)"
-            if ds.get("tagged_articles") == 0 else ")")
+            if ds.get("tagged_articles") == 0 else ")" if tuned["tag_weight"] == 0 else
+            f" against text only's {tuned['text_only_tuning_half']:.3f} there: {_difference(margin, tuned['tuning_half_interval'])}"
+            + (")" if not tuned["tuning_half_interval"] else ", beyond chance)" if tuned["tuning_half_interval"][0] > 0
+               else ", within chance: that half can hardly tell the weights apart)"))
         held = {"held_out_value": tuned["difference"], "held_out_interval": tuned["interval"]}
         if tuned["tag_weight"] == 0:
-            rows.append({**base, **held, "system": ours["system"], "target": NEVER_WORSE, "value": None, "interval": None,
+            rows.append({**base, **held, "system": ours["system"], "target": NEVER_WORSE, "value": 0.0, "interval": None,
                          "reached": chosen + ": text only itself", "verdict": "met: the blend chosen is text only",
                          "held_out_reached": "+0.000 (the same model)", "held_out_verdict": "met"})
         else:
             rows.append({**base, **held, "system": tuned["system"], "target": NEVER_WORSE, "value": None, "interval": None,
-                         "reached": chosen, "verdict": "judged on the held-out half, which the choice never read",
+                         "reached": chosen, "verdict": "not judged on these questions, the tuning half among them: "
+                                                       "see the held-out half, which the choice never read",
                          "held_out_reached": f"{tuned['system']} {tuned['held_out']:.3f} against text only "
                                              f"{tuned['text_only_held_out']:.3f}: {_difference(tuned['difference'], tuned['interval'])}",
-                         "held_out_verdict": ("short: " if tuned["interval"] and tuned["interval"][1] < 0 else "met: ")
+                         "held_out_verdict": ("short: " if _worse(tuned["difference"], tuned["interval"]) else "met: ")
                                              + _standing(tuned["difference"], tuned["interval"])})
     else:  # no tuning half among these questions (Reuters': the ModApte test articles)
         found = [d for d in ds.get("differences", ()) if d["against"] == ours["system"] and d["system"] == blend["system"]
                  and not d.get("questions")]
         sweep = "" if blend is ours else (f"; the sweep's best weight, {best['tag_weight']:g}, chosen on these very questions: "
-                                          + ", ".join(f"{d['metric']} {_difference(d['difference'], d['interval'])}" for d in found))
+                                          + ", ".join(f"{figure_name(d['metric'])} {_difference(d['difference'], d['interval'])}"
+                                                      for d in found))
         rows.append({**base, "system": ours["system"], "target": NEVER_WORSE, "value": 0.0, "interval": None,
                      "reached": "w = 0, the job's default (these questions have no tuning half to choose on): text only itself"
                                 + sweep,
                      "verdict": "met at the default" + ("" if not any(d["interval"] and d["interval"][1] < 0 for d in found)
                                                         else "; the sweep's best weight is behind beyond chance on "
-                                                        + ", ".join(d["metric"] for d in found if d["interval"] and d["interval"][1] < 0))})
+                                                        + ", ".join(figure_name(d["metric"]) for d in found
+                                                                    if d["interval"] and d["interval"][1] < 0))})
     return rows
