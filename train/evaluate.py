@@ -747,8 +747,8 @@ def markdown(report: dict[str, Any]) -> str:
                 low, high = (-row["interval"][1], -row["interval"][0]) if ours_first else row["interval"]
                 lines.append(f"- {name}, {M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''}: "
                              f"{ahead} ahead by {by:.3f} [{low:.3f}, {high:.3f}]"
-                             + (" (at the tag weight chosen on all questions, this half among them)"
-                                if row.get("questions") and row["against"] == "text only" and row["system"].startswith("blend") else ""))
+                             + (" (at the tag weight chosen on all questions, this half among them)"  # the tags' row: the best blend
+                                if row.get("questions") and row["against"] == "text only" else ""))
             lines.append("")
         if published:
             lines += ["The published model against the default (text only), on every figure of the table above, ahead or "

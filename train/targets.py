@@ -80,6 +80,7 @@ def judge(datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for ds in datasets:
         ours = next((s for s in ds["systems"] if s["kind"] == "model" and s["params"].get("tag_weight") == 0.0), None)
+        mine = []
         for target in (t for t in TARGETS if BUNDLED[t.dataset] == ds.get("content_digest") and ours):
             value = ours["figures"].get(target.metric)
             interval = ours["figures"].get(f"{target.metric}_interval")
@@ -91,13 +92,14 @@ def judge(datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 held_interval = ours["figures"].get(f"{target.metric}_held_out_interval")
                 row |= {"held_out_value": held, "held_out_interval": held_interval,
                         "held_out_verdict": verdict(target, held, held_interval)}
-            rows.append(row)
+            mine.append(row)
         if ours and ds.get("best_tag_weight"):
-            rows += comparisons(ds, ours)
-        if ours and ds.get("content_digest") not in TUNED.values():  # every question is one the tuning never read
-            rows = [row if row["dataset"] != ds["dataset"] or "held_out_verdict" in row else
+            mine += comparisons(ds, ours)
+        if ds.get("content_digest") not in TUNED.values():  # every question is one the tuning never read
+            mine = [row if "held_out_verdict" in row else
                     row | {"held_out_reached": "the same: every question is held out", "held_out_verdict": "the same"}
-                    for row in rows]
+                    for row in mine]
+        rows += mine
     return rows
 
 
@@ -166,13 +168,16 @@ def comparisons(ds: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]
             rows.append(row)
     tuned = ds.get("tuned_tag_weight")
     if tuned:  # chosen on the tuning half, judged on the other
-        margin = tuned["tuning_half"] - tuned["text_only_tuning_half"]
-        chosen = f"w = {tuned['tag_weight']:g}, chosen on the tuning half ({figure_name(key)} {tuned['tuning_half']:.3f}" + (
-            "; no article has tags, so every weight scores as text only does and ties go to the smallest)"
-            if ds.get("tagged_articles") == 0 else ")" if tuned["tag_weight"] == 0 else
-            f" against text only's {tuned['text_only_tuning_half']:.3f} there: {_difference(margin, tuned['tuning_half_interval'])}"
-            + (")" if not tuned["tuning_half_interval"] else ", beyond chance)" if tuned["tuning_half_interval"][0] > 0
-               else ", within chance: that half can hardly tell the weights apart)"))
+        if ds.get("tagged_articles") == 0:
+            why = "; no article has tags, so every weight scores as text only does and ties go to the smallest"
+        elif tuned["tag_weight"] == 0:
+            why = ""
+        else:  # its lead over text only on the half that chose it
+            lead = _difference(tuned["tuning_half"] - tuned["text_only_tuning_half"], tuned["tuning_half_interval"])
+            why = f" against text only's {tuned['text_only_tuning_half']:.3f} there: {lead}" + (
+                "" if not tuned["tuning_half_interval"] else ", beyond chance" if tuned["tuning_half_interval"][0] > 0
+                else ", within chance: that half can hardly tell the weights apart")
+        chosen = f"w = {tuned['tag_weight']:g}, chosen on the tuning half ({figure_name(key)} {tuned['tuning_half']:.3f}{why})"
         held = {"held_out_value": tuned["difference"], "held_out_interval": tuned["interval"]}
         if tuned["tag_weight"] == 0:
             rows.append({**base, **held, "system": ours["system"], "target": NEVER_WORSE, "value": 0.0, "interval": None,
@@ -192,11 +197,10 @@ def comparisons(ds: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]
         sweep = "" if blend is ours else (f"; the sweep's best weight, {best['tag_weight']:g}, chosen on these very questions: "
                                           + ", ".join(f"{figure_name(d['metric'])} {_difference(d['difference'], d['interval'])}"
                                                       for d in found))
+        behind = [figure_name(d["metric"]) for d in found if d["interval"] and d["interval"][1] < 0]
         rows.append({**base, "system": ours["system"], "target": NEVER_WORSE, "value": 0.0, "interval": None,
                      "reached": "w = 0, the job's default (these questions have no tuning half to choose on): text only itself"
                                 + sweep,
-                     "verdict": "met at the default" + ("" if not any(d["interval"] and d["interval"][1] < 0 for d in found)
-                                                        else "; the sweep's best weight is behind beyond chance on "
-                                                        + ", ".join(figure_name(d["metric"]) for d in found
-                                                                    if d["interval"] and d["interval"][1] < 0))})
+                     "verdict": "met at the default" + (f"; the sweep's best weight is behind beyond chance on {', '.join(behind)}"
+                                                        if behind else "")})
     return rows
