@@ -972,17 +972,17 @@ def test_a_blend_the_tuning_half_chooses_is_short_where_the_held_out_half_puts_i
     ds = _with_blend(behind)
     [row] = targets.comparisons(ds, ds["systems"][0])
     assert row["target"] == targets.NEVER_WORSE and row["value"] is None  # no figure of all questions judges it
-    assert "(R@10 0.450 against text only's 0.400 there: +0.050 [+0.010, +0.090], beyond chance)" in row["reached"]
-    assert row["held_out_verdict"] == "short: the blend behind by 0.060, beyond chance"
+    assert "(R@10 0.450 against text only's 0.400 there: the blend ahead by 0.050 [0.010, 0.090], beyond chance)" in row["reached"]
+    assert row["held_out_verdict"] == "short: the blend behind by 0.060 [0.020, 0.090], beyond chance"
     level = {**behind, "difference": -0.01, "interval": [-0.04, +0.02], "tuning_half_interval": [-0.02, 0.12]}
     [row] = targets.comparisons(_with_blend(level), ds["systems"][0])
-    assert row["held_out_verdict"] == "met: -0.010, within chance (the interval holds 0)"
-    assert "+0.050 [-0.020, +0.120], within chance: that half can hardly tell the weights apart)" in row["reached"]
+    assert row["held_out_verdict"] == "met: the blend level within chance: -0.010 [-0.040, +0.020]"
+    assert "the blend level within chance: +0.050 [-0.020, +0.120]: that half can hardly tell the weights apart)" in row["reached"]
     # without an interval the sign decides: behind is worse
     [row] = targets.comparisons(_with_blend({**level, "interval": None}), ds["systems"][0])
-    assert row["held_out_verdict"] == "short: -0.010 (no interval)"
+    assert row["held_out_verdict"] == "short: -0.010, no interval: the sign decides"
     [row] = targets.comparisons(_with_blend({**level, "difference": 0.01, "interval": None}), ds["systems"][0])
-    assert row["held_out_verdict"] == "met: +0.010 (no interval)"
+    assert row["held_out_verdict"] == "met: +0.010, no interval: the sign decides"
 
 
 def test_the_job_would_choose_only_among_the_weights_tune_tries():

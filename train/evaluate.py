@@ -631,18 +631,6 @@ def _published_rows(ds: dict[str, Any]) -> list[dict[str, Any]]:
     return [row for row in ds.get("differences", ()) if row["system"] in names]
 
 
-def _standing(row: dict[str, Any]) -> str:
-    """A difference row in words: ahead or behind beyond chance, or within it, with its interval."""
-    interval = row["interval"]
-    if interval and interval[1] < 0:
-        return f"behind by {-row['difference']:.3f} [{-interval[1]:.3f}, {-interval[0]:.3f}], beyond chance"
-    if interval and interval[0] > 0:
-        return f"ahead by {row['difference']:.3f} [{interval[0]:.3f}, {interval[1]:.3f}], beyond chance"
-    if not interval:
-        return f"cannot be judged: {row['difference']:+.3f} with no interval (too few questions, or resamples without a figure)"
-    return f"level within chance: {row['difference']:+.3f} [{interval[0]:+.3f}, {interval[1]:+.3f}]"
-
-
 def _held_out_cell(row: dict[str, Any], key: str) -> str:
     """A Summary figure's value on the held-out half (``key``: ``published``, ``text_only`` or
     ``words_only``), beside its figure on every question, which is flattered where tuning read half
@@ -754,7 +742,7 @@ def markdown(report: dict[str, Any]) -> str:
             lines += ["The published model against the default (text only), on every figure of the table above, ahead or "
                       "behind:", ""]
             lines += [f"- {name}, {M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''}: {row['system']} "
-                      f"{_standing(row)}" for name, row in compared if (name, row["system"]) in published]
+                      f"{targets.standing(row['difference'], row['interval'])}" for name, row in compared if (name, row["system"]) in published]
             lines.append("")
     if report["settings"].get("model_defaults"):
         lines += ["Our model has the training job's default settings except for the tag weight: "
@@ -1074,7 +1062,7 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
         rows = _published_rows(ds)
         if rows:
             lines.append(f"{ds['dataset']}: {rows[0]['system']} against text only: " + "; ".join(
-                f"{M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''} {_standing(row)}" for row in rows))
+                f"{M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''} {targets.standing(row['difference'], row['interval'])}" for row in rows))
     unjudged = _unjudged(report)
     if unjudged:
         lines.append(f"no figure to judge by (no ground truth, or none that gives a figure; report.md says which): "

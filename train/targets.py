@@ -116,15 +116,23 @@ def _worse(difference: float, interval: list[float] | None) -> bool:
     return interval[1] < 0 if interval else difference < 0
 
 
-def _standing(difference: float, interval: list[float] | None) -> str:
-    """Whether a difference (blend − text only) is beyond chance, by its paired interval."""
-    if interval is None:
-        return f"{difference:+.3f} (no interval)"
+def standing(difference: float, interval: list[float] | None) -> str:
+    """A difference (ours − what it is compared with) in words, by its paired interval: ahead or behind
+    beyond chance, level within chance, or not to be judged without an interval."""
+    if not interval:
+        return (f"cannot be judged: {difference:+.3f} with no interval (too few questions, or resamples "
+                "without a figure)")
     if interval[0] > 0:
-        return f"the blend ahead by {difference:.3f}, beyond chance"
+        return f"ahead by {difference:.3f} [{interval[0]:.3f}, {interval[1]:.3f}], beyond chance"
     if interval[1] < 0:
-        return f"the blend behind by {-difference:.3f}, beyond chance"
-    return f"{difference:+.3f}, within chance (the interval holds 0)"
+        return f"behind by {-difference:.3f} [{-interval[1]:.3f}, {-interval[0]:.3f}], beyond chance"
+    return f"level within chance: {difference:+.3f} [{interval[0]:+.3f}, {interval[1]:+.3f}]"
+
+
+def _blend_standing(difference: float, interval: list[float] | None) -> str:
+    """The blend's difference from text only in a comparative row's verdict; without an interval its sign
+    decides (``_worse``)."""
+    return "the blend " + standing(difference, interval) if interval else f"{difference:+.3f}, no interval: the sign decides"
 
 
 def comparisons(ds: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]]:
@@ -161,7 +169,7 @@ def comparisons(ds: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]
                         f"{part}reached": f"{text}, {blend['system']} "
                                           f"{_figure(blend['figures'][key + suffix], blend['figures'].get(f'{key}{suffix}_interval'))}: "
                                           + _difference(found["difference"], found["interval"]),
-                        f"{part}verdict": "reported: " + _standing(found["difference"], found["interval"])
+                        f"{part}verdict": "reported: " + _blend_standing(found["difference"], found["interval"])
                                           + ("; the weight was chosen on all questions, this half among them (the "
                                              "tuning half's own choice is judged in the next row)" if held_out else "")}
         if "value" in row:
@@ -173,10 +181,11 @@ def comparisons(ds: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]
         elif tuned["tag_weight"] == 0:
             why = ""
         else:  # its lead over text only on the half that chose it
-            lead = _difference(tuned["tuning_half"] - tuned["text_only_tuning_half"], tuned["tuning_half_interval"])
-            why = f" against text only's {tuned['text_only_tuning_half']:.3f} there: {lead}" + (
-                "" if not tuned["tuning_half_interval"] else ", beyond chance" if tuned["tuning_half_interval"][0] > 0
-                else ", within chance: that half can hardly tell the weights apart")
+            lead, interval = tuned["tuning_half"] - tuned["text_only_tuning_half"], tuned["tuning_half_interval"]
+            level = interval and interval[0] <= 0 <= interval[1]
+            said = _blend_standing(lead, interval) if interval else _difference(lead, None)
+            why = (f" against text only's {tuned['text_only_tuning_half']:.3f} there: {said}"
+                   + (": that half can hardly tell the weights apart" if level else ""))
         chosen = f"w = {tuned['tag_weight']:g}, chosen on the tuning half ({figure_name(key)} {tuned['tuning_half']:.3f}{why})"
         held = {"held_out_value": tuned["difference"], "held_out_interval": tuned["interval"]}
         if tuned["tag_weight"] == 0:
@@ -190,7 +199,7 @@ def comparisons(ds: dict[str, Any], ours: dict[str, Any]) -> list[dict[str, Any]
                          "held_out_reached": f"{tuned['system']} {tuned['held_out']:.3f} against text only "
                                              f"{tuned['text_only_held_out']:.3f}: {_difference(tuned['difference'], tuned['interval'])}",
                          "held_out_verdict": ("short: " if _worse(tuned["difference"], tuned["interval"]) else "met: ")
-                                             + _standing(tuned["difference"], tuned["interval"])})
+                                             + _blend_standing(tuned["difference"], tuned["interval"])})
     else:  # no tuning half among these questions (Reuters': the ModApte test articles)
         found = [d for d in ds.get("differences", ()) if d["against"] == ours["system"] and d["system"] == blend["system"]
                  and not d.get("questions")]
