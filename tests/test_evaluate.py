@@ -164,6 +164,7 @@ def test_figures_come_with_their_intervals(evalset, tmp_path):
     lo, hi = topics["interval"]
     assert lo <= topics["difference"] <= hi
     assert "## Differences on the same questions" in md and f"| tiny | Pearson | text only | words only | {topics['difference']:+.3f} |" in md
+    assert "A difference is of the unrounded figures" in md  # why it can be 0.001 off the rounded figures' difference
 
 
 def test_a_bundled_data_set_is_judged_against_its_targets(result, tmp_path, monkeypatch):

@@ -716,7 +716,8 @@ def markdown(report: dict[str, Any]) -> str:
                   "Each data set's figure above, our model against what it is compared with: both answer the same questions, "
                   "so the interval is of the difference itself (a paired bootstrap, as for the intervals); an interval "
                   "that holds 0 is a difference these questions cannot tell from chance. The floors (random, most recent, "
-                  "tags only) have a row only where the default does not clear them beyond chance."
+                  "tags only) have a row only where the default does not clear them beyond chance. A difference is of the "
+                  "unrounded figures, so it can differ by 0.001 from the difference of the rounded figures shown above."
                   + (" A row marked \"held-out half\" is on the half of the questions that tuning never read, and on "
                      "those alone (see the data set's section)." if any(row.get("questions") for _, row in compared) else ""), "",
                   "| data set | figure | system | against | difference | 95% interval |", "|---|---|---|---|---|---|"]
