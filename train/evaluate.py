@@ -237,13 +237,14 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         results.append({"system": system.name, "kind": system.kind, "params": dict(system.params), "figures": figures})
         log(f"  {system.name}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in figures.items() if k in _SHOWN))
     best = best_weight(results)
+    both_ends = asked_both_ends(es)
     held_notes = ([_held_out_note(results, best, "The defaults were tuned")] if tuned_on and best else []) + [
         _held_out_note(results, best, f"{published[0].name}'s weights were chosen with --tune", TUNED_FIGURE[kind])
         for kind in (() if tuned_on or not best else published_tuned)]
     return {
         "dataset": es.name,
         "description": es.description,
-        "notes": _notes(es, days) + [f"The training job warns of this corpus: {w.removeprefix('warning: ')}." for w in judge.model.fit_warnings()]
+        "notes": _notes(es, days, both_ends) + [f"The training job warns of this corpus: {w.removeprefix('warning: ')}." for w in judge.model.fit_warnings()]
                  + _same_story_notes(es, [("our model" + (" at the defaults" if published else ""), judge.model)]
                                      + [(s.name, s.model) for s in published])
                  + _figure_notes(results, len(es.articles)) + [note for note in held_notes if note]
@@ -255,7 +256,7 @@ def evaluate_set(es: EvalSet, systems: list, *, sample: int | None = DEFAULT_SAM
         "corpus_size": len(es.articles),
         "queries": len(es.queries),
         "tagged_articles": sum(1 for a in es.articles if a.tags),
-        "pairs_asked_both_ends": asked_both_ends(es),
+        "pairs_asked_both_ends": both_ends,
         "sampled_lists": len(asked),
         "systems": results,
         "best_tag_weight": best,
@@ -299,8 +300,9 @@ def half_questions(system, es: EvalSet, lists: dict[str, list[str]], which: int 
     return questions
 
 
-def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
-    """What a reader of the report must know about this data set to read its figures right."""
+def _notes(es: EvalSet, days: dict[str, float], both_ends: int) -> list[str]:
+    """What a reader of the report must know about this data set to read its figures right.
+    ``both_ends``: how many related pairs it asks from both ends (:func:`asked_both_ends`)."""
     notes = []
     n = len(es.articles)
     if n - 1 <= max(LIST_K, RELATED_K):
@@ -334,7 +336,6 @@ def _notes(es: EvalSet, days: dict[str, float]) -> list[str]:
                      "one list of stop words (English by default), so the figures mix how well it reads each; a newsroom "
                      "publishing in several languages is better served by one model per language, each with its own "
                      "--stemmer (README, \"Languages\").")
-    both_ends = asked_both_ends(es)
     if both_ends:
         notes.append(f"{both_ends:,} linked pair{'s are' if both_ends != 1 else ' is'} asked from both ends (each end is a question of its own), so the questions "
                      "are not independent of each other: the intervals of recall, nDCG and the like are likely too narrow.")
