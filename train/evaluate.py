@@ -632,6 +632,11 @@ def _published_rows(ds: dict[str, Any]) -> list[dict[str, Any]]:
     return [row for row in ds.get("differences", ()) if row["system"] in names]
 
 
+def _row_figure(row: dict[str, Any]) -> str:
+    """A difference row's figure by name, marked where the row is of the held-out half alone."""
+    return M.name(row["metric"]) + (" (held-out half)" if row.get("questions") else "")
+
+
 def _held_out_cell(row: dict[str, Any], key: str) -> str:
     """A Summary figure's value on the held-out half (``key``: ``published``, ``text_only`` or
     ``words_only``), beside its figure on every question, which is flattered where tuning read half
@@ -735,7 +740,7 @@ def markdown(report: dict[str, Any]) -> str:
                 ours_first = row["system"] == "text only"  # text only − X < 0: X ahead by the difference's opposite
                 ahead, by = (row["against"], -row["difference"]) if ours_first else (row["system"], row["difference"])
                 low, high = (-row["interval"][1], -row["interval"][0]) if ours_first else row["interval"]
-                lines.append(f"- {name}, {M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''}: "
+                lines.append(f"- {name}, {_row_figure(row)}: "
                              f"{ahead} ahead by {by:.3f} [{low:.3f}, {high:.3f}]"
                              + (" (at the tag weight chosen on all questions, this half among them)"  # the tags' row: the best blend
                                 if row.get("questions") and row["against"] == "text only" else ""))
@@ -743,7 +748,7 @@ def markdown(report: dict[str, Any]) -> str:
         if published:
             lines += ["The published model against the default (text only), on every figure of the table above, ahead or "
                       "behind:", ""]
-            lines += [f"- {name}, {M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''}: {row['system']} "
+            lines += [f"- {name}, {_row_figure(row)}: {row['system']} "
                       f"{targets.standing(row['difference'], row['interval'])}" for name, row in compared if (name, row["system"]) in published]
             lines.append("")
     if report["settings"].get("model_defaults"):
@@ -1064,7 +1069,7 @@ def summary_text(report: dict[str, Any], seconds: float) -> str:
         rows = _published_rows(ds)
         if rows:
             lines.append(f"{ds['dataset']}: {rows[0]['system']} against text only: " + "; ".join(
-                f"{M.name(row['metric'])}{' (held-out half)' if row.get('questions') else ''} {targets.standing(row['difference'], row['interval'])}" for row in rows))
+                f"{_row_figure(row)} {targets.standing(row['difference'], row['interval'])}" for row in rows))
     unjudged = _unjudged(report)
     if unjudged:
         lines.append(f"no figure to judge by (no ground truth, or none that gives a figure; report.md says which): "
